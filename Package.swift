@@ -1,0 +1,82 @@
+// swift-tools-version:6.0
+// SpikeForge: a hardware co-design toolkit for ternary-spike neural networks.
+//
+// Targets, grouped the way swift-numerics groups its manifest. Dependencies point one way:
+//
+//   SpikeForgeCore  <- CycleModels
+//        ^
+//   HWIR <- VerilogEmitter
+//     ^         ^
+//   Generators  |
+//        ^      |
+//   EDATools <- CoSim (+ CVerilatorShim, Crypto)
+//        ^        ^
+//        SpikeForgeCLI <- spikeforge
+import PackageDescription
+
+let package = Package(
+    name: "SpikeForge",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "spikeforge", targets: ["spikeforge"]),
+        .library(name: "SpikeForgeCore", targets: ["SpikeForgeCore"]),
+        .library(name: "HWIR", targets: ["HWIR"]),
+        .library(name: "VerilogEmitter", targets: ["VerilogEmitter"]),
+        .library(name: "Generators", targets: ["Generators"]),
+        .library(name: "CycleModels", targets: ["CycleModels"]),
+        .library(name: "CoSim", targets: ["CoSim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // MARK: Public API
+        .target(name: "SpikeForgeCore"),
+        .target(name: "HWIR"),
+        .target(name: "VerilogEmitter", dependencies: ["HWIR"]),
+        .target(name: "Generators", dependencies: ["HWIR", "SpikeForgeCore"]),
+        .target(name: "CycleModels", dependencies: ["SpikeForgeCore"]),
+        .target(name: "EDATools", dependencies: ["SpikeForgeCore"]),
+        .target(
+            name: "CoSim",
+            dependencies: [
+                "HWIR", "VerilogEmitter", "SpikeForgeCore", "EDATools", "CVerilatorShim",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "SpikeForgeCLI",
+            dependencies: [
+                "SpikeForgeCore", "HWIR", "VerilogEmitter", "Generators", "CycleModels",
+                "EDATools", "CoSim",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "spikeforge", dependencies: ["SpikeForgeCLI"]),
+
+        // MARK: Implementation details
+        // The C ABI between Swift and every generated Verilator shim. No stable API.
+        .target(name: "CVerilatorShim"),
+
+        // MARK: Tests
+        .target(
+            name: "SpikeForgeTestSupport",
+            dependencies: ["SpikeForgeCore", "HWIR", "VerilogEmitter", "EDATools", "CoSim"],
+            path: "Tests/SpikeForgeTestSupport"
+        ),
+        .testTarget(name: "SpikeForgeCoreTests", dependencies: ["SpikeForgeCore"]),
+        .testTarget(name: "HWIRTests", dependencies: ["HWIR"]),
+        .testTarget(name: "VerilogEmitterTests", dependencies: ["VerilogEmitter", "HWIR", "Generators", "SpikeForgeCore"]),
+        .testTarget(
+            name: "GeneratorsTests",
+            dependencies: ["Generators", "HWIR", "VerilogEmitter", "EDATools", "SpikeForgeCore", "SpikeForgeTestSupport"]
+        ),
+        .testTarget(name: "CycleModelsTests", dependencies: ["CycleModels", "SpikeForgeCore"]),
+        .testTarget(
+            name: "CoSimTests",
+            dependencies: ["CoSim", "Generators", "CycleModels", "HWIR", "SpikeForgeCore", "SpikeForgeTestSupport"]
+        ),
+        .testTarget(name: "SpikeForgeCLITests", dependencies: ["SpikeForgeCLI", "SpikeForgeCore"]),
+    ]
+)

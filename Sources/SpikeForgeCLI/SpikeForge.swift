@@ -1,0 +1,2 @@
+import ArgumentParser
+public struct SpikeForge: ParsableCommand { public init() {} }

@@ -1,0 +1,55 @@
+/// Two's-complement helpers shared by every cycle model. Values travel between models and RTL
+/// as raw bit patterns in `UInt64`, masked to the port width.
+public enum Bits {
+    /// The low `width` bits set (`width` in 0...64).
+    @inlinable public static func mask(_ width: Int) -> UInt64 {
+        width >= 64 ? ~0 : (UInt64(1) << UInt64(width)) &- 1
+    }
+
+    /// Interprets the low `width` bits of `raw` as a signed number.
+    @inlinable public static func signExtend(_ raw: UInt64, width: Int) -> Int64 {
+        if width >= 64 { return Int64(bitPattern: raw) }
+        let shift = UInt64(64 - width)
+        return Int64(bitPattern: raw << shift) >> Int64(shift)
+    }
+
+    /// The raw `width`-bit pattern of a signed value (truncating).
+    @inlinable public static func raw(_ value: Int64, width: Int) -> UInt64 {
+        UInt64(bitPattern: value) & mask(width)
+    }
+
+    /// Smallest and largest values of a signed `width`-bit number.
+    @inlinable public static func signedRange(_ width: Int) -> ClosedRange<Int64> {
+        if width >= 64 { return Int64.min...Int64.max }
+        let m = Int64(1) << Int64(width - 1)
+        return (-m)...(m - 1)
+    }
+
+    /// Clamps `value` into the signed `width`-bit range.
+    @inlinable public static func saturate(_ value: Int64, width: Int) -> Int64 {
+        let r = signedRange(width)
+        return min(max(value, r.lowerBound), r.upperBound)
+    }
+
+    /// Saturating signed addition that never overflows `Int64` itself.
+    @inlinable public static func saturatingAdd(_ a: Int64, _ b: Int64, width: Int) -> (sum: Int64, saturated: Bool) {
+        let (s, o) = a.addingReportingOverflow(b)
+        let wide: Int64 = o ? (a < 0 ? Int64.min : Int64.max) : s
+        let clamped = saturate(wide, width: width)
+        return (clamped, o || clamped != wide)
+    }
+
+    /// Bits needed to address `count` distinct entries (at least 1).
+    @inlinable public static func addressWidth(_ count: Int) -> Int {
+        var w = 1
+        while (1 << w) < count { w += 1 }
+        return w
+    }
+
+    /// Bits needed to hold the unsigned value `value` (at least 1).
+    @inlinable public static func widthFor(_ value: Int) -> Int {
+        var w = 1
+        while (1 << w) <= value { w += 1 }
+        return w
+    }
+}
