@@ -62,7 +62,7 @@ let package = Package(
         // MARK: Tests
         .target(
             name: "SpikeForgeTestSupport",
-            dependencies: ["SpikeForgeCore", "HWIR", "VerilogEmitter", "EDATools", "CoSim"],
+            dependencies: ["SpikeForgeCore", "HWIR", "VerilogEmitter", "Generators", "EDATools", "CoSim"],
             path: "Tests/SpikeForgeTestSupport"
         ),
         .testTarget(name: "SpikeForgeCoreTests", dependencies: ["SpikeForgeCore"]),

@@ -39,9 +39,9 @@ public enum Gates {
         flatten
         opt_clean
         memory -nomap
-        tee -q -o "\(memStat)" stat
+        tee -q -o \(memStat) stat
         synth -flatten -top \(top)
-        tee -q -o "\(synthStat)" stat
+        tee -q -o \(synthStat) stat
         """
         let scriptURL = work.appendingPathComponent("gate.ys")
         try? script.write(to: scriptURL, atomically: true, encoding: .utf8)

@@ -50,7 +50,7 @@ public enum AccumulatorGenerator: BlockGenerator {
 }
 
 /// The synchronous valid/ready FIFO of `FIFOConfig`. Storage is a memory with one write port
-/// and one asynchronous read port (the head). Latency 1 cycle from push to `out_valid`.
+/// and one asynchronous read port (the head); a depth-1 FIFO holds its word in one register. Latency 1 cycle from push to `out_valid`.
 public enum FIFOGenerator: BlockGenerator {
     public static func design(_ c: FIFOConfig) throws(ConfigError) -> Design {
         try c.validate()
@@ -73,11 +73,13 @@ public enum FIFOGenerator: BlockGenerator {
         let outValid = b.output("out_valid", ~rst & count.ne(0), doc: "not empty (and not in reset)")
         let push = b.node("push", inValid & inReady)
         let pop = b.node("pop", outValid & outReady)
-        let storage = b.memory("storage", width: c.width, depth: c.depth)
         if c.depth == 1 {
-            b.write(storage, when: push, address: .lit(0, .uint(1)), data: inData)
-            b.output("out_data", b.asyncRead(storage, address: .lit(0, .uint(1))), doc: "head word, valid when out_valid")
+            // One entry is one register, not a memory.
+            let slot = b.reg("storage_q", .uint(c.width), reset: nil)
+            b.next(slot, inData, when: push)
+            b.output("out_data", slot, doc: "head word, valid when out_valid")
         } else {
+            let storage = b.memory("storage", width: c.width, depth: c.depth)
             let wr = b.reg("wr_ptr_q", .uint(ptrW))
             let rd = b.reg("rd_ptr_q", .uint(ptrW))
             b.next(wr, Arith.increment(wr, modulo: c.depth), when: push)

@@ -11,12 +11,7 @@ import Testing
 @Suite struct PrimitivesLockstepTests {
     static let cyclesPerConfig = 40_000
 
-    static let adders: [SatAdderConfig] = [
-        .init(aWidth: 2, bWidth: 2, outWidth: 2), .init(aWidth: 8, bWidth: 4, outWidth: 6), .init(aWidth: 16, bWidth: 8, outWidth: 16),
-        .init(aWidth: 12, bWidth: 12, outWidth: 20), .init(aWidth: 64, bWidth: 64, outWidth: 64), .init(aWidth: 33, bWidth: 7, outWidth: 32),
-    ]
-
-    @Test(arguments: adders)
+    @Test(arguments: PrimitiveSweep.adders)
     func satAdder(_ c: SatAdderConfig) throws {
         var model = SatAdderModel(c)
         var rtl = try TestSupport.build(try SatAdderGenerator.design(c))
@@ -26,12 +21,7 @@ import Testing
         }
     }
 
-    static let accumulators: [AccumulatorConfig] = [
-        .init(inWidth: 2, accWidth: 2), .init(inWidth: 8, accWidth: 12), .init(inWidth: 16, accWidth: 8),
-        .init(inWidth: 32, accWidth: 32), .init(inWidth: 64, accWidth: 64),
-    ]
-
-    @Test(arguments: accumulators)
+    @Test(arguments: PrimitiveSweep.accumulators)
     func accumulator(_ c: AccumulatorConfig) throws {
         var model = AccumulatorModel(c)
         var rtl = try TestSupport.build(try AccumulatorGenerator.design(c))
@@ -48,12 +38,7 @@ import Testing
         }
     }
 
-    static let fifos: [FIFOConfig] = [
-        .init(width: 1, depth: 1), .init(width: 8, depth: 2), .init(width: 8, depth: 3), .init(width: 32, depth: 16),
-        .init(width: 72, depth: 5), .init(width: 130, depth: 4),
-    ]
-
-    @Test(arguments: fifos)
+    @Test(arguments: PrimitiveSweep.fifos)
     func fifo(_ c: FIFOConfig) throws {
         var model = FIFOModel(c)
         var rtl = try TestSupport.build(try FIFOGenerator.design(c))
@@ -72,13 +57,7 @@ import Testing
         }
     }
 
-    static let srams: [SRAMConfig] = [
-        .init(width: 1, depth: 2, kind: .singlePort), .init(width: 8, depth: 16, kind: .singlePort), .init(width: 70, depth: 33, kind: .singlePort),
-        .init(width: 8, depth: 2, kind: .simpleDualPort), .init(width: 16, depth: 100, kind: .simpleDualPort), .init(width: 64, depth: 256, kind: .simpleDualPort),
-        .init(width: 100, depth: 8, kind: .simpleDualPort),
-    ]
-
-    @Test(arguments: srams)
+    @Test(arguments: PrimitiveSweep.srams)
     func sram(_ c: SRAMConfig) throws {
         var model = SRAMModel(c)
         var rtl = try TestSupport.build(try SRAMGenerator.design(c))
@@ -102,9 +81,7 @@ import Testing
         }
     }
 
-    static let arbiters: [ArbiterConfig] = [.init(requesters: 2), .init(requesters: 3), .init(requesters: 5), .init(requesters: 8), .init(requesters: 64)]
-
-    @Test(arguments: arbiters)
+    @Test(arguments: PrimitiveSweep.arbiters)
     func arbiter(_ c: ArbiterConfig) throws {
         var model = ArbiterModel(c)
         var rtl = try TestSupport.build(try ArbiterGenerator.design(c))
