@@ -135,6 +135,12 @@ public struct Design: Hashable, Sendable {
     public func module(named n: String) -> Module? { modules.first { $0.name == n } }
     public var topModule: Module? { module(named: top) }
 
+    /// Memories in the flattened design: each instance of a module counts its memories again.
+    public func flattenedMemoryCount(module name: String? = nil) -> Int {
+        guard let m = module(named: name ?? top) else { return 0 }
+        return m.memories.count + m.instances.reduce(0) { $0 + flattenedMemoryCount(module: $1.module) }
+    }
+
     /// Merges designs, keeping one copy of each module name.
     public func merging(_ others: [Design], top newTop: String) -> Design {
         var seen = Set<String>()

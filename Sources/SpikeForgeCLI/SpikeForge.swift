@@ -1,2 +1,14 @@
 import ArgumentParser
-public struct SpikeForge: ParsableCommand { public init() {} }
+import SpikeForgeCore
+
+/// The `spikeforge` command.
+public struct SpikeForge: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "spikeforge",
+        abstract: "Hardware co-design for ternary-spike neural networks: RTL generators, cycle models, Verilator co-simulation.",
+        version: "spikeforge \(SpikeForgeVersion.string)",
+        subcommands: [Flow.self, Generate.self, Bench.self]
+    )
+
+    public init() {}
+}

@@ -9,6 +9,12 @@ public protocol BlockConfig: Hashable, Codable, Sendable {
     func validate() throws(ConfigError)
     /// A stable module name derived from the parameters (PyMTL3's `Name__arg_value`).
     var moduleName: String { get }
+    /// For fields that take one of a fixed set of strings (enums): the allowed values.
+    static var fieldChoices: [String: [String]] { get }
+}
+
+extension BlockConfig {
+    public static var fieldChoices: [String: [String]] { [:] }
 }
 
 /// Signed saturating adder, combinational: `sum = clamp(a + b)` to `outWidth` bits.
@@ -132,6 +138,7 @@ public struct SRAMConfig: BlockConfig {
     }
 
     public var moduleName: String { "SRAM\(kind == .singlePort ? "SP" : "SDP")_w\(width)_d\(depth)" }
+    public static var fieldChoices: [String: [String]] { ["kind": Kind.allCases.map(\.rawValue)] }
     public var addressWidth: Int { Bits.addressWidth(depth) }
 }
 

@@ -21,6 +21,8 @@ public enum ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownKey(block: String, key: String, known: [String])
     /// A value that could not be parsed as the field's type.
     case badValue(block: String, key: String, value: String, expected: String)
+    /// A configuration file that could not be read or is not a JSON object.
+    case badFile(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -32,6 +34,8 @@ public enum ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(block) has no field '\(key)'; known fields: \(known.joined(separator: ", "))"
         case let .badValue(block, key, value, expected):
             return "\(block).\(key): got '\(value)', expected \(expected)"
+        case let .badFile(path, reason):
+            return "cannot use configuration file '\(path)': \(reason)"
         }
     }
 }

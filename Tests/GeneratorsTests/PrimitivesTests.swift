@@ -14,7 +14,7 @@ import Testing
     func gatesPass(_ name: String) throws {
         let design = try PrimitiveSweep.all[name]!()
         let report = try TestSupport.gates(design)
-        #expect(report.memories == TestSupport.memoryCount(design))
+        #expect(report.memories == design.flattenedMemoryCount())
         #expect(report.cells > 0)
     }
 }

@@ -31,12 +31,6 @@ public enum TestSupport {
         return list.map { d.appendingPathComponent($0) }
     }
 
-    /// Memories in the flattened design: each instance of a module counts its memories.
-    public static func memoryCount(_ design: Design, module name: String? = nil) -> Int {
-        guard let m = design.module(named: name ?? design.top) else { return 0 }
-        return m.memories.count + m.instances.reduce(0) { $0 + memoryCount(design, module: $1.module) }
-    }
-
     /// Verilator `-Wall` lint with zero warnings, Yosys synthesis with no latches and every
     /// memory inferred, Icarus `-g2012` compile. Throws the first gate that fails.
     @discardableResult
@@ -45,21 +39,8 @@ public enum TestSupport {
         defer { try? FileManager.default.removeItem(at: dir) }
         let files = try emit(design, to: dir)
         try Gates.lint(files: files, top: design.top)
-        let report = try Gates.synth(files: files, top: design.top, expectedMemories: memoryCount(design))
+        let report = try Gates.synth(files: files, top: design.top, expectedMemories: design.flattenedMemoryCount())
         try Gates.iverilog(files: files, top: design.top)
         return report
-    }
-
-    /// A value biased towards the corners of a signed `width`-bit range (min, max, 0, ±1).
-    public static func signedCorner(_ rng: inout SplitMix64, width: Int) -> UInt64 {
-        let r = Bits.signedRange(width)
-        switch rng.next() % 8 {
-        case 0: return Bits.raw(r.lowerBound, width: width)
-        case 1: return Bits.raw(r.upperBound, width: width)
-        case 2: return 0
-        case 3: return Bits.raw(rng.chance(0.5) ? 1 : -1, width: width)
-        case 4: return Bits.raw(r.upperBound - Int64(rng.next() % 4), width: width)
-        default: return rng.bits(width)
-        }
     }
 }

@@ -1,0 +1,96 @@
+import ArgumentParser
+import CoSim
+import CycleModels
+import Foundation
+import Generators
+import SpikeForgeCore
+
+/// `spikeforge bench ...`: benchmarks that print each figure beside its reference, measured in
+/// the same run.
+public struct Bench: ParsableCommand {
+    public static let configuration = CommandConfiguration(abstract: "Benchmarks, each against a reference measured in the same run.", subcommands: [Cosim.self])
+    public init() {}
+
+    /// Verilated FIFO driven from Swift through the shim in batches, against the same model
+    /// driven by a pure C++ loop; plus cold and cached build times.
+    public struct Cosim: ParsableCommand {
+        public static let configuration = CommandConfiguration(abstract: "Co-simulation throughput: Swift through the shim (batched) vs a pure C++ loop.")
+
+        @Option(help: "Cycles per measurement.") var cycles: Int = 2_000_000
+        @Option(help: "Cycles per batched shim call.") var batch: Int = 4096
+        @Option(help: "Measurements per engine (best is kept).") var repeats: Int = 5
+        @Option(help: "FIFO width.") var width: Int = 32
+        @Option(help: "FIFO depth.") var depth: Int = 16
+
+        public init() {}
+
+        public func validate() throws {
+            var problems: [String] = []
+            if cycles < 1000 { problems.append("--cycles: got \(cycles), expected at least 1000") }
+            if batch < 1 || batch > cycles { problems.append("--batch: got \(batch), expected 1...\(cycles)") }
+            if repeats < 1 { problems.append("--repeats: got \(repeats), expected at least 1") }
+            if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\n")) }
+        }
+
+        public func run() throws {
+            let c = FIFOConfig(width: width, depth: depth)
+            let design = try FIFOGenerator.design(c)
+            let twin = try FIFOGenerator.design(.init(width: width, depth: depth + 1))
+            // Builds, measured in a fresh cache so the cold figures are honest.
+            let root = FileManager.default.temporaryDirectory.appendingPathComponent("spikeforge-bench-\(getpid())")
+            defer { try? FileManager.default.removeItem(at: root) }
+            let vb = try VerilatorBuild(root: root)
+            let cold = try vb.build(design)
+            let coldModelOnly = try vb.build(twin)
+            let cached = try vb.build(design)
+
+            let m = try VerilatedModel(cached)
+            let inStride = m.inputLayout.stride, outStride = m.outputLayout.stride
+            var rng = SplitMix64(seed: 0xBE7C)
+            let stimulus = (0 ..< batch * inStride).map { _ in rng.next() }
+            var responses = [UInt64](repeating: 0, count: batch * outStride)
+            let rounds = cycles / batch
+            let n = rounds * batch
+
+            func seconds(_ body: () -> Void) -> Double {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                body()
+                return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            }
+            var bestNative = Double.infinity, bestSwift = Double.infinity
+            var checksum: UInt64 = 0
+            // Interleave the two engines so machine noise hits both alike.
+            for r in 0 ..< repeats {
+                bestNative = min(bestNative, seconds { checksum &+= m.benchNative(cycles: n, seed: UInt64(r + 1)) })
+                bestSwift = min(bestSwift, seconds {
+                    stimulus.withUnsafeBufferPointer { i in
+                        responses.withUnsafeMutableBufferPointer { o in
+                            for _ in 0 ..< rounds { m.run(cycles: batch, inputs: i, outputs: o) }
+                        }
+                    }
+                })
+            }
+            // The Swift cycle model on the same stimulus, for scale.
+            var model = FIFOModel(c)
+            let modelCycles = min(n, 200_000)
+            let modelTime = seconds {
+                stimulus.withUnsafeBufferPointer { i in
+                    responses.withUnsafeMutableBufferPointer { o in
+                        for _ in 0 ..< modelCycles / batch { model.run(cycles: batch, inputs: i, outputs: o) }
+                    }
+                }
+            }
+            let native = Double(n) / bestNative, swift = Double(n) / bestSwift
+            let ratio = swift / native
+            print("co-simulation benchmark: \(design.top), \(n) cycles per run, batch \(batch), best of \(repeats)")
+            print(String(format: "  build, cold (runtime + model):  %7.2f s", cold.seconds))
+            print(String(format: "  build, cold (model only):       %7.2f s", coldModelOnly.seconds))
+            print(String(format: "  build, cached:                  %7.3f s", cached.seconds))
+            print(String(format: "  C++ loop (reference):           %7.2f Mcycles/s", native / 1e6))
+            print(String(format: "  Swift via shim, batched:        %7.2f Mcycles/s", swift / 1e6))
+            print(String(format: "  ratio Swift/C++:                %7.3f   (goal >= 0.90: %@)", ratio, ratio >= 0.9 ? "met" : "NOT met"))
+            print(String(format: "  Swift cycle model (for scale):  %7.2f Mcycles/s", Double(modelCycles / batch * batch) / modelTime / 1e6))
+            print("  (checksum \(checksum))")
+        }
+    }
+}
