@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import SpikeForgeCLI
+import SpikeForgeCore
+import Testing
+
+/// `spikeforge generate`: outputs, reproducibility, and the exact error messages users see.
+@Suite struct GenerateTests {
+    func tempDir() -> URL {
+        let u = FileManager.default.temporaryDirectory.appendingPathComponent("sf-cli-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
+        return u
+    }
+
+    /// Parses and runs like the executable does; returns the message it would print on failure.
+    func run(_ args: [String]) -> String? {
+        do {
+            var cmd = try SpikeForge.parseAsRoot(args)
+            try cmd.run()
+            return nil
+        } catch {
+            return SpikeForge.message(for: error)
+        }
+    }
+
+    @Test func writesModulesFileListAndConfig() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("fifo")
+        #expect(run(["generate", "fifo", "--set", "width=12", "--set", "depth=5", "--out", out.path]) == nil)
+        let names = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
+        #expect(names == ["SyncFIFO_w12_d5.v", "config.json", "files.f"])
+        #expect(try String(contentsOf: out.appendingPathComponent("files.f"), encoding: .utf8) == "SyncFIFO_w12_d5.v\n")
+        #expect(try String(contentsOf: out.appendingPathComponent("config.json"), encoding: .utf8) == "{\n  \"depth\" : 5,\n  \"width\" : 12\n}\n")
+    }
+
+    @Test func outputIsByteIdentical() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cfg = dir.appendingPathComponent("arb.json")
+        try #"{"requesters": 7}"#.write(to: cfg, atomically: true, encoding: .utf8)
+        for k in ["a", "b"] { #expect(run(["generate", "arbiter", "--config", cfg.path, "--out", dir.appendingPathComponent(k).path]) == nil) }
+        for f in ["RRArbiter_n7.v", "files.f", "config.json"] {
+            let a = try Data(contentsOf: dir.appendingPathComponent("a/\(f)"))
+            let b = try Data(contentsOf: dir.appendingPathComponent("b/\(f)"))
+            #expect(a == b, "\(f) differs between two runs")
+        }
+    }
+
+    @Test func checkRunsTheGates() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(run(["generate", "sram", "--set", "kind=singlePort", "--set", "depth=64", "--out", dir.path, "--check"]) == nil)
+    }
+
+    @Test func unknownBlockListsKnownOnes() {
+        #expect(run(["generate", "router", "--out", "/tmp/unused"]) == "unknown block 'router'; known blocks: satadd, accumulator, fifo, sram, arbiter")
+    }
+
+    @Test func everyViolationIsListed() {
+        #expect(run(["generate", "fifo", "--set", "depth=0", "--set", "width=2000", "--set", "bogus=1", "--set", "novalue", "--out", "/tmp/unused"]) == """
+        invalid FIFOConfig (4 violations):
+          - bogus: got 1, expected one of the fields depth, width (from --set)
+          - novalue: got novalue, expected key=value (from --set)
+          - width: got 2000, expected 1...1024
+          - depth: got 0, expected 1...4096
+        """)
+    }
+
+    @Test func badConfigFiles() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bad = dir.appendingPathComponent("bad.json")
+        try #"{"kind": "triplePort", "depth": "x", "width": 0}"#.write(to: bad, atomically: true, encoding: .utf8)
+        #expect(run(["generate", "sram", "--config", bad.path, "--out", dir.path]) == """
+        invalid SRAMConfig (3 violations):
+          - depth: got x, expected an integer (from \(bad.path))
+          - kind: got triplePort, expected one of singlePort, simpleDualPort (from \(bad.path))
+          - width: got 0, expected 1...1024
+        """)
+        let notJSON = dir.appendingPathComponent("n.json")
+        try "depth: 3".write(to: notJSON, atomically: true, encoding: .utf8)
+        #expect(run(["generate", "sram", "--config", notJSON.path, "--out", dir.path]) == "cannot use configuration file '\(notJSON.path)': not valid JSON")
+        #expect(run(["generate", "sram", "--config", "/nonexistent.json", "--out", dir.path]) == "cannot use configuration file '/nonexistent.json': no such file or not readable")
+    }
+
+    @Test func unwritableOutLeavesNothing() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("afile")
+        try "x".write(to: file, atomically: true, encoding: .utf8)
+        let msg = run(["generate", "fifo", "--out", file.appendingPathComponent("sub").path])
+        #expect(msg?.hasPrefix("cannot write to '\(file.path)/sub': ") == true)
+        #expect(run(["generate", "fifo", "--out", file.path]) == "'\(file.path)' exists and is not a directory")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["afile"])
+    }
+
+    @Test func versionAndMissingArguments() {
+        #expect(run(["--version"]) == "spikeforge \(SpikeForgeVersion.string)")
+        #expect(run(["generate", "fifo"]) == "Missing expected argument '--out <out>'")
+        #expect(run(["flow", "--cycles", "0"]) == "--cycles: got 0, expected at least 1")
+        #expect(run(["bench", "cosim", "--cycles", "10", "--repeats", "0"]) == "--cycles: got 10, expected at least 1000\n--batch: got 4096, expected 1...10\n--repeats: got 0, expected at least 1")
+    }
+}
