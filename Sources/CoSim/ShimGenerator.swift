@@ -3,9 +3,9 @@ import HWIR
 /// Writes the C++ shim for one top module from its Swift port list.
 public enum ShimGenerator {
     /// Bumped whenever the generated code changes; part of the build-cache key.
-    public static let version = 1
+    public static let version = 2
     /// Must equal `SF_SHIM_ABI_VERSION` in `sf_shim.h`; checked when a library is loaded.
-    public static let abiVersion = 1
+    public static let abiVersion = 2
 
     public static func source(top m: Module, prefix: String, trace: Bool) -> String {
         let ports = m.ports.filter { $0.name != m.clock }
@@ -200,21 +200,19 @@ public enum ShimGenerator {
         \(trace ? "    auto *m = static_cast<Model *>(h);\n    if (m->fst) { m->fst->close(); m->fst.reset(); }" : "    (void)h;")
         }
 
-        SF_EXPORT uint64_t sf_bench_native(void *h, uint64_t n, uint64_t seed) {
+        SF_EXPORT uint64_t sf_bench_native(void *h, uint64_t rounds, uint64_t batch, const uint64_t *stimulus) {
             auto *m = static_cast<Model *>(h);
             \(cls) *t = m->top.get();
-            uint64_t in[IN_WORDS + 1] = {0};
             uint64_t out[OUT_WORDS + 1] = {0};
-            uint64_t x = seed | 1u, sum = 0;
-            for (uint64_t c = 0; c < n; ++c) {
-                for (uint32_t k = 0; k < IN_WORDS; ++k) {
-                    x ^= x << 13; x ^= x >> 7; x ^= x << 17;
-                    in[k] = x;
+            uint64_t sum = 0;
+            for (uint64_t r = 0; r < rounds; ++r) {
+                for (uint64_t c = 0; c < batch; ++c) {
+                    const uint64_t *in = stimulus + c * IN_WORDS;
+        \(stepBody.replacingOccurrences(of: "in + c * IN_WORDS", with: "in").replacingOccurrences(of: "out + c * OUT_WORDS", with: "out").split(separator: "\n").map { "        " + $0 }.joined(separator: "\n"))
+                    for (uint32_t k = 0; k < OUT_WORDS; ++k) { sum += out[k]; }
                 }
-        \(stepBody.replacingOccurrences(of: "in + c * IN_WORDS", with: "in").replacingOccurrences(of: "out + c * OUT_WORDS", with: "out"))
-                for (uint32_t k = 0; k < OUT_WORDS; ++k) { sum += out[k]; }
             }
-            m->cycles += n;
+            m->cycles += rounds * batch;
             return sum;
         }
 

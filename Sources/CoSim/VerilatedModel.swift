@@ -157,6 +157,10 @@ public final class VerilatedModel: ClockedDevice {
         tracing = false
     }
 
-    /// The benchmark reference: `cycles` cycles of random stimulus in a pure C++ loop.
-    public func benchNative(cycles: Int, seed: UInt64) -> UInt64 { lib.benchNative(handle, UInt64(cycles), seed) }
+    /// The benchmark reference: a plain C++ loop replaying `stimulus` (`batch` cycles) `rounds`
+    /// times, doing per cycle what `run` does, without crossing into Swift.
+    public func benchNative(rounds: Int, batch: Int, stimulus: [UInt64]) -> UInt64 {
+        precondition(stimulus.count >= batch * inputLayout.stride)
+        return stimulus.withUnsafeBufferPointer { lib.benchNative(handle, UInt64(rounds), UInt64(batch), $0.baseAddress) }
+    }
 }

@@ -80,7 +80,7 @@ public struct VerilatorBuild: Sendable {
             h.update(data: Data(s.utf8))
             h.update(data: Data([0]))
         }
-        feed("spikeforge \(SpikeForgeVersion.string) shim \(ShimGenerator.version) abi 1")
+        feed("spikeforge \(SpikeForgeVersion.string) shim \(ShimGenerator.version) abi \(ShimGenerator.abiVersion)")
         feed(verilatorVersion)
         feed(flags.joined(separator: " "))
         feed(Self.makeFlags + Self.cxxFlags)

@@ -60,8 +60,8 @@ public struct Bench: ParsableCommand {
             var bestNative = Double.infinity, bestSwift = Double.infinity
             var checksum: UInt64 = 0
             // Interleave the two engines so machine noise hits both alike.
-            for r in 0 ..< repeats {
-                bestNative = min(bestNative, seconds { checksum &+= m.benchNative(cycles: n, seed: UInt64(r + 1)) })
+            for _ in 0 ..< repeats {
+                bestNative = min(bestNative, seconds { checksum &+= m.benchNative(rounds: rounds, batch: batch, stimulus: stimulus) })
                 bestSwift = min(bestSwift, seconds {
                     stimulus.withUnsafeBufferPointer { i in
                         responses.withUnsafeMutableBufferPointer { o in
@@ -86,7 +86,7 @@ public struct Bench: ParsableCommand {
             print(String(format: "  build, cold (runtime + model):  %7.2f s", cold.seconds))
             print(String(format: "  build, cold (model only):       %7.2f s", coldModelOnly.seconds))
             print(String(format: "  build, cached:                  %7.3f s", cached.seconds))
-            print(String(format: "  C++ loop (reference):           %7.2f Mcycles/s", native / 1e6))
+            print(String(format: "  C++ testbench loop (reference): %7.2f Mcycles/s", native / 1e6))
             print(String(format: "  Swift via shim, batched:        %7.2f Mcycles/s", swift / 1e6))
             print(String(format: "  ratio Swift/C++:                %7.3f   (goal >= 0.90: %@)", ratio, ratio >= 0.9 ? "met" : "NOT met"))
             print(String(format: "  Swift cycle model (for scale):  %7.2f Mcycles/s", Double(modelCycles / batch * batch) / modelTime / 1e6))

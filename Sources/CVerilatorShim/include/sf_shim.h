@@ -18,7 +18,7 @@
 extern "C" {
 #endif
 
-#define SF_SHIM_ABI_VERSION 1u
+#define SF_SHIM_ABI_VERSION 2u
 
 typedef struct sf_port_info {
     const char *name;
@@ -43,9 +43,10 @@ typedef void (*sf_eval_fn)(void *model);
 /* Waveforms: 0 on success, -1 when the library was built without tracing. */
 typedef int (*sf_trace_open_fn)(void *model, const char *path);
 typedef void (*sf_trace_close_fn)(void *model);
-/* The reference for the co-simulation benchmark: the same per-cycle work as sf_step, driven by
- * an xorshift generator in a pure C++ loop. Returns a checksum of the outputs. */
-typedef uint64_t (*sf_bench_native_fn)(void *model, uint64_t cycles, uint64_t seed);
+/* The reference for the co-simulation benchmark: a plain C++ testbench loop that replays the
+ * same stimulus buffer (batch cycles, rounds times), assigning ports and calling eval directly.
+ * Returns a checksum of the outputs. */
+typedef uint64_t (*sf_bench_native_fn)(void *model, uint64_t rounds, uint64_t batch, const uint64_t *in);
 typedef uint64_t (*sf_cycles_fn)(void *model);
 
 #ifdef __cplusplus
