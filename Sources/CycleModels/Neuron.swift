@@ -95,25 +95,6 @@ public struct NeuronArrayModel: CycleModel {
 
     func mode(_ i: PortValues) -> NeuronMode { iMode.map { NeuronMode(code: i[$0]) } ?? config.mode.fixed! }
 
-    /// Reads `width` bits at bit offset `lo` of a packed wide port.
-    static func field(_ words: ArraySlice<UInt64>, lo: Int, width: Int) -> UInt64 {
-        let base = words.startIndex
-        let w = lo / 64, sh = lo % 64
-        var x = words[base + w] >> UInt64(sh)
-        if sh != 0 && sh + width > 64 && base + w + 1 < words.endIndex { x |= words[base + w + 1] << UInt64(64 - sh) }
-        return x & Bits.mask(width)
-    }
-
-    static func pack(_ values: [UInt64], width: Int) -> [UInt64] {
-        var out = [UInt64](repeating: 0, count: (values.count * width + 63) / 64)
-        for (i, x) in values.enumerated() {
-            let lo = i * width, w = lo / 64, sh = lo % 64
-            out[w] |= x << UInt64(sh)
-            if sh != 0 && sh + width > 64 { out[w + 1] |= x >> UInt64(64 - sh) }
-        }
-        return out
-    }
-
     public func outputs(_ i: PortValues) -> PortValues {
         let theta = Int64(i[iTheta]), m = mode(i)
         var o = PortValues(outputLayout)
@@ -129,8 +110,8 @@ public struct NeuronArrayModel: CycleModel {
         o[0] = valid
         o[1] = neg
         o.set(2, allReady)
-        o.setWide(3, Self.pack(units.map { Bits.raw($0.v, width: config.vBits) }, width: config.vBits))
-        o.setWide(4, Self.pack(units.map { Bits.raw($0.z, width: config.zBits) }, width: config.zBits))
+        o.setWide(3, Bits.packFields(units.map { Bits.raw($0.v, width: config.vBits) }, width: config.vBits))
+        o.setWide(4, Bits.packFields(units.map { Bits.raw($0.z, width: config.zBits) }, width: config.zBits))
         o.set(5, busy)
         return o
     }
@@ -150,8 +131,8 @@ public struct NeuronArrayModel: CycleModel {
             cmd.op = NeuronOp(rawValue: i[iOp])!
             cmd.negative = i.bool(iNeg)
             cmd.multiplicity = iMult.map { i[$0] } ?? 1
-            cmd.weight = Bits.signExtend(Self.field(ws, lo: k * config.wBits, width: config.wBits), width: config.wBits)
-            cmd.bias = Bits.signExtend(Self.field(bs, lo: k * config.vBits, width: config.vBits), width: config.vBits)
+            cmd.weight = Bits.signExtend(Bits.field(ws, lo: k * config.wBits, width: config.wBits), width: config.wBits)
+            cmd.bias = Bits.signExtend(Bits.field(bs, lo: k * config.vBits, width: config.vBits), width: config.vBits)
             units[k].step(theta: theta, mode: m, command: cmd, accept: accept, spikeReady: i.bool(iReady))
         }
     }

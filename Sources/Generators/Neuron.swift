@@ -52,12 +52,11 @@ public enum NeuronGenerator: BlockGenerator {
             }
         }
         let th = b.node("theta_s", theta.resized(vB).asSigned)
-        let negTh = b.node("neg_theta", -th)
         let zPos = b.node("z_pos", z.gt(.lit(0, .sint(zB))))
 
-        // Standard fire check (SPEC §1 table).
+        // Standard fire check (SPEC §1 table). reluFloor never compares with -theta.
         let stdUp = v.ge(th)
-        let vLeNegTh = v.le(negTh)
+        let vLeNegTh = c.mode == .reluFloor ? Expr.zero : v.le(b.node("neg_theta", -th))
         var stdDown: Expr
         switch c.mode.fixed {
         case .linear?: stdDown = vLeNegTh

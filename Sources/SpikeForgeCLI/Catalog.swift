@@ -60,6 +60,7 @@ public enum Catalog {
         entry(FIFOGenerator.self, summary: "synchronous valid/ready FIFO", model: FIFOModel.init, stimulus: Stimulus.fifo),
         entry(SRAMGenerator.self, summary: "single-port or simple dual-port SRAM", model: { SRAMModel($0) }, stimulus: Stimulus.sram),
         entry(ArbiterGenerator.self, summary: "round-robin arbiter", model: ArbiterModel.init, stimulus: Stimulus.arbiter),
+        entry(NeuronGenerator.self, summary: "ternary-spike integrate-and-fire neuron array", model: NeuronArrayModel.init, stimulus: Stimulus.neuron),
     ]
 
     public static func block(named name: String) throws(CLIError) -> BlockEntry {

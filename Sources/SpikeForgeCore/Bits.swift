@@ -52,4 +52,25 @@ public enum Bits {
         while (1 << w) <= value { w += 1 }
         return w
     }
+
+    /// Packs equal-width fields into words, field 0 in the least significant bits (the layout of
+    /// packed vector ports such as `cmd_weights`).
+    public static func packFields(_ values: [UInt64], width: Int) -> [UInt64] {
+        var out = [UInt64](repeating: 0, count: (values.count * width + 63) / 64)
+        for (i, x) in values.enumerated() {
+            let v = x & mask(width)
+            let lo = i * width, w = lo / 64, sh = lo % 64
+            out[w] |= v << UInt64(sh)
+            if sh != 0 && sh + width > 64 { out[w + 1] |= v >> UInt64(64 - sh) }
+        }
+        return out
+    }
+
+    /// The `width`-bit field at bit offset `lo` of packed words (`width` ≤ 64).
+    public static func field(_ words: ArraySlice<UInt64>, lo: Int, width: Int) -> UInt64 {
+        let w = words.startIndex + lo / 64, sh = lo % 64
+        var x = words[w] >> UInt64(sh)
+        if sh != 0 && sh + width > 64 && w + 1 < words.endIndex { x |= words[w + 1] << UInt64(64 - sh) }
+        return x & mask(width)
+    }
 }

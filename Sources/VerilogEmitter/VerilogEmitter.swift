@@ -205,7 +205,9 @@ final class ModuleEmitter {
             s += " \(inst.name) (\n"
             let nw = child.ports.map(\.name.count).max() ?? 0
             let conns = child.ports.map { p -> String in
-                let v = p.direction == .input ? inst.inputs[p.name].map { expr($0, top: true) } ?? "" : inst.outputs[p.name] ?? ""
+                // Ports connect to plain names or constants only; anything else is hoisted (Yosys
+                // 0.23 mis-handles casts in port connections, and names read better).
+                let v = p.direction == .input ? inst.inputs[p.name].map(connection) ?? "" : inst.outputs[p.name] ?? ""
                 return "        .\(p.name.padded(nw)) (\(v))"
             }
             return s + conns.joined(separator: ",\n") + "\n    );"
@@ -213,6 +215,13 @@ final class ModuleEmitter {
     }
 
     // MARK: Expressions
+
+    func connection(_ e: Expr) -> String {
+        switch e {
+        case .ref, .constant: return expr(e, top: true)
+        default: return selectable(e)
+        }
+    }
 
     func range(_ t: HWType) -> String { t.width == 1 ? "" : "[\(t.width - 1):0] " }
     /// `signed [w-1:0] ` for declarations.

@@ -25,6 +25,19 @@ public enum PrimitiveSweep {
     ]
     public static let arbiters: [ArbiterConfig] = [.init(requesters: 2), .init(requesters: 3), .init(requesters: 5), .init(requesters: 8), .init(requesters: 64)]
 
+    /// Neuron arrays: every mode and the runtime mode, widths from the smallest legal
+    /// (w2 v3 z2 t1) to 32 bits, with and without multiplicity.
+    public static let neurons: [NeuronConfig] = [
+        .init(neurons: 2, wBits: 2, vBits: 3, zBits: 2, thresholdBits: 1, multiplicityBits: 0, mode: .linear),
+        .init(neurons: 3, wBits: 4, vBits: 6, zBits: 3, thresholdBits: 3, multiplicityBits: 2, mode: .relu),
+        .init(neurons: 4, wBits: 8, vBits: 16, zBits: 8, thresholdBits: 8, multiplicityBits: 4, mode: .reluFloor),
+        .init(neurons: 4, wBits: 8, vBits: 16, zBits: 8, thresholdBits: 8, multiplicityBits: 4, mode: .runtime),
+        .init(neurons: 8, wBits: 6, vBits: 8, zBits: 4, thresholdBits: 4, multiplicityBits: 1, mode: .relu),
+        .init(neurons: 2, wBits: 16, vBits: 24, zBits: 12, thresholdBits: 16, multiplicityBits: 0, mode: .runtime),
+        .init(neurons: 1, wBits: 24, vBits: 32, zBits: 16, thresholdBits: 8, multiplicityBits: 2, mode: .linear),
+        .init(neurons: 2, wBits: 16, vBits: 32, zBits: 32, thresholdBits: 30, multiplicityBits: 3, mode: .runtime),
+    ]
+
     /// Every configuration above, by module name.
     public static var all: [String: @Sendable () throws -> Design] {
         var d: [String: @Sendable () throws -> Design] = [:]
@@ -33,6 +46,7 @@ public enum PrimitiveSweep {
         for c in fifos { d[c.moduleName] = { try FIFOGenerator.design(c) } }
         for c in srams { d[c.moduleName] = { try SRAMGenerator.design(c) } }
         for c in arbiters { d[c.moduleName] = { try ArbiterGenerator.design(c) } }
+        for c in neurons { d[c.moduleName] = { try NeuronGenerator.design(c) } }
         return d
     }
 }
