@@ -9,7 +9,7 @@
 //     ^         ^
 //   Generators  |
 //        ^      |
-//   EDATools <- CoSim (+ CVerilatorShim, Crypto)
+//   EDATools <- CoSim (+ CVerilatorShim, Crypto)     Datasets (+ CZlib)
 //        ^        ^
 //        SpikeForgeCLI <- spikeforge
 import PackageDescription
@@ -38,6 +38,7 @@ let package = Package(
         .target(name: "Generators", dependencies: ["HWIR", "SpikeForgeCore"]),
         .target(name: "CycleModels", dependencies: ["SpikeForgeCore"]),
         .target(name: "EDATools", dependencies: ["SpikeForgeCore"]),
+        .target(name: "Datasets", dependencies: ["SpikeForgeCore", "CZlib"]),
         .target(
             name: "CoSim",
             dependencies: [
@@ -49,7 +50,7 @@ let package = Package(
             name: "SpikeForgeCLI",
             dependencies: [
                 "SpikeForgeCore", "HWIR", "VerilogEmitter", "Generators", "CycleModels",
-                "EDATools", "CoSim",
+                "EDATools", "CoSim", "Datasets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,6 +59,8 @@ let package = Package(
         // MARK: Implementation details
         // The C ABI between Swift and every generated Verilator shim. No stable API.
         .target(name: "CVerilatorShim"),
+        // zlib (Debian zlib1g-dev) for gzip datasets and FST waveforms.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
 
         // MARK: Tests
         .target(
@@ -65,7 +68,7 @@ let package = Package(
             dependencies: ["SpikeForgeCore", "HWIR", "VerilogEmitter", "Generators", "EDATools", "CoSim"],
             path: "Tests/SpikeForgeTestSupport"
         ),
-        .testTarget(name: "SpikeForgeCoreTests", dependencies: ["SpikeForgeCore"]),
+        .testTarget(name: "SpikeForgeCoreTests", dependencies: ["SpikeForgeCore", "SpikeForgeTestSupport"]),
         .testTarget(name: "HWIRTests", dependencies: ["HWIR"]),
         .testTarget(name: "VerilogEmitterTests", dependencies: ["VerilogEmitter", "HWIR", "Generators", "SpikeForgeCore"]),
         .testTarget(
@@ -73,6 +76,7 @@ let package = Package(
             dependencies: ["Generators", "HWIR", "VerilogEmitter", "EDATools", "SpikeForgeCore", "SpikeForgeTestSupport"]
         ),
         .testTarget(name: "CycleModelsTests", dependencies: ["CycleModels", "SpikeForgeCore"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(
             name: "CoSimTests",
             dependencies: ["CoSim", "Generators", "CycleModels", "HWIR", "SpikeForgeCore", "SpikeForgeTestSupport"]

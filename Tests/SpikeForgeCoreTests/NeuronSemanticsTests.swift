@@ -1,0 +1,103 @@
+import SpikeForgeCore
+import SpikeForgeTestSupport
+import Testing
+
+/// SPEC §1's equivalence claims, proved on the functional reference over random weights,
+/// thresholds, biases and input orders, including adversarial ones.
+@Suite struct NeuronSemanticsTests {
+    typealias Order = NeuronTrial.Order
+
+    static func trial(_ rng: inout SplitMix64, order: Order) -> NeuronTrial { NeuronTrial.make(&rng, neurons: 1, order: order) }
+
+    static func run(_ t: NeuronTrial, mode: NeuronMode, flush: Bool) -> FunctionalNeuron { t.functional(0, mode: mode, flush: flush) }
+
+    @Test(arguments: Order.allCases)
+    func reluFloorIsExactFloor(_ order: Order) {
+        var rng = SplitMix64(seed: 1)
+        for _ in 0 ..< 5000 {
+            let t = Self.trial(&rng, order: order)
+            for flush in [false, true] {
+                let n = Self.run(t, mode: .reluFloor, flush: flush)
+                #expect(n.z == max(0, t.x(0)) / t.theta, "x=\(t.x(0)) θ=\(t.theta)")
+                #expect(n.z * t.theta + n.v == t.x(0), "charge is conserved")
+            }
+        }
+    }
+
+    @Test(arguments: Order.allCases)
+    func reluWithFlushRoundsHalfAwayFromZero(_ order: Order) {
+        var rng = SplitMix64(seed: 2)
+        for _ in 0 ..< 5000 {
+            let t = Self.trial(&rng, order: order)
+            let n = Self.run(t, mode: .relu, flush: true)
+            #expect(n.z == max(0, IntegerActivation.roundHalfAway(t.x(0), t.theta)), "x=\(t.x(0)) θ=\(t.theta)")
+            #expect(n.spikes.count - Int(n.z) >= 0)
+        }
+    }
+
+    @Test(arguments: Order.allCases)
+    func linearWithFlushRoundsHalfAwayFromZero(_ order: Order) {
+        var rng = SplitMix64(seed: 3)
+        for _ in 0 ..< 5000 {
+            let t = Self.trial(&rng, order: order)
+            let n = Self.run(t, mode: .linear, flush: true)
+            #expect(n.z == IntegerActivation.roundHalfAway(t.x(0), t.theta), "x=\(t.x(0)) θ=\(t.theta)")
+        }
+    }
+
+    @Test(arguments: Order.allCases)
+    func reluWithoutFlushIsWithinOneSpike(_ order: Order) {
+        var rng = SplitMix64(seed: 4)
+        for _ in 0 ..< 5000 {
+            let t = Self.trial(&rng, order: order)
+            let n = Self.run(t, mode: .relu, flush: false)
+            // |z − max(0, x/θ)| < 1, in integers: |z·θ − max(0, x)| < θ.
+            #expect(abs(n.z * t.theta - max(0, t.x(0))) < t.theta, "x=\(t.x(0)) θ=\(t.theta) z=\(n.z)")
+            #expect(IntegerActivation.bounds(t.x(0), theta: t.theta, mode: .relu).contains(n.z))
+        }
+    }
+
+    @Test func tiesFollowTheSignOfTheTotal() {
+        // θ = 4, ties where 2V = ±θ.
+        #expect(IntegerActivation.roundHalfAway(6, 4) == 2 && IntegerActivation.roundHalfAway(-6, 4) == -2)
+        #expect(IntegerActivation.roundHalfAway(2, 4) == 1 && IntegerActivation.roundHalfAway(-2, 4) == -1)
+        // z = −1, V = +2: T = −2 → round(−0.5) = −1 = z: no spike (a rule on V's sign alone would say +1).
+        #expect(FunctionalNeuron.flushCondition(v: 2, z: -1, theta: 4, mode: .linear) == 0)
+        // z = 0, V = +2: T = 2 → 1.
+        #expect(FunctionalNeuron.flushCondition(v: 2, z: 0, theta: 4, mode: .linear) == 1)
+        // z = 1, V = −2: T = 2 → round(0.5) = 1 = z: no spike.
+        #expect(FunctionalNeuron.flushCondition(v: -2, z: 1, theta: 4, mode: .linear) == 0)
+        // z = 0, V = −2: T = −2 → −1 in linear, clamped at 0 in relu.
+        #expect(FunctionalNeuron.flushCondition(v: -2, z: 0, theta: 4, mode: .linear) == -1)
+        #expect(FunctionalNeuron.flushCondition(v: -2, z: 0, theta: 4, mode: .relu) == 0)
+        #expect(FunctionalNeuron.flushCondition(v: 3, z: 5, theta: 4, mode: .reluFloor) == 0)
+    }
+
+    @Test func biasAloneCanFire() {
+        let n = FunctionalNeuron(bias: 10, theta: 3, mode: .reluFloor)
+        #expect(n.z == 3 && n.v == 1 && n.spikes == [1, 1, 1])
+    }
+
+    @Test func saturationIsFlagged() {
+        var n = FunctionalNeuron(bias: 0, theta: 100, mode: .linear, vBits: 8, zBits: 8)
+        n.input(sign: 1, weight: 127, multiplicity: 3)
+        #expect(n.saturated && n.v == 27 && n.z == 1)
+    }
+
+    @Test func neuronConfigErrorsListEveryViolation() {
+        #expect(throws: ConfigError.invalid(block: "NeuronConfig", violations: [
+            .init(field: "neurons", value: "0", expected: "1...64"),
+            .init(field: "vBits", value: "9", expected: "at least 10 = max(wBits 8, thresholdBits 8 + 1) + 1, so V holds a weight plus the threshold"),
+        ])) { try NeuronConfig(neurons: 0, wBits: 8, vBits: 9, zBits: 8, thresholdBits: 8, multiplicityBits: 0, mode: .relu).validate() }
+        #expect(throws: ConfigError.self) { try ConfigResolver.resolve(NeuronConfig.self, overrides: ["mode=sigmoid"]) }
+        do {
+            _ = try ConfigResolver.resolve(NeuronConfig.self, overrides: ["mode=sigmoid", "thresholdBits=0"])
+        } catch {
+            #expect(error.description == """
+            invalid NeuronConfig (2 violations):
+              - mode: got sigmoid, expected one of linear, relu, reluFloor, runtime (from --set)
+              - thresholdBits: got 0, expected 1...46
+            """)
+        }
+    }
+}
