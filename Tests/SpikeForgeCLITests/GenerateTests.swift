@@ -53,8 +53,25 @@ import Testing
         #expect(run(["generate", "sram", "--set", "kind=singlePort", "--set", "depth=64", "--out", dir.path, "--check"]) == nil)
     }
 
+    @Test(arguments: ["linear", "relu", "reluFloor", "runtime"])
+    func neuronForEveryMode(_ mode: String) throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(run(["generate", "neuron", "--set", "mode=\(mode)", "--out", dir.path, "--check"]) == nil)
+        let files = try String(contentsOf: dir.appendingPathComponent("files.f"), encoding: .utf8).split(separator: "\n")
+        #expect(files.count == 2 && files[0].hasPrefix("NeuronUnit_") && files[1].hasPrefix("NeuronArray_n4_"))
+    }
+
+    @Test func neuronBadInput() {
+        #expect(run(["generate", "neuron", "--set", "vBits=9", "--set", "thresholdBits=8", "--set", "mode=tanh", "--out", "/tmp/unused"]) == """
+        invalid NeuronConfig (2 violations):
+          - mode: got tanh, expected one of linear, relu, reluFloor, runtime (from --set)
+          - vBits: got 9, expected at least 10 = max(wBits 8, thresholdBits 8 + 1) + 1, so V holds a weight plus the threshold
+        """)
+    }
+
     @Test func unknownBlockListsKnownOnes() {
-        #expect(run(["generate", "router", "--out", "/tmp/unused"]) == "unknown block 'router'; known blocks: satadd, accumulator, fifo, sram, arbiter")
+        #expect(run(["generate", "router", "--out", "/tmp/unused"]) == "unknown block 'router'; known blocks: satadd, accumulator, fifo, sram, arbiter, neuron")
     }
 
     @Test func everyViolationIsListed() {
