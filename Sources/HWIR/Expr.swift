@@ -84,12 +84,44 @@ public indirect enum Expr: Hashable, Sendable {
 
     public static func lowMask(_ w: Int) -> UInt64 { w >= 64 ? ~0 : (UInt64(1) << UInt64(w)) &- 1 }
 
-    public func eq(_ o: Expr) -> Expr { .binary(.eq, self, o) }
-    public func ne(_ o: Expr) -> Expr { .binary(.ne, self, o) }
-    public func lt(_ o: Expr) -> Expr { .binary(.lt, self, o) }
-    public func le(_ o: Expr) -> Expr { .binary(.le, self, o) }
-    public func gt(_ o: Expr) -> Expr { .binary(.gt, self, o) }
-    public func ge(_ o: Expr) -> Expr { .binary(.ge, self, o) }
+    public func eq(_ o: Expr) -> Expr { Self.compare(.eq, self, o) }
+    public func ne(_ o: Expr) -> Expr { Self.compare(.ne, self, o) }
+    public func lt(_ o: Expr) -> Expr { Self.compare(.lt, self, o) }
+    public func le(_ o: Expr) -> Expr { Self.compare(.le, self, o) }
+    public func gt(_ o: Expr) -> Expr { Self.compare(.gt, self, o) }
+    public func ge(_ o: Expr) -> Expr { Self.compare(.ge, self, o) }
+
+    /// The constant's value as an unsigned number, for unsigned constants up to 64 bits.
+    var unsignedConstant: UInt64? {
+        if case let .constant(bits, t) = self, !t.signed, t.width <= 64 { return bits }
+        return nil
+    }
+
+    /// Builds a comparison, folding the ones that are constant because an unsigned operand is
+    /// compared with 0 or with its maximum (`x < 0`, `0 <= x`, `x <= max`...), or both operands
+    /// are constants. Verilog tools warn on such comparisons, and generators produce them
+    /// naturally at the corners of a parameter range (a 1 x 1 mesh, say).
+    static func compare(_ op: BinaryOp, _ l: Expr, _ r: Expr) -> Expr {
+        guard l.type == r.type, !l.type.signed, l.type.width <= 64 else { return .binary(op, l, r) }
+        let maxV = lowMask(l.type.width)
+        if let a = l.unsignedConstant, let b = r.unsignedConstant {
+            let v: Bool
+            switch op {
+            case .eq: v = a == b
+            case .ne: v = a != b
+            case .lt: v = a < b
+            case .le: v = a <= b
+            case .gt: v = a > b
+            default: v = a >= b
+            }
+            return v ? .one : .zero
+        }
+        switch (op, l.unsignedConstant, r.unsignedConstant) {
+        case (.lt, _, 0?), (.gt, 0?, _), (.gt, _, maxV?), (.lt, maxV?, _): return .zero
+        case (.ge, _, 0?), (.le, 0?, _), (.le, _, maxV?), (.ge, maxV?, _): return .one
+        default: return .binary(op, l, r)
+        }
+    }
     /// Compares with a constant of this expression's own type.
     public func eq(_ v: Int) -> Expr { eq(.lit(v, type)) }
     public func ne(_ v: Int) -> Expr { ne(.lit(v, type)) }
@@ -104,18 +136,42 @@ public indirect enum Expr: Hashable, Sendable {
     public var all: Expr { .unary(.reduceAnd, self) }
 
     /// `cond ? self : other`.
-    public func when(_ cond: Expr, else other: Expr) -> Expr { .mux(cond, self, other) }
+    /// Folds a constant condition and identical arms.
+    public func when(_ cond: Expr, else other: Expr) -> Expr {
+        if cond == .one { return self }
+        if cond == .zero || self == other { return other }
+        return .mux(cond, self, other)
+    }
 
     public static func + (l: Expr, r: Expr) -> Expr { .binary(.add, l, r) }
     public static func - (l: Expr, r: Expr) -> Expr { .binary(.sub, l, r) }
     public static func * (l: Expr, r: Expr) -> Expr { .binary(.mul, l, r) }
-    public static func & (l: Expr, r: Expr) -> Expr { .binary(.and, l, r) }
-    public static func | (l: Expr, r: Expr) -> Expr { .binary(.or, l, r) }
+    /// One-bit `&` and `|` fold constant operands.
+    public static func & (l: Expr, r: Expr) -> Expr {
+        if l.type == .bool && r.type == .bool {
+            if l == .zero || r == .zero { return .zero }
+            if l == .one { return r }
+            if r == .one { return l }
+        }
+        return .binary(.and, l, r)
+    }
+    public static func | (l: Expr, r: Expr) -> Expr {
+        if l.type == .bool && r.type == .bool {
+            if l == .one || r == .one { return .one }
+            if l == .zero { return r }
+            if r == .zero { return l }
+        }
+        return .binary(.or, l, r)
+    }
     public static func ^ (l: Expr, r: Expr) -> Expr { .binary(.xor, l, r) }
     public static func << (l: Expr, r: Expr) -> Expr { .binary(.shl, l, r) }
     /// Logical shift for unsigned operands, arithmetic for signed ones.
     public static func >> (l: Expr, r: Expr) -> Expr { .binary(l.type.signed ? .shrArith : .shrLogical, l, r) }
-    public static prefix func ~ (e: Expr) -> Expr { .unary(.not, e) }
+    public static prefix func ~ (e: Expr) -> Expr {
+        if e == .one { return .zero }
+        if e == .zero { return .one }
+        return .unary(.not, e)
+    }
     public static prefix func - (e: Expr) -> Expr { .unary(.neg, e) }
     /// `a + k` with a constant of `a`'s type.
     public static func + (l: Expr, r: Int) -> Expr { l + .lit(r, l.type) }

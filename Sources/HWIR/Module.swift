@@ -25,6 +25,9 @@ public struct Wire: Hashable, Sendable {
     public var name: String
     public var type: HWType
     public var loc: SourceLoc
+    /// Why this wire may be left unread (e.g. a mesh edge port no route uses). The emitter turns
+    /// it into a lint waiver on this one declaration, with the reason beside it.
+    public var unusedReason: String? = nil
 }
 
 /// A register clocked by the module's clock. `reset` (a constant) is loaded while the module's

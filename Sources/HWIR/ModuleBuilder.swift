@@ -13,6 +13,13 @@ public final class ModuleBuilder {
 
     public func build() -> Module { m }
 
+    /// Declares that `wire` may stay unread, and why. Only for wires that must exist (such as an
+    /// instance output nothing needs); the waiver covers that declaration alone.
+    public func allowUnused(_ wire: Expr, because reason: String) {
+        guard case let .ref(n, _) = wire, let i = m.wires.firstIndex(where: { $0.name == n }) else { return }
+        m.wires[i].unusedReason = reason
+    }
+
     // MARK: Ports
 
     /// Declares the clock input `clk`; every register and memory port uses its rising edge.
@@ -61,9 +68,11 @@ public final class ModuleBuilder {
         return .ref(name, t)
     }
 
-    /// A wire declared and driven at once: a named intermediate value.
+    /// A wire declared and driven at once: a named intermediate value. A constant value is
+    /// returned as is, so later expressions can fold it.
     @discardableResult
     public func node(_ name: String, _ value: Expr, file: String = #fileID, line: Int = #line) -> Expr {
+        if case .constant = value { return value }
         let w = wire(name, value.type, file: file, line: line)
         assign(w, value, file: file, line: line)
         return w

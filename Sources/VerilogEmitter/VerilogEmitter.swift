@@ -58,7 +58,13 @@ final class ModuleEmitter {
         var body: [String] = []
         // Declarations.
         var decls: [String] = []
-        for w in m.wires { decls.append("wire \(typed(w.type))\(w.name);") }
+        for w in m.wires {
+            if let why = w.unusedReason {
+                decls.append("/* verilator lint_off UNUSEDSIGNAL */ wire \(typed(w.type))\(w.name); /* verilator lint_on UNUSEDSIGNAL */  // unused: \(why)")
+            } else {
+                decls.append("wire \(typed(w.type))\(w.name);")
+            }
+        }
         for r in m.regs { decls.append("reg  \(typed(r.type))\(r.name);") }
         for rd in m.memReads {
             let w = m.memories.first { $0.name == rd.memory }?.width ?? 1

@@ -1,0 +1,238 @@
+import HWIR
+import SpikeForgeCore
+
+/// The X-Y mesh router and the mesh (SPEC §4, docs/PACKETS.md, docs/NOC.md).
+///
+/// Router: five ports (N, E, S, W, local), each with valid/ready in and out and an input FIFO of
+/// `bufferDepth` flits; `in_ready` is the FIFO's registered not-full, so no combinational path
+/// crosses a link. Each input's head flit asks for a set of outputs (the X-Y tree route of its
+/// destination rectangle); each output has a round-robin arbiter over the five inputs (priority
+/// pointer moves past the winner when the flit is taken). A multicast head is sent to each of its
+/// outputs as they grant it, and leaves the FIFO when all have taken it. Latency: a flit written
+/// into an input FIFO at the end of cycle t can leave the router in cycle t+1, so a route of h
+/// hops takes h+1 cycles at zero load (plus one for injection into the first FIFO).
+public enum RouterGenerator: BlockGenerator {
+    public static func design(_ c: RouterConfig) throws(ConfigError) -> Design {
+        try c.validate()
+        let (fifo, arb) = (fifoModule(c), arbiterModule())
+        return Design(top: c.moduleName, modules: [fifo, arb, router(c, fifo: fifo, arbiter: arb)])
+    }
+
+    static func fifoModule(_ c: RouterConfig) -> Module { FIFOGenerator.module(.init(width: c.flitWidth, depth: c.bufferDepth)) }
+    static func arbiterModule() -> Module { ArbiterGenerator.module(.init(requesters: 5)) }
+
+    /// The route of a head flit that entered on `port`, at router (`x`, `y`): a 5-bit mask, bit
+    /// `RouterPort.rawValue` per output.
+    static func route(_ b: ModuleBuilder, _ c: RouterConfig, port: RouterPort, flit: Expr, x: Expr, y: Expr) -> Expr {
+        let p = port.prefix
+        func minE(_ a: Expr, _ b2: Expr) -> Expr { a.when(a.lt(b2), else: b2) }
+        func maxE(_ a: Expr, _ b2: Expr) -> Expr { a.when(a.gt(b2), else: b2) }
+        let xmax = Expr.lit(c.cols - 1, .uint(4)), ymax = Expr.lit(c.rows - 1, .uint(4))
+        let fx0 = flit.bits(3, 0), fx1 = flit.bits(7, 4), fy0 = flit.bits(11, 8), fy1 = flit.bits(15, 12)
+        // The rectangle, ordered and clamped into the mesh, so no route leaves it.
+        let lox = b.node("\(p)_lox", minE(minE(fx0, fx1), xmax))
+        let hix = b.node("\(p)_hix", minE(maxE(fx0, fx1), xmax))
+        let loy = b.node("\(p)_loy", minE(minE(fy0, fy1), ymax))
+        let hiy = b.node("\(p)_hiy", minE(maxE(fy0, fy1), ymax))
+        let host = flit.bit(16)
+        let colIn = b.node("\(p)_col_in", lox.le(x) & x.le(hix))
+        let rowIn = loy.le(y) & y.le(hiy)
+        var n = Expr.zero, e = Expr.zero, s = Expr.zero, w = Expr.zero, l = Expr.zero
+        switch port {
+        case .west, .east, .local:
+            // X phase: cover the columns, branching into each column of the rectangle.
+            if port != .east { e = x.lt(hix) }
+            if port != .west { w = x.gt(lox) }
+            l = colIn & rowIn
+            n = colIn & y.gt(loy)
+            s = colIn & y.lt(hiy)
+        case .north:
+            // Y phase, moving south (towards larger y).
+            s = y.lt(hiy)
+            l = colIn & rowIn
+        case .south:
+            n = y.gt(loy)
+            l = colIn & rowIn
+        }
+        // Host-bound: west to column 0, north to row 0, then out of (0, 0)'s west port.
+        let xZero = x.eq(0), yZero = y.eq(0)
+        let hostW = ~xZero | yZero
+        let hostN = xZero & ~yZero
+        let rect = Expr.concat([l, w, s, e, n])
+        let toHost = Expr.concat([Expr.zero, hostW, Expr.zero, Expr.zero, hostN])
+        return b.node("\(p)_route", toHost.when(host, else: rect))
+    }
+
+    public static func router(_ c: RouterConfig, fifo: Module, arbiter: Module) -> Module {
+        let F = c.flitWidth
+        let b = ModuleBuilder(c.moduleName, doc: """
+        X-Y mesh router, 5 ports (n, e, s, w, l), \(c.bufferDepth)-flit input FIFOs, \(F)-bit single-flit packets,
+        round-robin arbitration per output, multicast to a destination rectangle by replication (X-Y tree).
+        Links are valid/ready; in_ready is registered (FIFO not full). One cycle per router at zero load.
+        """, configuration: describe(c))
+        let clk = b.clock()
+        let rst = b.reset()
+        let myX = b.input("my_x", .uint(4), doc: "this router's column")
+        let myY = b.input("my_y", .uint(4), doc: "this router's row")
+        var inValid: [Expr] = [], inFlit: [Expr] = [], outReady: [Expr] = []
+        for p in RouterPort.allCases {
+            inValid.append(b.input("\(p.prefix)_in_valid", .bool, doc: "flit offered on \(p)"))
+            inFlit.append(b.input("\(p.prefix)_in_flit", .uint(F), doc: ""))
+            outReady.append(b.input("\(p.prefix)_out_ready", .bool, doc: "\(p) neighbour takes the flit"))
+        }
+        // Input FIFOs and routes.
+        var headValid: [Expr] = [], head: [Expr] = [], mask: [Expr] = [], served: [Expr] = [], popWires: [Expr] = []
+        var inReady: [Expr] = []
+        var count: [Expr] = []
+        for p in RouterPort.allCases {
+            let pop = b.wire("\(p.prefix)_pop", .bool)
+            let q = b.instance("u_\(p.prefix)_fifo", of: fifo, inputs: [
+                "clk": clk, "rst": rst, "in_valid": inValid[p.rawValue], "in_data": inFlit[p.rawValue], "out_ready": pop,
+            ])
+            b.allowUnused(q["count"]!, because: "occupancy is not needed; busy uses out_valid")
+            headValid.append(q["out_valid"]!)
+            head.append(q["out_data"]!)
+            inReady.append(q["in_ready"]!)
+            count.append(q["out_valid"]!)
+            popWires.append(pop)
+            mask.append(route(b, c, port: p, flit: q["out_data"]!, x: myX, y: myY))
+            served.append(b.reg("\(p.prefix)_served_q", .uint(5)))
+        }
+        // Output arbitration.
+        var transferred: [[Expr]] = Array(repeating: [], count: 5)  // [input][output]
+        for o in RouterPort.allCases {
+            let reqBits = RouterPort.allCases.map { i in headValid[i.rawValue] & mask[i.rawValue].bit(o.rawValue) & ~served[i.rawValue].bit(o.rawValue) }
+            let req = b.node("\(o.prefix)_req", .concat(reqBits.reversed()))
+            let a = b.instance("u_\(o.prefix)_arb", of: arbiter, inputs: ["clk": clk, "rst": rst, "req": req, "advance": outReady[o.rawValue]])
+            let idx = a["grant_index"]!
+            var data = head[4]
+            for i in (0 ..< 4).reversed() { data = head[i].when(idx.eq(i), else: data) }
+            b.output("\(o.prefix)_out_valid", a["grant_valid"]!, doc: "flit offered to \(o)")
+            b.output("\(o.prefix)_out_flit", data, doc: "")
+            for i in 0 ..< 5 { transferred[i].append(a["grant"]!.bit(i) & outReady[o.rawValue]) }
+        }
+        for i in RouterPort.allCases {
+            let k = i.rawValue
+            let done = b.node("\(i.prefix)_done", served[k] | .concat(transferred[k].reversed()))
+            let pop = headValid[k] & done.eq(mask[k])
+            b.assign(popWires[k], pop)
+            b.next(served[k], Expr.lit(0, .uint(5)).when(popWires[k], else: done))
+            b.output("\(i.prefix)_in_ready", inReady[k], doc: "\(i) input FIFO not full")
+        }
+        b.output("busy", count.dropFirst().reduce(count[0], |), doc: "some flit is buffered")
+        return b.build()
+    }
+}
+
+/// A `cols × rows` mesh of `RouterGenerator` routers. Router (x, y) is number `y*cols + x`; its
+/// local port is bit/slice `y*cols + x` of the `local_*` vectors. The host port is the west port
+/// of router (0, 0). `busy` is high while any flit is buffered anywhere.
+public enum MeshGenerator: BlockGenerator {
+    public static func design(_ c: MeshConfig) throws(ConfigError) -> Design {
+        try c.validate()
+        let rc = c.router
+        let fifo = RouterGenerator.fifoModule(rc), arb = RouterGenerator.arbiterModule()
+        let router = RouterGenerator.router(rc, fifo: fifo, arbiter: arb)
+        return Design(top: c.moduleName, modules: [fifo, arb, router, mesh(c, router: router)])
+    }
+
+    public static func mesh(_ c: MeshConfig, router: Module) -> Module {
+        let F = c.flitWidth, N = c.nodes
+        let b = ModuleBuilder(c.moduleName, doc: """
+        \(c.cols) x \(c.rows) X-Y mesh. Router (x, y) is node y*\(c.cols)+x: its local port is slice y*\(c.cols)+x of the local_* vectors.
+        The host port is the west port of router (0, 0). busy: some flit is buffered in some router.
+        """, configuration: describe(c))
+        let clk = b.clock()
+        let rst = b.reset()
+        let hostInValid = b.input("host_in_valid", .bool, doc: "host offers a flit")
+        let hostInFlit = b.input("host_in_flit", .uint(F), doc: "")
+        let hostOutReady = b.input("host_out_ready", .bool, doc: "host takes a flit")
+        let lInValid = b.input("local_in_valid", .uint(N), doc: "node i offers a flit")
+        let lInFlit = b.input("local_in_flit", .uint(N * F), doc: "node i: bits [i*\(F) +: \(F)]")
+        let lOutReady = b.input("local_out_ready", .uint(N), doc: "node i takes a flit")
+        // Link wires: for each router and direction, the flit it sends that way.
+        func idx(_ x: Int, _ y: Int) -> Int { y * c.cols + x }
+        var outs: [[String: Expr]] = Array(repeating: [:], count: N)
+        // Declare, per router, wires for what its neighbours drive into it.
+        var inV: [[Expr]] = [], inF: [[Expr]] = [], outR: [[Expr]] = []
+        for y in 0 ..< c.rows {
+            for x in 0 ..< c.cols {
+                var v: [Expr] = [], f: [Expr] = [], r: [Expr] = []
+                for p in RouterPort.allCases {
+                    v.append(b.wire("r\(x)_\(y)_\(p.prefix)_iv", .bool))
+                    f.append(b.wire("r\(x)_\(y)_\(p.prefix)_if", .uint(F)))
+                    r.append(b.wire("r\(x)_\(y)_\(p.prefix)_or", .bool))
+                }
+                inV.append(v)
+                inF.append(f)
+                outR.append(r)
+            }
+        }
+        for y in 0 ..< c.rows {
+            for x in 0 ..< c.cols {
+                let i = idx(x, y)
+                var ins: [String: Expr] = ["clk": clk, "rst": rst, "my_x": .lit(x, .uint(4)), "my_y": .lit(y, .uint(4))]
+                for p in RouterPort.allCases {
+                    ins["\(p.prefix)_in_valid"] = inV[i][p.rawValue]
+                    ins["\(p.prefix)_in_flit"] = inF[i][p.rawValue]
+                    ins["\(p.prefix)_out_ready"] = outR[i][p.rawValue]
+                }
+                outs[i] = b.instance("r\(x)_\(y)", of: router, inputs: ins)
+            }
+        }
+        // Wire the links, the local ports, the host port, and tie off the edges.
+        var lInReady: [Expr] = [], lOutValid: [Expr] = [], lOutFlit: [Expr] = [], busy: [Expr] = []
+        for y in 0 ..< c.rows {
+            for x in 0 ..< c.cols {
+                let i = idx(x, y), o = outs[i]
+                busy.append(o["busy"]!)
+                func neighbour(_ p: RouterPort) -> (Int, RouterPort)? {
+                    switch p {
+                    case .north: return y > 0 ? (idx(x, y - 1), .south) : nil
+                    case .south: return y < c.rows - 1 ? (idx(x, y + 1), .north) : nil
+                    case .east: return x < c.cols - 1 ? (idx(x + 1, y), .west) : nil
+                    case .west: return x > 0 ? (idx(x - 1, y), .east) : nil
+                    case .local: return nil
+                    }
+                }
+                for p in RouterPort.allCases {
+                    let k = p.rawValue
+                    if p == .local {
+                        b.assign(inV[i][k], lInValid.bit(i))
+                        b.assign(inF[i][k], lInFlit.bits((i + 1) * F - 1, i * F))
+                        b.assign(outR[i][k], lOutReady.bit(i))
+                        lInReady.append(o["l_in_ready"]!)
+                        lOutValid.append(o["l_out_valid"]!)
+                        lOutFlit.append(o["l_out_flit"]!)
+                    } else if let (j, q) = neighbour(p) {
+                        // Our input on p is driven by neighbour j's output on q, and vice versa for ready.
+                        b.assign(inV[i][k], outs[j]["\(q.prefix)_out_valid"]!)
+                        b.assign(inF[i][k], outs[j]["\(q.prefix)_out_flit"]!)
+                        b.assign(outR[i][k], outs[j]["\(q.prefix)_in_ready"]!)
+                    } else if x == 0 && y == 0 && p == .west {
+                        b.assign(inV[i][k], hostInValid)
+                        b.assign(inF[i][k], hostInFlit)
+                        b.assign(outR[i][k], hostOutReady)
+                        b.output("host_in_ready", o["w_in_ready"]!, doc: "the mesh takes the host's flit")
+                        b.output("host_out_valid", o["w_out_valid"]!, doc: "a flit for the host")
+                        b.output("host_out_flit", o["w_out_flit"]!, doc: "")
+                    } else {
+                        // Mesh edge: nothing comes in, and X-Y routing never sends anything out.
+                        b.assign(inV[i][k], .zero)
+                        b.assign(inF[i][k], .lit(0, .uint(F)))
+                        b.assign(outR[i][k], .zero)
+                        let why = "mesh edge; X-Y routing never uses it"
+                        b.allowUnused(o["\(p.prefix)_in_ready"]!, because: why)
+                        b.allowUnused(o["\(p.prefix)_out_valid"]!, because: why)
+                        b.allowUnused(o["\(p.prefix)_out_flit"]!, because: why)
+                    }
+                }
+            }
+        }
+        b.output("local_in_ready", .concat(lInReady.reversed()), doc: "node i's router takes its flit")
+        b.output("local_out_valid", .concat(lOutValid.reversed()), doc: "a flit for node i")
+        b.output("local_out_flit", .concat(lOutFlit.reversed()), doc: "node i: bits [i*\(F) +: \(F)]")
+        b.output("busy", busy.dropFirst().reduce(busy[0], |), doc: "some flit is buffered")
+        return b.build()
+    }
+}
