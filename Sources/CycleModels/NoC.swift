@@ -1,0 +1,351 @@
+import SpikeForgeCore
+
+/// The X-Y route of `RouterGenerator`, bit-for-bit: a 5-bit output mask (bit = `RouterPort`).
+public enum NoCRouting {
+    public static func route(_ f: UInt64, port: RouterPort, x: Int, y: Int, cols: Int, rows: Int) -> UInt8 {
+        let fx0 = Int(f & 15), fx1 = Int(f >> 4 & 15), fy0 = Int(f >> 8 & 15), fy1 = Int(f >> 12 & 15)
+        if f >> 16 & 1 == 1 {
+            // Host-bound: west to column 0, north to row 0, then west out of (0, 0).
+            return x != 0 || y == 0 ? 1 << 3 : 1 << 0
+        }
+        let lox = min(min(fx0, fx1), cols - 1), hix = min(max(fx0, fx1), cols - 1)
+        let loy = min(min(fy0, fy1), rows - 1), hiy = min(max(fy0, fy1), rows - 1)
+        let colIn = lox <= x && x <= hix, rowIn = loy <= y && y <= hiy
+        var m: UInt8 = 0
+        switch port {
+        case .west, .east, .local:
+            if port != .east && x < hix { m |= 1 << 1 }
+            if port != .west && x > lox { m |= 1 << 3 }
+            if colIn && rowIn { m |= 1 << 4 }
+            if colIn && y > loy { m |= 1 << 0 }
+            if colIn && y < hiy { m |= 1 << 2 }
+        case .north:
+            if y < hiy { m |= 1 << 2 }
+            if colIn && rowIn { m |= 1 << 4 }
+        case .south:
+            if y > loy { m |= 1 << 0 }
+            if colIn && rowIn { m |= 1 << 4 }
+        }
+        return m
+    }
+}
+
+/// The state and two-phase update of a set of routers and their links, shared by the router
+/// model, the mesh model and the fast traffic engine. FIFOs keep the RTL's read and write
+/// pointers and their stale contents, so even the flit lines of invalid outputs match the RTL.
+public struct NoCCore: Sendable {
+    public enum OutLink: Sendable, Equatable { case fifo(Int), external(Int), none }
+
+    public let routers: Int
+    public let depth: Int
+    public let words: Int
+    let coords: [(x: Int, y: Int)]
+    let cols: Int, rows: Int
+    /// Per FIFO (router*5 + port).
+    var rd: [Int], wr: [Int], count: [Int]
+    var storage: [UInt64]
+    var routeOf: [UInt8]  // per FIFO slot
+    var served: [UInt8]
+    /// Per output (router*5 + port): arbiter pointer and destination.
+    var ptr: [Int]
+    let outLink: [OutLink]
+    /// External input links: which FIFO each feeds.
+    public let extIn: [Int]
+    /// External output links: which (router*5 + port) drives each.
+    public let extOut: [Int]
+
+    // Per-cycle inputs, set by the caller before `step()`.
+    public var inValid: [Bool]
+    public var inFlit: [UInt64]
+    public var outReady: [Bool]
+    // Results of the last `step()`: which external inputs were taken, which outputs delivered.
+    public private(set) var accepted: [Bool]
+    public private(set) var delivered: [Bool]
+    public private(set) var deliveredFlit: [UInt64]
+    var transfers: [(r: Int, o: Int, i: Int)] = []
+
+    init(cols: Int, rows: Int, coords: [(x: Int, y: Int)], depth: Int, flitWidth: Int, outLink: [OutLink], extIn: [Int], extOut: [Int]) {
+        self.cols = cols
+        self.rows = rows
+        self.coords = coords
+        routers = coords.count
+        self.depth = depth
+        words = (flitWidth + 63) / 64
+        let fifos = routers * 5
+        rd = Array(repeating: 0, count: fifos)
+        wr = rd
+        count = rd
+        storage = Array(repeating: 0, count: fifos * depth * words)
+        routeOf = Array(repeating: 0, count: fifos * depth)
+        served = Array(repeating: 0, count: fifos)
+        ptr = Array(repeating: 0, count: fifos)
+        self.outLink = outLink
+        self.extIn = extIn
+        self.extOut = extOut
+        inValid = Array(repeating: false, count: extIn.count)
+        inFlit = Array(repeating: 0, count: extIn.count * words)
+        outReady = Array(repeating: false, count: extOut.count)
+        accepted = inValid
+        delivered = outReady
+        deliveredFlit = Array(repeating: 0, count: extOut.count * words)
+    }
+
+    /// A `cols × rows` mesh: external inputs are the local ports (node order) then the host;
+    /// external outputs likewise.
+    public static func mesh(_ c: MeshConfig) -> NoCCore {
+        var coords: [(Int, Int)] = []
+        for y in 0 ..< c.rows { for x in 0 ..< c.cols { coords.append((x, y)) } }
+        let n = c.nodes
+        var out = [OutLink](repeating: .none, count: n * 5)
+        for r in 0 ..< n {
+            let (x, y) = coords[r]
+            if y > 0 { out[r * 5 + 0] = .fifo((r - c.cols) * 5 + 2) }
+            if x < c.cols - 1 { out[r * 5 + 1] = .fifo((r + 1) * 5 + 3) }
+            if y < c.rows - 1 { out[r * 5 + 2] = .fifo((r + c.cols) * 5 + 0) }
+            if x > 0 { out[r * 5 + 3] = .fifo((r - 1) * 5 + 1) }
+            out[r * 5 + 4] = .external(r)
+        }
+        out[3] = .external(n)  // host: west out of (0, 0)
+        return NoCCore(cols: c.cols, rows: c.rows, coords: coords, depth: c.bufferDepth, flitWidth: c.flitWidth, outLink: out,
+                       extIn: (0 ..< n).map { $0 * 5 + 4 } + [3], extOut: (0 ..< n).map { $0 * 5 + 4 } + [3])
+    }
+
+    /// One router at (x, y) with all five ports external (port order).
+    public static func router(_ c: RouterConfig, x: Int, y: Int) -> NoCCore {
+        NoCCore(cols: c.cols, rows: c.rows, coords: [(x, y)], depth: c.bufferDepth, flitWidth: c.flitWidth,
+                outLink: (0 ..< 5).map { .external($0) }, extIn: Array(0 ..< 5), extOut: Array(0 ..< 5))
+    }
+
+    public mutating func reset() {
+        for k in rd.indices {
+            rd[k] = 0
+            wr[k] = 0
+            count[k] = 0
+            served[k] = 0
+            ptr[k] = 0
+        }
+    }
+
+    public var busy: Bool { count.contains { $0 > 0 } }
+    public var buffered: Int { count.reduce(0, +) }
+
+    /// Whether external input `e` would be taken now (its FIFO is not full).
+    public func inReady(_ e: Int) -> Bool { count[extIn[e]] < depth }
+
+    @inline(__always) func headValid(_ q: Int) -> Bool { count[q] > 0 }
+
+    /// The winner of output `o` of router `r` now, if any (the arbiter of `ArbiterGenerator`).
+    @inline(__always) func winner(_ r: Int, _ o: Int) -> Int? {
+        let bit = UInt8(1) << UInt8(o)
+        let p = ptr[r * 5 + o]
+        for k in 0 ..< 5 {
+            var i = p + k
+            if i >= 5 { i -= 5 }
+            let q = r * 5 + i
+            if count[q] > 0 && routeOf[q * depth + rd[q]] & bit != 0 && served[q] & bit == 0 { return i }
+        }
+        return nil
+    }
+
+    /// What an external output shows now: valid, and the flit lines (the head of input 0 when
+    /// nothing is granted, as the RTL's mux shows).
+    /// In reset the FIFOs hide their heads, so nothing is granted and the lines show input 0.
+    public func output(_ e: Int, inReset: Bool = false) -> (valid: Bool, flit: ArraySlice<UInt64>) {
+        let ro = extOut[e], r = ro / 5, o = ro % 5
+        let w = inReset ? nil : winner(r, o)
+        let q = r * 5 + (w ?? 0)
+        let base = (q * depth + rd[q]) * words
+        return (w != nil, storage[base ..< base + words])
+    }
+
+    mutating func push(_ q: Int, _ flit: ArraySlice<UInt64>) {
+        let slot = wr[q]
+        let base = (q * depth + slot) * words
+        for k in 0 ..< words { storage[base + k] = flit[flit.startIndex + k] }
+        let r = q / 5
+        routeOf[q * depth + slot] = NoCRouting.route(flit[flit.startIndex], port: RouterPort(rawValue: q % 5)!, x: coords[r].x, y: coords[r].y, cols: cols, rows: rows)
+        wr[q] = slot + 1 == depth ? 0 : slot + 1
+        count[q] += 1
+    }
+
+    /// One clock edge (reset low): arbitrate on the current state, then move every flit.
+    public mutating func step() {
+        transfers.removeAll(keepingCapacity: true)
+        for k in delivered.indices { delivered[k] = false }
+        for r in 0 ..< routers {
+            for o in 0 ..< 5 {
+                guard let i = winner(r, o) else { continue }
+                let ready: Bool
+                switch outLink[r * 5 + o] {
+                case let .fifo(q): ready = count[q] < depth
+                case let .external(e): ready = outReady[e]
+                case .none: ready = false
+                }
+                if ready { transfers.append((r, o, i)) }
+            }
+        }
+        for e in extIn.indices { accepted[e] = inValid[e] && count[extIn[e]] < depth }
+        // Copy every transferred head before any FIFO moves.
+        for t in transfers {
+            let q = t.r * 5 + t.i
+            let base = (q * depth + rd[q]) * words
+            let flit = storage[base ..< base + words]
+            switch outLink[t.r * 5 + t.o] {
+            case let .fifo(d): push(d, flit)
+            case let .external(e):
+                delivered[e] = true
+                for k in 0 ..< words { deliveredFlit[e * words + k] = flit[base + k] }
+            case .none: break
+            }
+            served[q] |= 1 << UInt8(t.o)
+            ptr[t.r * 5 + t.o] = t.i + 1 == 5 ? 0 : t.i + 1
+        }
+        // A head leaves when every output of its route has taken it; a head with an empty route
+        // (only possible for flits no X-Y route produces) leaves at once, as in the RTL.
+        for q in 0 ..< routers * 5 where count[q] > 0 {
+            if served[q] == routeOf[q * depth + rd[q]] {
+                served[q] = 0
+                rd[q] = rd[q] + 1 == depth ? 0 : rd[q] + 1
+                count[q] -= 1
+            }
+        }
+        for e in extIn.indices where accepted[e] { push(extIn[e], inFlit[e * words ..< (e + 1) * words]) }
+    }
+}
+
+/// Cycle model of `MeshGenerator`'s mesh behind its ports.
+public struct MeshModel: CycleModel {
+    public let config: MeshConfig
+    public let inputLayout: PortLayout
+    public let outputLayout: PortLayout
+    public private(set) var core: NoCCore
+
+    public init(_ c: MeshConfig) {
+        config = c
+        core = .mesh(c)
+        let n = c.nodes, F = c.flitWidth
+        inputLayout = PortLayout([
+            .init("rst", width: 1), .init("host_in_valid", width: 1), .init("host_in_flit", width: F), .init("host_out_ready", width: 1),
+            .init("local_in_valid", width: n), .init("local_in_flit", width: n * F), .init("local_out_ready", width: n),
+        ])
+        outputLayout = PortLayout([
+            .init("host_in_ready", width: 1), .init("host_out_valid", width: 1), .init("host_out_flit", width: F),
+            .init("local_in_ready", width: n), .init("local_out_valid", width: n), .init("local_out_flit", width: n * F), .init("busy", width: 1),
+        ])
+    }
+
+    func bit(_ words: ArraySlice<UInt64>, _ i: Int) -> Bool { (words[words.startIndex + i / 64] >> UInt64(i % 64)) & 1 == 1 }
+
+    public func outputs(_ i: PortValues) -> PortValues {
+        var o = PortValues(outputLayout)
+        let n = config.nodes, F = config.flitWidth, W = core.words
+        return Self.fill(&o, core, n: n, F: F, W: W, rst: i.bool(0))
+    }
+
+    static func fill(_ o: inout PortValues, _ core: NoCCore, n: Int, F: Int, W: Int, rst: Bool) -> PortValues {
+        o.set(0, !rst && core.inReady(n))
+        let h = core.output(n, inReset: rst)
+        o.set(1, h.valid && !rst)
+        o.setWide(2, Array(h.flit))
+        var ready = [UInt64](repeating: 0, count: (n + 63) / 64), valid = ready
+        var flits = [UInt64]()
+        flits.reserveCapacity(n * W)
+        var packed = [UInt64](repeating: 0, count: (n * F + 63) / 64)
+        for k in 0 ..< n {
+            if !rst && core.inReady(k) { ready[k / 64] |= 1 << UInt64(k % 64) }
+            let out = core.output(k, inReset: rst)
+            if out.valid && !rst { valid[k / 64] |= 1 << UInt64(k % 64) }
+            // Pack flit k at bit k*F.
+            for bitIndex in stride(from: 0, to: F, by: 64) {
+                let wv = out.flit[out.flit.startIndex + bitIndex / 64]
+                let width = min(64, F - bitIndex)
+                let v = wv & Bits.mask(width)
+                let lo = k * F + bitIndex, w = lo / 64, sh = lo % 64
+                packed[w] |= v << UInt64(sh)
+                if sh != 0 && sh + width > 64 { packed[w + 1] |= v >> UInt64(64 - sh) }
+            }
+        }
+        o.setWide(3, ready)
+        o.setWide(4, valid)
+        o.setWide(5, packed)
+        o.set(6, !rst && core.busy)
+        return o
+    }
+
+    public mutating func step(_ i: PortValues) {
+        if i.bool(0) {
+            core.reset()
+            return
+        }
+        let n = config.nodes, F = config.flitWidth, W = core.words
+        let lv = i.wide(4), lf = i.wide(5), lr = i.wide(6)
+        for k in 0 ..< n {
+            core.inValid[k] = bit(lv, k)
+            core.outReady[k] = bit(lr, k)
+            for wi in 0 ..< W {
+                let width = min(64, F - wi * 64)
+                core.inFlit[k * W + wi] = Bits.field(lf, lo: k * F + wi * 64, width: width)
+            }
+        }
+        core.inValid[n] = i.bool(1)
+        let hf = i.wide(2)
+        for wi in 0 ..< W { core.inFlit[n * W + wi] = hf[hf.startIndex + wi] }
+        core.outReady[n] = i.bool(3)
+        core.step()
+    }
+}
+
+/// Cycle model of `RouterGenerator`'s router alone, every port external.
+public struct RouterModel: CycleModel {
+    public let config: RouterConfig
+    public let inputLayout: PortLayout
+    public let outputLayout: PortLayout
+    public private(set) var core: NoCCore
+    let x: Int, y: Int
+
+    /// `x`, `y`: the values driven on `my_x` and `my_y` (constant, as in a mesh).
+    public init(_ c: RouterConfig, x: Int, y: Int) {
+        config = c
+        self.x = x
+        self.y = y
+        core = .router(c, x: x, y: y)
+        var ins: [PortSpec] = [.init("rst", width: 1), .init("my_x", width: 4), .init("my_y", width: 4)]
+        var outs: [PortSpec] = []
+        for p in RouterPort.allCases {
+            ins += [.init("\(p.prefix)_in_valid", width: 1), .init("\(p.prefix)_in_flit", width: c.flitWidth), .init("\(p.prefix)_out_ready", width: 1)]
+            outs += [.init("\(p.prefix)_out_valid", width: 1), .init("\(p.prefix)_out_flit", width: c.flitWidth)]
+        }
+        for p in RouterPort.allCases { outs.append(.init("\(p.prefix)_in_ready", width: 1)) }
+        outs.append(.init("busy", width: 1))
+        inputLayout = PortLayout(ins)
+        outputLayout = PortLayout(outs)
+    }
+
+    public func outputs(_ i: PortValues) -> PortValues {
+        var o = PortValues(outputLayout)
+        let rst = i.bool(0)
+        for p in 0 ..< 5 {
+            let out = core.output(p, inReset: rst)
+            o.set(2 * p, out.valid)
+            o.setWide(2 * p + 1, Array(out.flit))
+            o.set(10 + p, !rst && core.inReady(p))
+        }
+        o.set(15, !rst && core.busy)
+        return o
+    }
+
+    public mutating func step(_ i: PortValues) {
+        if i.bool(0) {
+            core.reset()
+            return
+        }
+        let W = core.words
+        for p in 0 ..< 5 {
+            core.inValid[p] = i.bool(3 + 3 * p)
+            let f = i.wide(4 + 3 * p)
+            for wi in 0 ..< W { core.inFlit[p * W + wi] = f[f.startIndex + wi] }
+            core.outReady[p] = i.bool(5 + 3 * p)
+        }
+        core.step()
+    }
+}
