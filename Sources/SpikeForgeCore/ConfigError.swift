@@ -24,6 +24,16 @@ public enum ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A configuration file that could not be read or is not a JSON object.
     case badFile(path: String, reason: String)
 
+    /// The violations this error lists (one for the single-problem cases).
+    public var violations: [ConfigViolation] {
+        switch self {
+        case let .invalid(_, v): return v
+        case let .unknownKey(_, key, known): return [.init(field: key, value: key, expected: "one of \(known.joined(separator: ", "))")]
+        case let .badValue(_, key, value, expected): return [.init(field: key, value: value, expected: expected)]
+        case let .badFile(path, reason): return [.init(field: "file", value: path, expected: reason)]
+        }
+    }
+
     public var description: String {
         switch self {
         case let .invalid(block, violations):
