@@ -39,17 +39,20 @@ public struct NoCCore: Sendable {
     public let routers: Int
     public let depth: Int
     public let words: Int
+    /// Queues per input port (1, or 2 when split into through and turn queues).
+    public let queues: Int
     let coords: [(x: Int, y: Int)]
     let cols: Int, rows: Int
-    /// Per FIFO (router*5 + port).
+    /// Per FIFO ((router*5 + port)*queues + queue): pointers, occupancy, contents, routes.
     var rd: [Int], wr: [Int], count: [Int]
     var storage: [UInt64]
     var routeOf: [UInt8]  // per FIFO slot
     var served: [UInt8]
-    /// Per output (router*5 + port): arbiter pointer and destination.
+    /// Per output (router*5 + port): arbiter pointer (over the 5·queues inputs) and where it leads
+    /// (`.fifo` names an input port, router*5 + port).
     var ptr: [Int]
     let outLink: [OutLink]
-    /// External input links: which FIFO each feeds.
+    /// External input links: which input port (router*5 + port) each feeds.
     public let extIn: [Int]
     /// External output links: which (router*5 + port) drives each.
     public let extOut: [Int]
@@ -64,21 +67,22 @@ public struct NoCCore: Sendable {
     public private(set) var deliveredFlit: [UInt64]
     var transfers: [(r: Int, o: Int, i: Int)] = []
 
-    init(cols: Int, rows: Int, coords: [(x: Int, y: Int)], depth: Int, flitWidth: Int, outLink: [OutLink], extIn: [Int], extOut: [Int]) {
+    init(cols: Int, rows: Int, coords: [(x: Int, y: Int)], depth: Int, queues: Int, flitWidth: Int, outLink: [OutLink], extIn: [Int], extOut: [Int]) {
         self.cols = cols
         self.rows = rows
         self.coords = coords
         routers = coords.count
         self.depth = depth
+        self.queues = queues
         words = (flitWidth + 63) / 64
-        let fifos = routers * 5
+        let fifos = routers * 5 * queues
         rd = Array(repeating: 0, count: fifos)
         wr = rd
         count = rd
         storage = Array(repeating: 0, count: fifos * depth * words)
         routeOf = Array(repeating: 0, count: fifos * depth)
         served = Array(repeating: 0, count: fifos)
-        ptr = Array(repeating: 0, count: fifos)
+        ptr = Array(repeating: 0, count: routers * 5)
         self.outLink = outLink
         self.extIn = extIn
         self.extOut = extOut
@@ -106,13 +110,13 @@ public struct NoCCore: Sendable {
             out[r * 5 + 4] = .external(r)
         }
         out[3] = .external(n)  // host: west out of (0, 0)
-        return NoCCore(cols: c.cols, rows: c.rows, coords: coords, depth: c.bufferDepth, flitWidth: c.flitWidth, outLink: out,
+        return NoCCore(cols: c.cols, rows: c.rows, coords: coords, depth: c.bufferDepth, queues: c.router.queues, flitWidth: c.flitWidth, outLink: out,
                        extIn: (0 ..< n).map { $0 * 5 + 4 } + [3], extOut: (0 ..< n).map { $0 * 5 + 4 } + [3])
     }
 
     /// One router at (x, y) with all five ports external (port order).
     public static func router(_ c: RouterConfig, x: Int, y: Int) -> NoCCore {
-        NoCCore(cols: c.cols, rows: c.rows, coords: [(x, y)], depth: c.bufferDepth, flitWidth: c.flitWidth,
+        NoCCore(cols: c.cols, rows: c.rows, coords: [(x, y)], depth: c.bufferDepth, queues: c.queues, flitWidth: c.flitWidth,
                 outLink: (0 ..< 5).map { .external($0) }, extIn: Array(0 ..< 5), extOut: Array(0 ..< 5))
     }
 
@@ -122,26 +126,30 @@ public struct NoCCore: Sendable {
             wr[k] = 0
             count[k] = 0
             served[k] = 0
-            ptr[k] = 0
         }
+        for k in ptr.indices { ptr[k] = 0 }
     }
 
     public var busy: Bool { count.contains { $0 > 0 } }
     public var buffered: Int { count.reduce(0, +) }
 
-    /// Whether external input `e` would be taken now (its FIFO is not full).
-    public func inReady(_ e: Int) -> Bool { count[extIn[e]] < depth }
+    /// Whether external input `e` would be taken now (every queue of its port has room).
+    public func inReady(_ e: Int) -> Bool { portReady(extIn[e]) }
 
-    @inline(__always) func headValid(_ q: Int) -> Bool { count[q] > 0 }
+    /// An input port (router*5 + port) takes a flit when every one of its queues has room.
+    @inline(__always) func portReady(_ pi: Int) -> Bool {
+        for k in 0 ..< queues where count[pi * queues + k] >= depth { return false }
+        return true
+    }
 
     /// The winner of output `o` of router `r` now, if any (the arbiter of `ArbiterGenerator`).
     @inline(__always) func winner(_ r: Int, _ o: Int) -> Int? {
         let bit = UInt8(1) << UInt8(o)
-        let p = ptr[r * 5 + o]
-        for k in 0 ..< 5 {
+        let p = ptr[r * 5 + o], V = 5 * queues
+        for k in 0 ..< V {
             var i = p + k
-            if i >= 5 { i -= 5 }
-            let q = r * 5 + i
+            if i >= V { i -= V }
+            let q = r * V + i
             if count[q] > 0 && routeOf[q * depth + rd[q]] & bit != 0 && served[q] & bit == 0 { return i }
         }
         return nil
@@ -153,17 +161,20 @@ public struct NoCCore: Sendable {
     public func output(_ e: Int, inReset: Bool = false) -> (valid: Bool, flit: ArraySlice<UInt64>) {
         let ro = extOut[e], r = ro / 5, o = ro % 5
         let w = inReset ? nil : winner(r, o)
-        let q = r * 5 + (w ?? 0)
+        let q = r * 5 * queues + (w ?? 0)
         let base = (q * depth + rd[q]) * words
         return (w != nil, storage[base ..< base + words])
     }
 
-    mutating func push(_ q: Int, _ flit: ArraySlice<UInt64>) {
+    /// Writes a flit into input port `pi` (router*5 + port): into its through or turn queue.
+    mutating func push(_ pi: Int, _ flit: ArraySlice<UInt64>) {
+        let r = pi / 5, port = RouterPort(rawValue: pi % 5)!
+        let route = NoCRouting.route(flit[flit.startIndex], port: port, x: coords[r].x, y: coords[r].y, cols: cols, rows: rows)
+        let q = pi * queues + (queues == 2 && route & port.throughMask == 0 ? 1 : 0)
         let slot = wr[q]
         let base = (q * depth + slot) * words
         for k in 0 ..< words { storage[base + k] = flit[flit.startIndex + k] }
-        let r = q / 5
-        routeOf[q * depth + slot] = NoCRouting.route(flit[flit.startIndex], port: RouterPort(rawValue: q % 5)!, x: coords[r].x, y: coords[r].y, cols: cols, rows: rows)
+        routeOf[q * depth + slot] = route
         wr[q] = slot + 1 == depth ? 0 : slot + 1
         count[q] += 1
     }
@@ -177,17 +188,18 @@ public struct NoCCore: Sendable {
                 guard let i = winner(r, o) else { continue }
                 let ready: Bool
                 switch outLink[r * 5 + o] {
-                case let .fifo(q): ready = count[q] < depth
+                case let .fifo(pi): ready = portReady(pi)
                 case let .external(e): ready = outReady[e]
                 case .none: ready = false
                 }
                 if ready { transfers.append((r, o, i)) }
             }
         }
-        for e in extIn.indices { accepted[e] = inValid[e] && count[extIn[e]] < depth }
+        for e in extIn.indices { accepted[e] = inValid[e] && portReady(extIn[e]) }
         // Copy every transferred head before any FIFO moves.
+        let V = 5 * queues
         for t in transfers {
-            let q = t.r * 5 + t.i
+            let q = t.r * V + t.i
             let base = (q * depth + rd[q]) * words
             let flit = storage[base ..< base + words]
             switch outLink[t.r * 5 + t.o] {
@@ -198,11 +210,11 @@ public struct NoCCore: Sendable {
             case .none: break
             }
             served[q] |= 1 << UInt8(t.o)
-            ptr[t.r * 5 + t.o] = t.i + 1 == 5 ? 0 : t.i + 1
+            ptr[t.r * 5 + t.o] = t.i + 1 == V ? 0 : t.i + 1
         }
         // A head leaves when every output of its route has taken it; a head with an empty route
         // (only possible for flits no X-Y route produces) leaves at once, as in the RTL.
-        for q in 0 ..< routers * 5 where count[q] > 0 {
+        for q in 0 ..< routers * V where count[q] > 0 {
             if served[q] == routeOf[q * depth + rd[q]] {
                 served[q] = 0
                 rd[q] = rd[q] + 1 == depth ? 0 : rd[q] + 1

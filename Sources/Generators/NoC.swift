@@ -14,17 +14,16 @@ import SpikeForgeCore
 public enum RouterGenerator: BlockGenerator {
     public static func design(_ c: RouterConfig) throws(ConfigError) -> Design {
         try c.validate()
-        let (fifo, arb) = (fifoModule(c), arbiterModule())
+        let (fifo, arb) = (fifoModule(c), arbiterModule(c))
         return Design(top: c.moduleName, modules: [fifo, arb, router(c, fifo: fifo, arbiter: arb)])
     }
 
     static func fifoModule(_ c: RouterConfig) -> Module { FIFOGenerator.module(.init(width: c.flitWidth, depth: c.bufferDepth)) }
-    static func arbiterModule() -> Module { ArbiterGenerator.module(.init(requesters: 5)) }
+    static func arbiterModule(_ c: RouterConfig) -> Module { ArbiterGenerator.module(.init(requesters: 5 * c.queues)) }
 
     /// The route of a head flit that entered on `port`, at router (`x`, `y`): a 5-bit mask, bit
     /// `RouterPort.rawValue` per output.
-    static func route(_ b: ModuleBuilder, _ c: RouterConfig, port: RouterPort, flit: Expr, x: Expr, y: Expr) -> Expr {
-        let p = port.prefix
+    static func route(_ b: ModuleBuilder, _ c: RouterConfig, port: RouterPort, flit: Expr, x: Expr, y: Expr, name p: String) -> Expr {
         func minE(_ a: Expr, _ b2: Expr) -> Expr { a.when(a.lt(b2), else: b2) }
         func maxE(_ a: Expr, _ b2: Expr) -> Expr { a.when(a.gt(b2), else: b2) }
         let xmax = Expr.lit(c.cols - 1, .uint(4)), ymax = Expr.lit(c.rows - 1, .uint(4))
@@ -64,11 +63,11 @@ public enum RouterGenerator: BlockGenerator {
     }
 
     public static func router(_ c: RouterConfig, fifo: Module, arbiter: Module) -> Module {
-        let F = c.flitWidth
+        let F = c.flitWidth, K = c.queues, V = 5 * K
         let b = ModuleBuilder(c.moduleName, doc: """
-        X-Y mesh router, 5 ports (n, e, s, w, l), \(c.bufferDepth)-flit input FIFOs, \(F)-bit single-flit packets,
+        X-Y mesh router, 5 ports (n, e, s, w, l), \(K == 2 ? "two \(c.bufferDepth)-flit input queues per port (through / turn)" : "\(c.bufferDepth)-flit input FIFOs"), \(F)-bit single-flit packets,
         round-robin arbitration per output, multicast to a destination rectangle by replication (X-Y tree).
-        Links are valid/ready; in_ready is registered (FIFO not full). One cycle per router at zero load.
+        Links are valid/ready; in_ready is registered (every queue of the port has room). One cycle per router at zero load.
         """, configuration: describe(c))
         let clk = b.clock()
         let rst = b.reset()
@@ -80,46 +79,56 @@ public enum RouterGenerator: BlockGenerator {
             inFlit.append(b.input("\(p.prefix)_in_flit", .uint(F), doc: ""))
             outReady.append(b.input("\(p.prefix)_out_ready", .bool, doc: "\(p) neighbour takes the flit"))
         }
-        // Input FIFOs and routes.
+        // Input queues: virtual input v = port * K + queue (queue 0 = through, 1 = turn/eject).
         var headValid: [Expr] = [], head: [Expr] = [], mask: [Expr] = [], served: [Expr] = [], popWires: [Expr] = []
-        var inReady: [Expr] = []
-        var count: [Expr] = []
+        var busyTerms: [Expr] = []
         for p in RouterPort.allCases {
-            let pop = b.wire("\(p.prefix)_pop", .bool)
-            let q = b.instance("u_\(p.prefix)_fifo", of: fifo, inputs: [
-                "clk": clk, "rst": rst, "in_valid": inValid[p.rawValue], "in_data": inFlit[p.rawValue], "out_ready": pop,
-            ])
-            b.allowUnused(q["count"]!, because: "occupancy is not needed; busy uses out_valid")
-            headValid.append(q["out_valid"]!)
-            head.append(q["out_data"]!)
-            inReady.append(q["in_ready"]!)
-            count.append(q["out_valid"]!)
-            popWires.append(pop)
-            mask.append(route(b, c, port: p, flit: q["out_data"]!, x: myX, y: myY))
-            served.append(b.reg("\(p.prefix)_served_q", .uint(5)))
+            let qs = (0 ..< K).map { k in (k, K == 1 ? p.prefix : "\(p.prefix)\(k == 0 ? "t" : "u")") }
+            let readyWire = b.wire("\(p.prefix)_ready_all", .bool)
+            let take = b.node("\(p.prefix)_take", inValid[p.rawValue] & readyWire)
+            var through = Expr.one
+            if K == 2 {
+                let r = route(b, c, port: p, flit: inFlit[p.rawValue], x: myX, y: myY, name: "\(p.prefix)_in")
+                through = b.node("\(p.prefix)_in_through", (r & .lit(Int(p.throughMask), .uint(5))).any)
+            }
+            var readies: [Expr] = []
+            for (k, name) in qs {
+                let pop = b.wire("\(name)_pop", .bool)
+                let sel = K == 1 ? take : (k == 0 ? take & through : take & ~through)
+                let q = b.instance("u_\(name)_fifo", of: fifo, inputs: [
+                    "clk": clk, "rst": rst, "in_valid": sel, "in_data": inFlit[p.rawValue], "out_ready": pop,
+                ])
+                b.allowUnused(q["count"]!, because: "occupancy is not needed; busy uses out_valid")
+                headValid.append(q["out_valid"]!)
+                head.append(q["out_data"]!)
+                readies.append(q["in_ready"]!)
+                busyTerms.append(q["out_valid"]!)
+                popWires.append(pop)
+                mask.append(route(b, c, port: p, flit: q["out_data"]!, x: myX, y: myY, name: name))
+                served.append(b.reg("\(name)_served_q", .uint(5)))
+            }
+            b.assign(readyWire, readies.dropFirst().reduce(readies[0], &))
+            b.output("\(p.prefix)_in_ready", readyWire, doc: "every \(p) input queue has room")
         }
-        // Output arbitration.
-        var transferred: [[Expr]] = Array(repeating: [], count: 5)  // [input][output]
+        // Output arbitration over the V virtual inputs.
+        var transferred: [[Expr]] = Array(repeating: [], count: V)  // [virtual input][output]
         for o in RouterPort.allCases {
-            let reqBits = RouterPort.allCases.map { i in headValid[i.rawValue] & mask[i.rawValue].bit(o.rawValue) & ~served[i.rawValue].bit(o.rawValue) }
+            let reqBits = (0 ..< V).map { v in headValid[v] & mask[v].bit(o.rawValue) & ~served[v].bit(o.rawValue) }
             let req = b.node("\(o.prefix)_req", .concat(reqBits.reversed()))
             let a = b.instance("u_\(o.prefix)_arb", of: arbiter, inputs: ["clk": clk, "rst": rst, "req": req, "advance": outReady[o.rawValue]])
             let idx = a["grant_index"]!
-            var data = head[4]
-            for i in (0 ..< 4).reversed() { data = head[i].when(idx.eq(i), else: data) }
+            var data = head[V - 1]
+            for v in (0 ..< V - 1).reversed() { data = head[v].when(idx.eq(v), else: data) }
             b.output("\(o.prefix)_out_valid", a["grant_valid"]!, doc: "flit offered to \(o)")
             b.output("\(o.prefix)_out_flit", data, doc: "")
-            for i in 0 ..< 5 { transferred[i].append(a["grant"]!.bit(i) & outReady[o.rawValue]) }
+            for v in 0 ..< V { transferred[v].append(a["grant"]!.bit(v) & outReady[o.rawValue]) }
         }
-        for i in RouterPort.allCases {
-            let k = i.rawValue
-            let done = b.node("\(i.prefix)_done", served[k] | .concat(transferred[k].reversed()))
-            let pop = headValid[k] & done.eq(mask[k])
-            b.assign(popWires[k], pop)
-            b.next(served[k], Expr.lit(0, .uint(5)).when(popWires[k], else: done))
-            b.output("\(i.prefix)_in_ready", inReady[k], doc: "\(i) input FIFO not full")
+        for v in 0 ..< V {
+            let done = b.node("v\(v)_done", served[v] | .concat(transferred[v].reversed()))
+            b.assign(popWires[v], headValid[v] & done.eq(mask[v]))
+            b.next(served[v], Expr.lit(0, .uint(5)).when(popWires[v], else: done))
         }
-        b.output("busy", count.dropFirst().reduce(count[0], |), doc: "some flit is buffered")
+        b.output("busy", busyTerms.dropFirst().reduce(busyTerms[0], |), doc: "some flit is buffered")
         return b.build()
     }
 }
@@ -131,7 +140,7 @@ public enum MeshGenerator: BlockGenerator {
     public static func design(_ c: MeshConfig) throws(ConfigError) -> Design {
         try c.validate()
         let rc = c.router
-        let fifo = RouterGenerator.fifoModule(rc), arb = RouterGenerator.arbiterModule()
+        let fifo = RouterGenerator.fifoModule(rc), arb = RouterGenerator.arbiterModule(rc)
         let router = RouterGenerator.router(rc, fifo: fifo, arbiter: arb)
         return Design(top: c.moduleName, modules: [fifo, arb, router, mesh(c, router: router)])
     }

@@ -62,10 +62,22 @@ public enum FlitType: Int, Sendable, CaseIterable, Hashable {
 public enum RouterPort: Int, CaseIterable, Sendable {
     case north = 0, east, south, west, local
     public var prefix: String { ["n", "e", "s", "w", "l"][rawValue] }
+
+    /// The output-mask bits that continue straight through a router entered on this port (the
+    /// "through" queue of a split input); the local port's are east and west.
+    public var throughMask: UInt8 {
+        switch self {
+        case .north: return 1 << 2
+        case .south: return 1 << 0
+        case .west: return 1 << 1
+        case .east: return 1 << 3
+        case .local: return 1 << 1 | 1 << 3
+        }
+    }
 }
 
-/// One X-Y router of a `cols × rows` mesh: input FIFOs of `bufferDepth` flits on each of five
-/// ports, a round-robin arbiter per output, valid/ready links, multicast by replication.
+/// One X-Y router of a `cols × rows` mesh: one or two input FIFOs of `bufferDepth` flits on each
+/// of five ports, a round-robin arbiter per output, valid/ready links, multicast by replication.
 /// Latency: one cycle per router at zero load.
 public struct RouterConfig: BlockConfig {
     public static let blockName = "router"
@@ -74,14 +86,22 @@ public struct RouterConfig: BlockConfig {
     public var cols: Int
     public var rows: Int
     public var flitWidth: Int
+    /// Flits per input queue.
     public var bufferDepth: Int
+    /// Two queues per input, "through" (continuing straight) and "turn" (turning or ejecting),
+    /// instead of one: a blocked straight flit no longer holds up a turning one.
+    public var splitQueues: Bool
 
-    public init(cols: Int, rows: Int, flitWidth: Int, bufferDepth: Int) {
+    public init(cols: Int, rows: Int, flitWidth: Int, bufferDepth: Int, splitQueues: Bool = true) {
         self.cols = cols
         self.rows = rows
         self.flitWidth = flitWidth
         self.bufferDepth = bufferDepth
+        self.splitQueues = splitQueues
     }
+
+    /// Queues per input port.
+    public var queues: Int { splitQueues ? 2 : 1 }
 
     public func validate() throws(ConfigError) {
         var v = ViolationCollector(block: "RouterConfig")
@@ -89,7 +109,7 @@ public struct RouterConfig: BlockConfig {
         try v.finish()
     }
 
-    public var moduleName: String { "MeshRouter_c\(cols)_r\(rows)_f\(flitWidth)_b\(bufferDepth)" }
+    public var moduleName: String { "MeshRouter_c\(cols)_r\(rows)_f\(flitWidth)_b\(bufferDepth)_q\(queues)" }
 }
 
 /// A `cols × rows` mesh of routers with every local port exposed and a host port on the west
@@ -101,12 +121,14 @@ public struct MeshConfig: BlockConfig {
     public var rows: Int
     public var flitWidth: Int
     public var bufferDepth: Int
+    public var splitQueues: Bool
 
-    public init(cols: Int, rows: Int, flitWidth: Int, bufferDepth: Int) {
+    public init(cols: Int, rows: Int, flitWidth: Int, bufferDepth: Int, splitQueues: Bool = true) {
         self.cols = cols
         self.rows = rows
         self.flitWidth = flitWidth
         self.bufferDepth = bufferDepth
+        self.splitQueues = splitQueues
     }
 
     public func validate() throws(ConfigError) {
@@ -115,8 +137,8 @@ public struct MeshConfig: BlockConfig {
         try v.finish()
     }
 
-    public var router: RouterConfig { RouterConfig(cols: cols, rows: rows, flitWidth: flitWidth, bufferDepth: bufferDepth) }
-    public var moduleName: String { "Mesh_c\(cols)_r\(rows)_f\(flitWidth)_b\(bufferDepth)" }
+    public var router: RouterConfig { RouterConfig(cols: cols, rows: rows, flitWidth: flitWidth, bufferDepth: bufferDepth, splitQueues: splitQueues) }
+    public var moduleName: String { "Mesh_c\(cols)_r\(rows)_f\(flitWidth)_b\(bufferDepth)_q\(router.queues)" }
     public var nodes: Int { cols * rows }
 }
 

@@ -10,14 +10,16 @@ import Testing
     @Test func routerPassesGates() throws {
         let d = try RouterGenerator.design(.init(cols: 4, rows: 4, flitWidth: 64, bufferDepth: 4))
         let r = try TestSupport.gates(d)
-        #expect(r.memories == 5)
+        #expect(r.memories == 10, "two queues on each of five ports")
+        let single = try RouterGenerator.design(.init(cols: 4, rows: 4, flitWidth: 64, bufferDepth: 4, splitQueues: false))
+        #expect(try TestSupport.gates(single).memories == 5)
     }
 
     @Test(arguments: [(1, 1), (2, 2), (3, 5)])
     func meshPassesGates(_ size: (Int, Int)) throws {
         let d = try MeshGenerator.design(.init(cols: size.0, rows: size.1, flitWidth: 32, bufferDepth: 2))
         let r = try TestSupport.gates(d)
-        #expect(r.memories == 5 * size.0 * size.1)
+        #expect(r.memories == 10 * size.0 * size.1)
     }
 
     @Test func badConfigurationsListEveryViolation() {
