@@ -157,6 +157,9 @@ public struct TrafficRun {
     public var sourceQueue = 64
     /// Fraction of packets sent as multicast rectangles (0 for the standard sweep).
     public var multicast = 0.0
+    /// Stop creating packets after the measure window, so the drain must empty the network
+    /// completely (the deadlock watchdog). Otherwise load continues during the drain, as in BookSim.
+    public var stopInjectionToDrain = false
     public var seed: UInt64 = 1
 
     public init(pattern: TrafficPattern, rate: Double) {
@@ -190,9 +193,10 @@ public struct TrafficRun {
         var offers = Array(repeating: UInt64?.none, count: n)
         let end = warmup + measure
         var t = 0
-        while t < end || (taggedLeft > 0 && t < end + drainLimit) {
+        func pending() -> Bool { stopInjectionToDrain ? !inFlight.isEmpty : taggedLeft > 0 }
+        while t < end || (pending() && t < end + drainLimit) {
             // Create packets.
-            for s in 0 ..< n where queues[s].count - heads[s] < sourceQueue && rng.chance(rate) {
+            for s in 0 ..< n where (t < end || !stopInjectionToDrain) && queues[s].count - heads[s] < sourceQueue && rng.chance(rate) {
                 let id = nextID
                 nextID += 1
                 var dests: Set<Int>
@@ -258,6 +262,6 @@ public struct TrafficRun {
         latencies.sort()
         let mean = latencies.isEmpty ? 0 : Double(latencies.reduce(0, +)) / Double(latencies.count)
         let p99 = latencies.isEmpty ? 0 : Double(latencies[min(latencies.count - 1, latencies.count * 99 / 100)])
-        return TrafficPoint(offered: rate, accepted: Double(deliveredInWindow) / Double(n * measure), meanLatency: mean, p99Latency: p99, packets: latencies.count, drained: taggedLeft == 0)
+        return TrafficPoint(offered: rate, accepted: Double(deliveredInWindow) / Double(n * measure), meanLatency: mean, p99Latency: p99, packets: latencies.count, drained: !pending())
     }
 }

@@ -8,7 +8,7 @@ import SpikeForgeCore
 /// `spikeforge bench ...`: benchmarks that print each figure beside its reference, measured in
 /// the same run.
 public struct Bench: ParsableCommand {
-    public static let configuration = CommandConfiguration(abstract: "Benchmarks, each against a reference measured in the same run.", subcommands: [Cosim.self])
+    public static let configuration = CommandConfiguration(abstract: "Benchmarks, each against a reference measured in the same run.", subcommands: [Cosim.self, NoCSpeed.self])
     public init() {}
 
     /// Verilated FIFO driven from Swift through the shim in batches, against the same model
@@ -91,6 +91,40 @@ public struct Bench: ParsableCommand {
             print(String(format: "  ratio Swift/C++:                %7.3f   (goal >= 0.90: %@)", ratio, ratio >= 0.9 ? "met" : "NOT met"))
             print(String(format: "  Swift cycle model (for scale):  %7.2f Mcycles/s", Double(modelCycles / batch * batch) / modelTime / 1e6))
             print("  (checksum \(checksum))")
+        }
+    }
+
+    /// The mesh cycle model against the Verilated mesh, same traffic, same run.
+    public struct NoCSpeed: ParsableCommand {
+        public static let configuration = CommandConfiguration(commandName: "noc", abstract: "Mesh simulation speed: Swift cycle model vs Verilator, on the same traffic.")
+        @Option var cols: Int = 8
+        @Option var rows: Int = 8
+        @Option(help: "Offered load, flits/node/cycle.") var rate: Double = 0.3
+        @Option(help: "Cycles per engine.") var cycles: Int = 20_000
+        public init() {}
+
+        public func run() throws {
+            let c = MeshConfig(cols: cols, rows: rows, flitWidth: 64, bufferDepth: 4)
+            try c.validate()
+            var run = TrafficRun(pattern: .uniform, rate: rate)
+            run.warmup = 0
+            run.measure = cycles
+            run.drainLimit = 0
+            func timed<E: MeshEngine>(_ e: inout E) throws -> (Double, TrafficPoint) {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                let p = try run.run(&e)
+                return (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9, p)
+            }
+            let built = try VerilatorBuild().build(try MeshGenerator.design(c))
+            var rtl = VerilatorMeshEngine(c, model: try VerilatedModel(built))
+            var model = ModelMeshEngine(c)
+            // Same seed, same traffic: both engines must deliver the same packets.
+            let (tm, pm) = try timed(&model)
+            let (tv, pv) = try timed(&rtl)
+            print("NoC simulation speed: \(cols)x\(rows) mesh, uniform traffic at \(rate) flits/node/cycle, \(cycles) cycles each (traffic generation and checking included)")
+            print(String(format: "  Swift cycle model:  %9.0f cycles/s  (accepted %.3f)", Double(cycles) / tm, pm.accepted))
+            print(String(format: "  Verilator RTL:      %9.0f cycles/s  (accepted %.3f)", Double(cycles) / tv, pv.accepted))
+            print(String(format: "  ratio model/Verilator: %.2f  (goal >= 1.0: %@)", tv / tm, tv / tm >= 1 ? "met" : "NOT met"))
         }
     }
 }

@@ -61,6 +61,8 @@ public enum Catalog {
         entry(SRAMGenerator.self, summary: "single-port or simple dual-port SRAM", model: { SRAMModel($0) }, stimulus: Stimulus.sram),
         entry(ArbiterGenerator.self, summary: "round-robin arbiter", model: ArbiterModel.init, stimulus: Stimulus.arbiter),
         entry(NeuronGenerator.self, summary: "ternary-spike integrate-and-fire neuron array", model: NeuronArrayModel.init, stimulus: Stimulus.neuron),
+        entry(RouterGenerator.self, summary: "5-port X-Y mesh router with multicast", model: { RouterModel($0, x: 1, y: 1) }, stimulus: { Stimulus.router($0, x: 1, y: 1) }),
+        entry(MeshGenerator.self, summary: "cols x rows X-Y mesh network-on-chip with a host port", model: MeshModel.init, stimulus: Stimulus.mesh),
     ]
 
     public static func block(named name: String) throws(CLIError) -> BlockEntry {

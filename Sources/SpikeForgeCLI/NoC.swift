@@ -117,6 +117,7 @@ public struct NoC: ParsableCommand {
                 run.measure = cycles
                 run.drainLimit = 200_000
                 run.multicast = multicast
+                run.stopInjectionToDrain = true
                 run.seed = UInt64(s)
                 let t0 = Date()
                 let p = try run.run(&e)
