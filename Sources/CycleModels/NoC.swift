@@ -66,6 +66,7 @@ public struct NoCCore: Sendable {
     public private(set) var delivered: [Bool]
     public private(set) var deliveredFlit: [UInt64]
     var transfers: [(r: Int, o: Int, i: Int)] = []
+    var scratch: [UInt64] = [0, 0, 0, 0]
 
     init(cols: Int, rows: Int, coords: [(x: Int, y: Int)], depth: Int, queues: Int, flitWidth: Int, outLink: [OutLink], extIn: [Int], extOut: [Int]) {
         self.cols = cols
@@ -92,6 +93,7 @@ public struct NoCCore: Sendable {
         accepted = inValid
         delivered = outReady
         deliveredFlit = Array(repeating: 0, count: extOut.count * words)
+        scratch = Array(repeating: 0, count: words)
     }
 
     /// A `cols × rows` mesh: external inputs are the local ports (node order) then the host;
@@ -183,9 +185,32 @@ public struct NoCCore: Sendable {
     public mutating func step() {
         transfers.removeAll(keepingCapacity: true)
         for k in delivered.indices { delivered[k] = false }
+        let V = 5 * queues
         for r in 0 ..< routers {
+            // Gather each output's requesters in one pass over the inputs, then pick the first at
+            // or after the pointer (the arbiter of ArbiterGenerator, with bit tricks).
+            var req: (UInt16, UInt16, UInt16, UInt16, UInt16) = (0, 0, 0, 0, 0)
+            var any = false
+            for v in 0 ..< V {
+                let q = r * V + v
+                guard count[q] > 0 else { continue }
+                let want = routeOf[q * depth + rd[q]] & ~served[q]
+                if want == 0 { continue }
+                any = true
+                let bit = UInt16(1) << UInt16(v)
+                if want & 1 != 0 { req.0 |= bit }
+                if want & 2 != 0 { req.1 |= bit }
+                if want & 4 != 0 { req.2 |= bit }
+                if want & 8 != 0 { req.3 |= bit }
+                if want & 16 != 0 { req.4 |= bit }
+            }
+            guard any else { continue }
             for o in 0 ..< 5 {
-                guard let i = winner(r, o) else { continue }
+                let m: UInt16 = o == 0 ? req.0 : o == 1 ? req.1 : o == 2 ? req.2 : o == 3 ? req.3 : req.4
+                guard m != 0 else { continue }
+                let p = ptr[r * 5 + o]
+                let upper = m & (UInt16.max << UInt16(p))
+                let i = (upper != 0 ? upper : m).trailingZeroBitCount
                 let ready: Bool
                 switch outLink[r * 5 + o] {
                 case let .fifo(pi): ready = portReady(pi)
@@ -197,16 +222,18 @@ public struct NoCCore: Sendable {
         }
         for e in extIn.indices { accepted[e] = inValid[e] && portReady(extIn[e]) }
         // Copy every transferred head before any FIFO moves.
-        let V = 5 * queues
+        // V: virtual inputs per router (declared above).
         for t in transfers {
             let q = t.r * V + t.i
             let base = (q * depth + rd[q]) * words
-            let flit = storage[base ..< base + words]
+            // Copy the flit out first: a slice of `storage` held across a write to `storage`
+            // would make every transfer copy the whole array.
+            for k in 0 ..< words { scratch[k] = storage[base + k] }
             switch outLink[t.r * 5 + t.o] {
-            case let .fifo(d): push(d, flit)
+            case let .fifo(d): push(d, scratch[0 ..< words])
             case let .external(e):
                 delivered[e] = true
-                for k in 0 ..< words { deliveredFlit[e * words + k] = flit[base + k] }
+                for k in 0 ..< words { deliveredFlit[e * words + k] = scratch[k] }
             case .none: break
             }
             served[q] |= 1 << UInt8(t.o)
