@@ -18,8 +18,8 @@ public struct NoC: ParsableCommand {
         }
     }
 
-    static func meshConfig(cols: Int, rows: Int, depth: Int, traffic: String) throws -> (MeshConfig, TrafficPattern) {
-        let c = MeshConfig(cols: cols, rows: rows, flitWidth: 64, bufferDepth: depth)
+    static func meshConfig(cols: Int, rows: Int, depth: Int, traffic: String, split: Bool = true) throws -> (MeshConfig, TrafficPattern) {
+        let c = MeshConfig(cols: cols, rows: rows, flitWidth: 64, bufferDepth: depth, splitQueues: split)
         var violations: [ConfigViolation] = []
         do { try c.validate() } catch { violations += error.violations }
         var pattern: TrafficPattern?
@@ -37,7 +37,8 @@ public struct NoC: ParsableCommand {
         @Option var rows: Int = 8
         @Option(help: "uniform, transpose, bitcomplement, hotspot or neighbor.") var traffic: String = "uniform"
         @Option(help: "model or verilator.") var engine: String = "model"
-        @Option(help: "Input buffer depth in flits.") var depth: Int = 4
+        @Option(help: "Flits per input queue.") var depth: Int = 4
+        @Flag(help: "One queue per input instead of separate through and turn queues.") var singleQueue = false
         @Option(help: "Offered loads in flits/node/cycle, comma-separated.") var rates: String = "0.01,0.05,0.1,0.15,0.2,0.25,0.3,0.35,0.4,0.425,0.45,0.475,0.5,0.55"
         @Option var warmup: Int = 2000
         @Option var measure: Int = 5000
@@ -47,7 +48,7 @@ public struct NoC: ParsableCommand {
         public init() {}
 
         public func run() throws {
-            let (c, pattern) = try NoC.meshConfig(cols: cols, rows: rows, depth: depth, traffic: traffic)
+            let (c, pattern) = try NoC.meshConfig(cols: cols, rows: rows, depth: depth, traffic: traffic, split: !singleQueue)
             guard let eng = Engine(rawValue: engine) else {
                 throw ConfigError.invalid(block: "noc sweep", violations: [.init(field: "engine", value: engine, expected: "model or verilator")])
             }
@@ -55,7 +56,7 @@ public struct NoC: ParsableCommand {
             guard !loads.isEmpty, loads.allSatisfy({ $0 > 0 && $0 <= 1 }) else {
                 throw ConfigError.invalid(block: "noc sweep", violations: [.init(field: "rates", value: rates, expected: "comma-separated loads in (0, 1]")])
             }
-            print("NoC sweep: \(cols)x\(rows) mesh, \(pattern.rawValue) traffic, single-flit packets, \(depth)-flit input buffers, engine \(eng.rawValue)")
+            print("NoC sweep: \(cols)x\(rows) mesh, \(pattern.rawValue) traffic, single-flit packets, \(c.router.queues == 2 ? "two \(depth)-flit queues (through, turn)" : "one \(depth)-flit queue") per input, engine \(eng.rawValue)")
             print("warm-up \(warmup), measure \(measure), drain until every measured packet arrives (limit 20000); seed \(seed)\n")
             var points: [TrafficPoint] = []
             var rows: [[String]] = [["offered", "accepted", "mean latency", "p99 latency", "packets", "state"]]
@@ -75,12 +76,16 @@ public struct NoC: ParsableCommand {
             let best = points.map(\.accepted).max() ?? 0
             print("")
             print(String(format: "zero-load latency (at %.2f): %.1f cycles (BookSim 8x8 reference: ~27)", points[0].offered, points[0].meanLatency))
-            print(String(format: "saturation throughput: %.3f flits/node/cycle (BookSim 8x8 uniform reference: ~0.40; bisection bound for uniform traffic: %.3f)", best, bisectionBound(c, pattern)))
+            if pattern == .uniform {
+                print(String(format: "saturation throughput: %.3f flits/node/cycle (BookSim 8x8 uniform reference: ~0.40; bisection bound: %.3f)", best, bisectionBound(c, pattern)))
+            } else {
+                print(String(format: "saturation throughput: %.3f flits/node/cycle", best))
+            }
             if let s = sat { print(String(format: "saturation point: offered %.3f is the first load the network cannot sustain", s.offered)) }
             let dir = URL(fileURLWithPath: out)
             var csv = "offered,accepted,mean_latency,p99_latency,packets,drained\n"
             for p in points { csv += String(format: "%.4f,%.4f,%.2f,%.0f,%d,%@\n", p.offered, p.accepted, p.meanLatency, p.p99Latency, p.packets, p.drained ? "true" : "false") }
-            let title = "\(cols)x\(rows) mesh, \(pattern.rawValue), depth \(depth), \(eng.rawValue)"
+            let title = "\(cols)x\(rows) mesh, \(pattern.rawValue), \(c.router.queues) x \(depth)-flit queues per input, \(eng.rawValue)"
             try AtomicOutput.write(files: [("sweep.csv", Data(csv.utf8)), ("sweep.svg", Data(SVGPlot.loadLatency(points, title: title).utf8))], to: dir)
             print("wrote \(dir.path)/sweep.csv and sweep.svg")
         }
