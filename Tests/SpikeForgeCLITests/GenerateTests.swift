@@ -71,7 +71,7 @@ import Testing
     }
 
     @Test func unknownBlockListsKnownOnes() {
-        #expect(run(["generate", "router", "--out", "/tmp/unused"]) == "unknown block 'router'; known blocks: satadd, accumulator, fifo, sram, arbiter, neuron")
+        #expect(run(["generate", "crossbar", "--out", "/tmp/unused"]) == "unknown block 'crossbar'; known blocks: satadd, accumulator, fifo, sram, arbiter, neuron, router, mesh")
     }
 
     @Test func everyViolationIsListed() {
