@@ -12,22 +12,11 @@ import Testing
         return u
     }
 
-    /// Parses and runs like the executable does; returns the message it would print on failure.
-    func run(_ args: [String]) -> String? {
-        do {
-            var cmd = try SpikeForge.parseAsRoot(args)
-            try cmd.run()
-            return nil
-        } catch {
-            return SpikeForge.message(for: error)
-        }
-    }
-
     @Test func writesModulesFileListAndConfig() throws {
         let dir = tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("fifo")
-        #expect(run(["generate", "fifo", "--set", "width=12", "--set", "depth=5", "--out", out.path]) == nil)
+        #expect(runCLI(["generate", "fifo", "--set", "width=12", "--set", "depth=5", "--out", out.path]) == nil)
         let names = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
         #expect(names == ["SyncFIFO_w12_d5.v", "config.json", "files.f"])
         #expect(try String(contentsOf: out.appendingPathComponent("files.f"), encoding: .utf8) == "SyncFIFO_w12_d5.v\n")
@@ -39,7 +28,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let cfg = dir.appendingPathComponent("arb.json")
         try #"{"requesters": 7}"#.write(to: cfg, atomically: true, encoding: .utf8)
-        for k in ["a", "b"] { #expect(run(["generate", "arbiter", "--config", cfg.path, "--out", dir.appendingPathComponent(k).path]) == nil) }
+        for k in ["a", "b"] { #expect(runCLI(["generate", "arbiter", "--config", cfg.path, "--out", dir.appendingPathComponent(k).path]) == nil) }
         for f in ["RRArbiter_n7.v", "files.f", "config.json"] {
             let a = try Data(contentsOf: dir.appendingPathComponent("a/\(f)"))
             let b = try Data(contentsOf: dir.appendingPathComponent("b/\(f)"))
@@ -50,20 +39,20 @@ import Testing
     @Test func checkRunsTheGates() throws {
         let dir = tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(run(["generate", "sram", "--set", "kind=singlePort", "--set", "depth=64", "--out", dir.path, "--check"]) == nil)
+        #expect(runCLI(["generate", "sram", "--set", "kind=singlePort", "--set", "depth=64", "--out", dir.path, "--check"]) == nil)
     }
 
     @Test(arguments: ["linear", "relu", "reluFloor", "runtime"])
     func neuronForEveryMode(_ mode: String) throws {
         let dir = tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(run(["generate", "neuron", "--set", "mode=\(mode)", "--out", dir.path, "--check"]) == nil)
+        #expect(runCLI(["generate", "neuron", "--set", "mode=\(mode)", "--out", dir.path, "--check"]) == nil)
         let files = try String(contentsOf: dir.appendingPathComponent("files.f"), encoding: .utf8).split(separator: "\n")
         #expect(files.count == 2 && files[0].hasPrefix("NeuronUnit_") && files[1].hasPrefix("NeuronArray_n4_"))
     }
 
     @Test func neuronBadInput() {
-        #expect(run(["generate", "neuron", "--set", "vBits=9", "--set", "thresholdBits=8", "--set", "mode=tanh", "--out", "/tmp/unused"]) == """
+        #expect(runCLI(["generate", "neuron", "--set", "vBits=9", "--set", "thresholdBits=8", "--set", "mode=tanh", "--out", "/tmp/unused"]) == """
         invalid NeuronConfig (2 violations):
           - mode: got tanh, expected one of linear, relu, reluFloor, runtime (from --set)
           - vBits: got 9, expected at least 10 = max(wBits 8, thresholdBits 8 + 1) + 1, so V holds a weight plus the threshold
@@ -71,11 +60,11 @@ import Testing
     }
 
     @Test func unknownBlockListsKnownOnes() {
-        #expect(run(["generate", "crossbar", "--out", "/tmp/unused"]) == "unknown block 'crossbar'; known blocks: satadd, accumulator, fifo, sram, arbiter, neuron, router, mesh")
+        #expect(runCLI(["generate", "crossbar", "--out", "/tmp/unused"]) == "unknown block 'crossbar'; known blocks: satadd, accumulator, fifo, sram, arbiter, neuron, router, mesh")
     }
 
     @Test func everyViolationIsListed() {
-        #expect(run(["generate", "fifo", "--set", "depth=0", "--set", "width=2000", "--set", "bogus=1", "--set", "novalue", "--out", "/tmp/unused"]) == """
+        #expect(runCLI(["generate", "fifo", "--set", "depth=0", "--set", "width=2000", "--set", "bogus=1", "--set", "novalue", "--out", "/tmp/unused"]) == """
         invalid FIFOConfig (4 violations):
           - bogus: got 1, expected one of the fields depth, width (from --set)
           - novalue: got novalue, expected key=value (from --set)
@@ -89,7 +78,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let bad = dir.appendingPathComponent("bad.json")
         try #"{"kind": "triplePort", "depth": "x", "width": 0}"#.write(to: bad, atomically: true, encoding: .utf8)
-        #expect(run(["generate", "sram", "--config", bad.path, "--out", dir.path]) == """
+        #expect(runCLI(["generate", "sram", "--config", bad.path, "--out", dir.path]) == """
         invalid SRAMConfig (3 violations):
           - depth: got x, expected an integer (from \(bad.path))
           - kind: got triplePort, expected one of singlePort, simpleDualPort (from \(bad.path))
@@ -97,8 +86,8 @@ import Testing
         """)
         let notJSON = dir.appendingPathComponent("n.json")
         try "depth: 3".write(to: notJSON, atomically: true, encoding: .utf8)
-        #expect(run(["generate", "sram", "--config", notJSON.path, "--out", dir.path]) == "cannot use configuration file '\(notJSON.path)': not valid JSON")
-        #expect(run(["generate", "sram", "--config", "/nonexistent.json", "--out", dir.path]) == "cannot use configuration file '/nonexistent.json': no such file or not readable")
+        #expect(runCLI(["generate", "sram", "--config", notJSON.path, "--out", dir.path]) == "cannot use configuration file '\(notJSON.path)': not valid JSON")
+        #expect(runCLI(["generate", "sram", "--config", "/nonexistent.json", "--out", dir.path]) == "cannot use configuration file '/nonexistent.json': no such file or not readable")
     }
 
     @Test func unwritableOutLeavesNothing() throws {
@@ -106,16 +95,16 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("afile")
         try "x".write(to: file, atomically: true, encoding: .utf8)
-        let msg = run(["generate", "fifo", "--out", file.appendingPathComponent("sub").path])
+        let msg = runCLI(["generate", "fifo", "--out", file.appendingPathComponent("sub").path])
         #expect(msg?.hasPrefix("cannot write to '\(file.path)/sub': ") == true)
-        #expect(run(["generate", "fifo", "--out", file.path]) == "'\(file.path)' exists and is not a directory")
+        #expect(runCLI(["generate", "fifo", "--out", file.path]) == "'\(file.path)' exists and is not a directory")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["afile"])
     }
 
     @Test func versionAndMissingArguments() {
-        #expect(run(["--version"]) == "spikeforge \(SpikeForgeVersion.string)")
-        #expect(run(["generate", "fifo"]) == "Missing expected argument '--out <out>'")
-        #expect(run(["flow", "--cycles", "0"]) == "--cycles: got 0, expected at least 1")
-        #expect(run(["bench", "cosim", "--cycles", "10", "--repeats", "0"]) == "--cycles: got 10, expected at least 1000\n--batch: got 4096, expected 1...10\n--repeats: got 0, expected at least 1")
+        #expect(runCLI(["--version"]) == "spikeforge \(SpikeForgeVersion.string)")
+        #expect(runCLI(["generate", "fifo"]) == "Missing expected argument '--out <out>'")
+        #expect(runCLI(["flow", "--cycles", "0"]) == "--cycles: got 0, expected at least 1")
+        #expect(runCLI(["bench", "cosim", "--cycles", "10", "--repeats", "0"]) == "--cycles: got 10, expected at least 1000\n--batch: got 4096, expected 1...10\n--repeats: got 0, expected at least 1")
     }
 }

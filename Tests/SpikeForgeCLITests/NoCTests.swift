@@ -4,20 +4,10 @@ import SpikeForgeCore
 import Testing
 
 @Suite struct NoCCommandTests {
-    func run(_ args: [String]) -> String? {
-        do {
-            var cmd = try SpikeForge.parseAsRoot(args)
-            try cmd.run()
-            return nil
-        } catch {
-            return SpikeForge.message(for: error)
-        }
-    }
-
     @Test func sweepWritesCSVAndSVG() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sf-sweep-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(run(["noc", "sweep", "--cols", "4", "--rows", "4", "--rates", "0.05,0.3", "--warmup", "200", "--measure", "800", "--out", dir.path]) == nil)
+        #expect(runCLI(["noc", "sweep", "--cols", "4", "--rows", "4", "--rates", "0.05,0.3", "--warmup", "200", "--measure", "800", "--out", dir.path]) == nil)
         let csv = try String(contentsOf: dir.appendingPathComponent("sweep.csv"), encoding: .utf8).split(separator: "\n")
         #expect(csv.count == 3 && csv[0] == "offered,accepted,mean_latency,p99_latency,packets,drained")
         let svg = try String(contentsOf: dir.appendingPathComponent("sweep.svg"), encoding: .utf8)
@@ -25,32 +15,32 @@ import Testing
     }
 
     @Test func badInputListsEveryViolation() {
-        #expect(run(["noc", "sweep", "--cols", "0", "--rows", "17", "--depth", "1", "--traffic", "tornado", "--out", "/tmp/unused"]) == """
+        #expect(runCLI(["noc", "sweep", "--cols", "0", "--rows", "17", "--depth", "1", "--traffic", "tornado", "--out", "/tmp/unused"]) == """
         invalid noc sweep (4 violations):
           - cols: got 0, expected 1...16
           - rows: got 17, expected 1...16
           - bufferDepth: got 1, expected 2...64 (valid/ready with registered ready needs 2 flits to sustain one flit per cycle)
           - traffic: got tornado, expected one of uniform, transpose, bitcomplement, hotspot, neighbor
         """)
-        #expect(run(["noc", "sweep", "--cols", "4", "--rows", "3", "--traffic", "transpose", "--out", "/tmp/unused"]) == """
+        #expect(runCLI(["noc", "sweep", "--cols", "4", "--rows", "3", "--traffic", "transpose", "--out", "/tmp/unused"]) == """
         invalid noc sweep (1 violation):
           - traffic: got transpose, expected a square mesh (got 4x3)
         """)
-        #expect(run(["noc", "sweep", "--engine", "booksim", "--out", "/tmp/unused"]) == """
+        #expect(runCLI(["noc", "sweep", "--engine", "booksim", "--out", "/tmp/unused"]) == """
         invalid noc sweep (1 violation):
           - engine: got booksim, expected model or verilator
         """)
     }
 
     @Test func stressSmall() {
-        #expect(run(["noc", "stress", "--cols", "3", "--rows", "3", "--seeds", "2", "--cycles", "5000"]) == nil)
+        #expect(runCLI(["noc", "stress", "--cols", "3", "--rows", "3", "--seeds", "2", "--cycles", "5000"]) == nil)
     }
 
     @Test func generateRouterAndMesh() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sf-gen-noc-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(run(["generate", "router", "--out", dir.appendingPathComponent("r").path]) == nil)
-        #expect(run(["generate", "mesh", "--set", "cols=8", "--set", "rows=8", "--out", dir.appendingPathComponent("m").path]) == nil)
+        #expect(runCLI(["generate", "router", "--out", dir.appendingPathComponent("r").path]) == nil)
+        #expect(runCLI(["generate", "mesh", "--set", "cols=8", "--set", "rows=8", "--out", dir.appendingPathComponent("m").path]) == nil)
         let f = try String(contentsOf: dir.appendingPathComponent("m/files.f"), encoding: .utf8)
         #expect(f == "RRArbiter_n10.v\nSyncFIFO_w64_d4.v\nMeshRouter_c8_r8_f64_b4_q2.v\nMesh_c8_r8_f64_b4_q2.v\n")
     }
