@@ -24,7 +24,7 @@ import Testing
         (.init(cols: 2, rows: 2, flitWidth: 64, bufferDepth: 2), 60_000),
         (.init(cols: 2, rows: 3, flitWidth: 64, bufferDepth: 3, splitQueues: false), 40_000),
         (.init(cols: 3, rows: 5, flitWidth: 40, bufferDepth: 4), 30_000),
-        (.init(cols: 8, rows: 8, flitWidth: 64, bufferDepth: 4), 5_000),
+        (.init(cols: 8, rows: 8, flitWidth: 32, bufferDepth: 4), 5_000),
     ]
 
     @Test(arguments: 0 ..< meshes.count)
