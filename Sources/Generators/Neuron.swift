@@ -17,6 +17,20 @@ public enum NeuronGenerator: BlockGenerator {
         return Design(top: c.moduleName, modules: [u, array(c, unit: u)])
     }
 
+    /// The inputs the unit and the array share, in port order: threshold, mode (runtime only),
+    /// cmd_valid, cmd_op, cmd_neg, cmd_mult (with multiplicity only).
+    static func commandPorts(_ b: ModuleBuilder, _ c: NeuronConfig, validDoc: String)
+        -> (theta: Expr, mode: Expr?, valid: Expr, op: Expr, negative: Expr, multiplicity: Expr?)
+    {
+        let theta = b.input("threshold", .uint(c.thresholdBits), doc: "theta (> 0)")
+        let mode = c.mode == .runtime ? b.input("mode", .uint(2), doc: "0 linear, 1 relu, 2/3 reluFloor") : nil
+        let valid = b.input("cmd_valid", .bool, doc: validDoc)
+        let op = b.input("cmd_op", .uint(2), doc: "0 add, 1 load, 2 flush, 3 nop")
+        let negative = b.input("cmd_neg", .bool, doc: "input spike sign is -1")
+        let mult = c.multiplicityBits > 0 ? b.input("cmd_mult", .uint(c.multiplicityBits), doc: "multiplicity m") : nil
+        return (theta, mode, valid, op, negative, mult)
+    }
+
     public static func unit(_ c: NeuronConfig) -> Module {
         let b = ModuleBuilder(c.unitModuleName, doc: """
         Ternary-spike integrate-and-fire neuron unit (mode: \(c.mode.rawValue)).
@@ -27,12 +41,7 @@ public enum NeuronGenerator: BlockGenerator {
         b.clock()
         b.reset()
         let vB = c.vBits, zB = c.zBits
-        let theta = b.input("threshold", .uint(c.thresholdBits), doc: "theta (> 0)")
-        let modeIn = c.mode == .runtime ? b.input("mode", .uint(2), doc: "0 linear, 1 relu, 2/3 reluFloor") : nil
-        let cmdValid = b.input("cmd_valid", .bool, doc: "command offered")
-        let cmdOp = b.input("cmd_op", .uint(2), doc: "0 add, 1 load, 2 flush, 3 nop")
-        let cmdNeg = b.input("cmd_neg", .bool, doc: "input spike sign is -1")
-        let cmdMult = c.multiplicityBits > 0 ? b.input("cmd_mult", .uint(c.multiplicityBits), doc: "multiplicity m") : nil
+        let (theta, modeIn, cmdValid, cmdOp, cmdNeg, cmdMult) = commandPorts(b, c, validDoc: "command offered")
         let cmdWeight = b.input("cmd_weight", .sint(c.wBits), doc: "synaptic weight w")
         let cmdBias = b.input("cmd_bias", .sint(vB), doc: "start value of V for load")
         let spikeReady = b.input("spike_ready", .bool, doc: "the spike is taken")
@@ -130,12 +139,7 @@ public enum NeuronGenerator: BlockGenerator {
         """, configuration: describe(c))
         let clk = b.clock()
         let rst = b.reset()
-        let theta = b.input("threshold", .uint(c.thresholdBits), doc: "theta (> 0)")
-        let modeIn = c.mode == .runtime ? b.input("mode", .uint(2), doc: "0 linear, 1 relu, 2/3 reluFloor") : nil
-        let cmdValid = b.input("cmd_valid", .bool, doc: "command offered to every unit")
-        let cmdOp = b.input("cmd_op", .uint(2), doc: "0 add, 1 load, 2 flush, 3 nop")
-        let cmdNeg = b.input("cmd_neg", .bool, doc: "input spike sign is -1")
-        let cmdMult = c.multiplicityBits > 0 ? b.input("cmd_mult", .uint(c.multiplicityBits), doc: "multiplicity m") : nil
+        let (theta, modeIn, cmdValid, cmdOp, cmdNeg, cmdMult) = commandPorts(b, c, validDoc: "command offered to every unit")
         let weights = b.input("cmd_weights", .uint(n * c.wBits), doc: "unit i: bits [i*wBits +: wBits]")
         let biases = b.input("cmd_biases", .uint(n * c.vBits), doc: "unit i: bits [i*vBits +: vBits]")
         let spikeReady = b.input("spike_ready", .bool, doc: "all pending spikes are taken")
