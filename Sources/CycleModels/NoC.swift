@@ -145,16 +145,24 @@ public struct NoCCore: Sendable {
     }
 
     /// The winner of output `o` of router `r` now, if any (the arbiter of `ArbiterGenerator`).
-    @inline(__always) func winner(_ r: Int, _ o: Int) -> Int? {
-        let bit = UInt8(1) << UInt8(o)
-        let p = ptr[r * 5 + o], V = 5 * queues
-        for k in 0 ..< V {
-            var i = p + k
-            if i >= V { i -= V }
-            let q = r * V + i
-            if count[q] > 0 && routeOf[q * depth + rd[q]] & bit != 0 && served[q] & bit == 0 { return i }
+    @inline(__always) func winner(_ r: Int, _ o: Int) -> Int? { Self.pick(requesters(r, output: o), pointer: ptr[r * 5 + o]) }
+
+    /// The inputs of router `r` whose head still needs output `o`, one bit per virtual input.
+    @inline(__always) func requesters(_ r: Int, output o: Int) -> UInt16 {
+        var m: UInt16 = 0
+        let V = 5 * queues, bit = UInt8(1) << UInt8(o)
+        for v in 0 ..< V {
+            let q = r * V + v
+            if count[q] > 0 && routeOf[q * depth + rd[q]] & ~served[q] & bit != 0 { m |= 1 << UInt16(v) }
         }
-        return nil
+        return m
+    }
+
+    /// The arbiter of `ArbiterGenerator`: the first requester at or after the pointer, wrapping.
+    @inline(__always) static func pick(_ m: UInt16, pointer p: Int) -> Int? {
+        guard m != 0 else { return nil }
+        let upper = m & (UInt16.max << UInt16(p))
+        return (upper != 0 ? upper : m).trailingZeroBitCount
     }
 
     /// What an external output shows now: valid, and the flit lines (the head of input 0 when
@@ -187,8 +195,8 @@ public struct NoCCore: Sendable {
         for k in delivered.indices { delivered[k] = false }
         let V = 5 * queues
         for r in 0 ..< routers {
-            // Gather each output's requesters in one pass over the inputs, then pick the first at
-            // or after the pointer (the arbiter of ArbiterGenerator, with bit tricks).
+            // Gather every output's requesters in one pass over the inputs (what `requesters`
+            // computes per output), then `pick` as `winner` does.
             var req: (UInt16, UInt16, UInt16, UInt16, UInt16) = (0, 0, 0, 0, 0)
             var any = false
             for v in 0 ..< V {
@@ -207,10 +215,7 @@ public struct NoCCore: Sendable {
             guard any else { continue }
             for o in 0 ..< 5 {
                 let m: UInt16 = o == 0 ? req.0 : o == 1 ? req.1 : o == 2 ? req.2 : o == 3 ? req.3 : req.4
-                guard m != 0 else { continue }
-                let p = ptr[r * 5 + o]
-                let upper = m & (UInt16.max << UInt16(p))
-                let i = (upper != 0 ? upper : m).trailingZeroBitCount
+                guard let i = Self.pick(m, pointer: ptr[r * 5 + o]) else { continue }
                 let ready: Bool
                 switch outLink[r * 5 + o] {
                 case let .fifo(pi): ready = portReady(pi)
