@@ -9,9 +9,9 @@
 //     ^         ^
 //   Generators  |
 //        ^      |
-//   EDATools <- CoSim (+ CVerilatorShim, Crypto)     Datasets (+ CZlib)
-//        ^        ^
-//        SpikeForgeCLI <- spikeforge
+//   EDATools <- CoSim (+ CVerilatorShim, Crypto)     Datasets (+ CZlib) <- Trainer (+ COpenBLAS)
+//        ^        ^                                                      ^
+//        SpikeForgeCLI <- spikeforge  ---------------------------------
 import PackageDescription
 
 let package = Package(
@@ -25,6 +25,8 @@ let package = Package(
         .library(name: "Generators", targets: ["Generators"]),
         .library(name: "CycleModels", targets: ["CycleModels"]),
         .library(name: "CoSim", targets: ["CoSim"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "Trainer", targets: ["Trainer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -39,6 +41,7 @@ let package = Package(
         .target(name: "CycleModels", dependencies: ["SpikeForgeCore"]),
         .target(name: "EDATools", dependencies: ["SpikeForgeCore"]),
         .target(name: "Datasets", dependencies: ["SpikeForgeCore", "CZlib"]),
+        .target(name: "Trainer", dependencies: ["SpikeForgeCore", "Datasets", "COpenBLAS", "CKernels", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "CoSim",
             dependencies: [
@@ -50,7 +53,7 @@ let package = Package(
             name: "SpikeForgeCLI",
             dependencies: [
                 "SpikeForgeCore", "HWIR", "VerilogEmitter", "Generators", "CycleModels",
-                "EDATools", "CoSim", "Datasets",
+                "EDATools", "CoSim", "Datasets", "Trainer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -61,6 +64,10 @@ let package = Package(
         .target(name: "CVerilatorShim"),
         // zlib (Debian zlib1g-dev) for gzip datasets and FST waveforms.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // The trainer's fused elementwise kernels (AVX2 with a baseline fallback).
+        .target(name: "CKernels"),
+        // OpenBLAS (Debian libopenblas-dev) for the trainer's matrix products.
+        .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
 
         // MARK: Tests
         .target(
@@ -76,7 +83,8 @@ let package = Package(
             dependencies: ["Generators", "HWIR", "VerilogEmitter", "EDATools", "SpikeForgeCore", "SpikeForgeTestSupport"]
         ),
         .testTarget(name: "CycleModelsTests", dependencies: ["CycleModels", "SpikeForgeCore"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "SpikeForgeCore"]),
+        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Datasets", "SpikeForgeCore"]),
         .testTarget(
             name: "CoSimTests",
             dependencies: ["CoSim", "Generators", "CycleModels", "HWIR", "SpikeForgeCore", "SpikeForgeTestSupport"]

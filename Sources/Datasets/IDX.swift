@@ -6,12 +6,19 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
     case missing(path: String)
     case decompress(path: String, reason: String)
     case malformed(path: String, reason: String)
+    /// The image and label files hold different numbers of items.
+    case countMismatch(images: String, imageCount: Int, labels: String, labelCount: Int)
+    /// The file is valid but holds no items.
+    case empty(path: String)
 
     public var description: String {
         switch self {
         case let .missing(p): return "dataset file '\(p)' not found"
         case let .decompress(p, r): return "cannot decompress '\(p)': \(r)"
         case let .malformed(p, r): return "'\(p)' is not a valid IDX file: \(r)"
+        case let .countMismatch(i, ic, l, lc):
+            return "'\(i)' holds \(ic) images but '\(l)' holds \(lc) labels; expected equal counts"
+        case let .empty(p): return "'\(p)' holds no images; expected at least one"
         }
     }
 }
@@ -31,7 +38,10 @@ public enum IDX {
     }
 
     public static func parse(_ b: [UInt8], path: String) throws(DatasetError) -> IDXArray {
-        guard b.count >= 4, b[0] == 0, b[1] == 0 else { throw .malformed(path: path, reason: "bad magic number") }
+        guard b.count >= 4, b[0] == 0, b[1] == 0 else {
+            let got = b.prefix(4).map { String(format: "%02x", $0) }.joined()
+            throw .malformed(path: path, reason: "bad magic number 0x\(got), expected 0x000008nn (unsigned-byte IDX)")
+        }
         guard b[2] == 0x08 else { throw .malformed(path: path, reason: "element type 0x\(String(b[2], radix: 16)), expected 0x08 (unsigned byte)") }
         let nd = Int(b[3])
         guard nd >= 1, b.count >= 4 + 4 * nd else { throw .malformed(path: path, reason: "truncated header") }
@@ -69,8 +79,14 @@ public enum IDX {
                 }
             } while status == Z_OK
         }
-        guard status == Z_STREAM_END else { throw .decompress(path: path, reason: "zlib status \(status)") }
-        return out
+        switch status {
+        case Z_STREAM_END: return out
+        case Z_BUF_ERROR: throw .decompress(path: path, reason: "truncated gzip stream (ended after \(out.count) bytes of output)")
+        case Z_DATA_ERROR:
+            let msg = stream.msg.map { String(cString: $0) } ?? "invalid data"
+            throw .decompress(path: path, reason: "corrupted gzip data (\(msg))")
+        default: throw .decompress(path: path, reason: "zlib status \(status)")
+        }
     }
 }
 
@@ -81,22 +97,7 @@ public struct MNIST: Sendable {
 
     /// `split`: "train" or "t10k".
     public static func load(directory: String, split: String = "t10k", limit: Int? = nil) throws(DatasetError) -> MNIST {
-        func find(_ stem: String) throws(DatasetError) -> String {
-            for name in ["\(stem).gz", stem] {
-                let p = (directory as NSString).appendingPathComponent(name)
-                if FileManager.default.fileExists(atPath: p) { return p }
-            }
-            throw .missing(path: (directory as NSString).appendingPathComponent("\(stem)[.gz]"))
-        }
-        let imgPath = try find("\(split)-images-idx3-ubyte")
-        let lblPath = try find("\(split)-labels-idx1-ubyte")
-        let img = try IDX.read(imgPath)
-        let lbl = try IDX.read(lblPath)
-        guard img.dimensions.count == 3, lbl.dimensions.count == 1, img.dimensions[0] == lbl.dimensions[0] else {
-            throw .malformed(path: imgPath, reason: "dimensions \(img.dimensions) do not match labels \(lbl.dimensions)")
-        }
-        let n = min(img.dimensions[0], limit ?? .max)
-        let size = img.dimensions[1] * img.dimensions[2]
-        return MNIST(images: (0 ..< n).map { Array(img.data[$0 * size ..< ($0 + 1) * size]) }, labels: Array(lbl.data.prefix(n)))
+        let set = try ImageSet.mnist(directory: directory, split: split, limit: limit)
+        return MNIST(images: (0 ..< set.count).map { Array(set.image($0)) }, labels: set.labels)
     }
 }

@@ -7,7 +7,7 @@ public struct SpikeForge: ParsableCommand {
         commandName: "spikeforge",
         abstract: "Hardware co-design for ternary-spike neural networks: RTL generators, cycle models, Verilator co-simulation.",
         version: "spikeforge \(SpikeForgeVersion.string)",
-        subcommands: [Flow.self, Generate.self, Report.self, NoC.self, Bench.self]
+        subcommands: [Flow.self, Train.self, Eval.self, Generate.self, Report.self, NoC.self, Bench.self]
     )
 
     public init() {}

@@ -21,7 +21,7 @@ import Testing
     }
 
     @Test func malformedFilesSayWhy() {
-        #expect(throws: DatasetError.malformed(path: "t", reason: "bad magic number")) { try IDX.parse([1, 2, 3, 4], path: "t") }
+        #expect(throws: DatasetError.malformed(path: "t", reason: "bad magic number 0x01020304, expected 0x000008nn (unsigned-byte IDX)")) { try IDX.parse([1, 2, 3, 4], path: "t") }
         #expect(throws: DatasetError.malformed(path: "t", reason: "element type 0xd, expected 0x08 (unsigned byte)")) { try IDX.parse([0, 0, 0x0D, 1, 0, 0, 0, 1, 0, 0, 0, 0], path: "t") }
         #expect(throws: DatasetError.malformed(path: "t", reason: "1 data bytes, expected 2 for dimensions [2]")) { try IDX.parse([0, 0, 8, 1, 0, 0, 0, 2, 9], path: "t") }
         #expect(throws: DatasetError.missing(path: "/nonexistent/t10k-images-idx3-ubyte[.gz]")) { try MNIST.load(directory: "/nonexistent") }

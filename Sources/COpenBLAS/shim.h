@@ -1,0 +1,2 @@
+// OpenBLAS from Debian (libopenblas-dev): cblas_sgemm and the thread-count control.
+#include <cblas.h>

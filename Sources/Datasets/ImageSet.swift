@@ -1,0 +1,67 @@
+import Foundation
+
+/// A labelled set of 8-bit grey images stored flat, one image after the other: the form the
+/// trainer and the host driver consume.
+public struct ImageSet: Sendable, Equatable {
+    public var width: Int
+    public var height: Int
+    /// `count × width × height` pixels, row-major per image.
+    public var pixels: [UInt8]
+    public var labels: [UInt8]
+    /// Where the set came from, for messages and manifests ("mnist:DIR/train", "generated:seed=1").
+    public var source: String
+
+    public init(width: Int, height: Int, pixels: [UInt8], labels: [UInt8], source: String) {
+        precondition(pixels.count == labels.count * width * height, "pixel count does not match labels")
+        self.width = width
+        self.height = height
+        self.pixels = pixels
+        self.labels = labels
+        self.source = source
+    }
+
+    public var count: Int { labels.count }
+    public var imageSize: Int { width * height }
+
+    public func image(_ i: Int) -> ArraySlice<UInt8> { pixels[i * imageSize ..< (i + 1) * imageSize] }
+
+    /// The first `n` images (all of them when `n` is nil or larger than the set).
+    public func prefix(_ n: Int?) -> ImageSet {
+        guard let n, n < count else { return self }
+        return ImageSet(width: width, height: height, pixels: Array(pixels.prefix(n * imageSize)),
+                        labels: Array(labels.prefix(n)), source: "\(source)[:\(n)]")
+    }
+
+    /// Number of distinct classes (largest label + 1).
+    public var classCount: Int { Int(labels.max() ?? 0) + 1 }
+
+    /// One MNIST split from a directory holding the standard IDX files, raw or gzip-compressed.
+    /// `split`: "train" or "t10k". Every error names the file and what is wrong.
+    public static func mnist(directory: String, split: String, limit: Int? = nil) throws(DatasetError) -> ImageSet {
+        func find(_ stem: String) throws(DatasetError) -> String {
+            for name in ["\(stem).gz", stem] {
+                let p = (directory as NSString).appendingPathComponent(name)
+                if FileManager.default.fileExists(atPath: p) { return p }
+            }
+            throw .missing(path: (directory as NSString).appendingPathComponent("\(stem)[.gz]"))
+        }
+        let imgPath = try find("\(split)-images-idx3-ubyte")
+        let lblPath = try find("\(split)-labels-idx1-ubyte")
+        let img = try IDX.read(imgPath)
+        let lbl = try IDX.read(lblPath)
+        guard img.dimensions.count == 3 else {
+            throw .malformed(path: imgPath, reason: "\(img.dimensions.count) dimensions \(img.dimensions), expected 3 (count, rows, columns)")
+        }
+        guard lbl.dimensions.count == 1 else {
+            throw .malformed(path: lblPath, reason: "\(lbl.dimensions.count) dimensions \(lbl.dimensions), expected 1 (count)")
+        }
+        guard img.dimensions[0] == lbl.dimensions[0] else {
+            throw .countMismatch(images: imgPath, imageCount: img.dimensions[0], labels: lblPath, labelCount: lbl.dimensions[0])
+        }
+        guard img.dimensions[0] > 0, img.dimensions[1] > 0, img.dimensions[2] > 0 else { throw .empty(path: imgPath) }
+        let n = min(img.dimensions[0], limit ?? .max)
+        let size = img.dimensions[1] * img.dimensions[2]
+        return ImageSet(width: img.dimensions[2], height: img.dimensions[1], pixels: Array(img.data.prefix(n * size)),
+                        labels: Array(lbl.data.prefix(n)), source: "mnist:\(directory)/\(split)")
+    }
+}

@@ -1,0 +1,211 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import SpikeForgeCore
+import Trainer
+
+/// Where images come from: MNIST in `--data DIR`, or SpikeForge's generated digits.
+struct DataOptions: ParsableArguments {
+    @Option(name: .long, help: "Directory with the four MNIST IDX files (raw or .gz). Without it, SpikeForge's generated digits are used.")
+    var data: String?
+
+    @Option(name: .long, help: "Generated training images (when --data is not given).")
+    var generatedTrain: Int = 8000
+
+    @Option(name: .long, help: "Generated test images (when --data is not given).")
+    var generatedTest: Int = 2000
+
+    @Option(name: .long, help: "Use only the first N training images.")
+    var trainLimit: Int?
+
+    @Option(name: .long, help: "Use only the first N test images.")
+    var testLimit: Int?
+
+    func validate() throws {
+        var problems: [String] = []
+        if generatedTrain < 1 { problems.append("--generated-train: got \(generatedTrain), expected at least 1") }
+        if generatedTest < 1 { problems.append("--generated-test: got \(generatedTest), expected at least 1") }
+        if let n = trainLimit, n < 1 { problems.append("--train-limit: got \(n), expected at least 1") }
+        if let n = testLimit, n < 1 { problems.append("--test-limit: got \(n), expected at least 1") }
+        if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\n")) }
+    }
+
+    static let generatedSeed: UInt64 = 0x5F0D_6E
+
+    func trainSet() throws(DatasetError) -> ImageSet {
+        if let data { return try ImageSet.mnist(directory: data, split: "train", limit: trainLimit) }
+        return GeneratedDigits.make(count: generatedTrain, seed: Self.generatedSeed, split: "train").prefix(trainLimit)
+    }
+
+    func testSet() throws(DatasetError) -> ImageSet {
+        if let data { return try ImageSet.mnist(directory: data, split: "t10k", limit: testLimit) }
+        return GeneratedDigits.make(count: generatedTest, seed: Self.generatedSeed, split: "test").prefix(testLimit)
+    }
+}
+
+/// `spikeforge train`: SpikeGrad quantization-aware training, ending with the exact integer
+/// model's test accuracy.
+public struct Train: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        abstract: "Train a ternary-spike network with SpikeGrad (float or spike gradients) and write the integer model."
+    )
+
+    @OptionGroup var source: DataOptions
+    @Option(help: "Layer sizes, inputs first (e.g. 784-800-10).") var arch: String = "784-800-10"
+    @Option(help: "Epochs.") var epochs: Int = 10
+    @Option(help: "Gradient: float or spike.") var gradient: String = "float"
+    @Option(help: "Hidden activation mode: reluFloor, relu or linear.") var mode: String = "reluFloor"
+    @Flag(inversion: .prefixedNo, help: "Residual flush of relu/linear hidden layers.") var flush: Bool = true
+    @Option(help: "Optimizer: adam or sgd.") var optimizer: String = "adam"
+    @Option(help: "Learning rate, in weight units per step.") var lr: Double = 0.5
+    @Option(help: "SGD momentum.") var momentum: Double = 0.9
+    @Option(name: .customLong("batch-size"), help: "Batch size.") var batchSize: Int = 64
+    @Option(name: .customLong("w-bits"), help: "Signed weight width.") var wBits: Int = 8
+    @Option(name: .customLong("input-bits"), help: "Input levels: pixel >> (8 - input-bits).") var inputBits: Int = 4
+    @Option(help: "Spike-gradient error scale α.") var alpha: Double = 64
+    @Option(name: .customLong("theta-bp-scale"), help: "Hidden error-compartment threshold, in units of the layer's θ.") var thetaBPScale: Double = 1
+    @Option(name: .customLong("activation-levels"), help: "Spikes at the 99th percentile of a hidden pre-activation (sets θ).") var activationLevels: Int = 12
+    @Option(name: .customLong("augment-shift"), help: "Random training shifts of up to N pixels.") var augmentShift: Int = 2
+    @Option(help: "Seed.") var seed: UInt64 = 1
+    @Option(help: "Cores (0: all).") var threads: Int = 0
+    @Option(help: "Output model directory.") var out: String = "spikeforge-model"
+    @Flag(help: "No progress bar.") var quiet: Bool = false
+
+    public init() {}
+
+    func config() throws -> TrainingConfig {
+        var problems: [String] = []
+        var arch: Architecture?
+        do { arch = try Architecture.parse(self.arch) } catch { problems.append(error.description) }
+        let g = GradientMode(rawValue: gradient)
+        if g == nil { problems.append("--gradient: got '\(gradient)', expected one of \(GradientMode.allCases.map(\.rawValue).joined(separator: ", "))") }
+        let m = NeuronMode(rawValue: mode)
+        if m == nil { problems.append("--mode: got '\(mode)', expected one of \(NeuronMode.allCases.map(\.rawValue).joined(separator: ", "))") }
+        let o = Optimizer(rawValue: optimizer)
+        if o == nil { problems.append("--optimizer: got '\(optimizer)', expected one of \(Optimizer.allCases.map(\.rawValue).joined(separator: ", "))") }
+        var c = TrainingConfig(architecture: arch ?? Architecture([1, 1]))
+        c.epochs = epochs
+        c.batchSize = batchSize
+        c.gradient = g ?? .float
+        c.mode = m ?? .reluFloor
+        c.flush = flush
+        c.optimizer = o ?? .adam
+        c.learningRate = lr
+        c.momentum = momentum
+        c.wBits = wBits
+        c.inputBits = inputBits
+        c.alpha = alpha
+        c.thetaBPScale = thetaBPScale
+        c.activationLevels = activationLevels
+        c.augmentShift = augmentShift
+        c.seed = seed
+        c.threads = threads
+        do { try c.validate() } catch { problems += error.violations.map { "--\(Self.flag($0.field)): got \($0.value), expected \($0.expected)" } }
+        if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\n")) }
+        return c
+    }
+
+    /// `learningRate` → `learning-rate`, as the flags are spelled.
+    static func flag(_ field: String) -> String {
+        let names = ["learningRate": "lr", "batchSize": "batch-size", "wBits": "w-bits", "inputBits": "input-bits",
+                     "thetaBPScale": "theta-bp-scale", "activationLevels": "activation-levels", "augmentShift": "augment-shift"]
+        return names[field] ?? field
+    }
+
+    public func validate() throws { _ = try config() }
+
+    public func run() throws {
+        let cfg = try config()
+        let train = try source.trainSet()
+        let test = try source.testSet()
+        try cfg.architecture.check(test)
+        let trainer = try Trainer(config: cfg, train: train)
+        print("SpikeForge \(SpikeForgeVersion.string) train: \(cfg.architecture) \(cfg.mode.rawValue)\(cfg.mode != .reluFloor && cfg.flush ? "+flush" : ""), \(cfg.gradient.rawValue) gradient, \(cfg.optimizer.rawValue), wBits \(cfg.wBits), inputBits \(cfg.inputBits), seed \(cfg.seed)")
+        print("data: \(train.source) (\(train.count) images), test \(test.source) (\(test.count) images)")
+        print("thresholds θ: \(trainer.thresholds.map(String.init).joined(separator: ", ")); output softmax scale \(String(format: "%.1f", trainer.outputScale))")
+        let bar = ProgressBar(enabled: !quiet)
+        var rows: [[String]] = [["epoch", "loss", "train acc", "integer test acc", "backward ops", "images/s", "time"]]
+        for _ in 0 ..< cfg.epochs {
+            let s = trainer.trainEpoch(test: test) { p in bar.update(p) }
+            bar.finish()
+            let row = [
+                "\(s.epoch)", String(format: "%.4f", s.loss), String(format: "%.2f%%", 100 * s.trainAccuracy),
+                String(format: "%.2f%%", 100 * (s.testAccuracy ?? 0)), String(format: "%.3f", s.relativeBackwardOps),
+                String(format: "%.0f", s.imagesPerSecond), String(format: "%.1fs", s.seconds),
+            ]
+            rows.append(row)
+            defer { fflush(stdout) }
+            print("epoch \(s.epoch)/\(cfg.epochs): loss \(row[1]), train \(row[2]), integer test \(row[3]), backward ops \(row[4]) of dense, \(row[5]) images/s")
+        }
+        let model = trainer.integerModel()
+        let eval = IntegerEngine(model).evaluate(test)
+        try ModelFile.save(model, to: URL(fileURLWithPath: out), training: cfg, outputScale: trainer.outputScale,
+                           accuracy: .init(dataset: test.source, images: test.count, integerModel: eval.accuracy),
+                           history: trainer.history, ranges: eval.ranges)
+        print("\n" + Table.render(rows))
+        print("\nsummary: integer model test accuracy \(String(format: "%.2f%%", 100 * eval.accuracy)) (\(eval.correct)/\(eval.count)) on \(test.source)")
+        print("  " + EvalReport.ranges(eval).joined(separator: "\n  "))
+        print("model written to \(out)/ (manifest.json + .npy tensors)")
+    }
+}
+
+/// `spikeforge eval`: the accuracy the hardware will show, from the exact integer model.
+public struct Eval: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        abstract: "Evaluate a model's exact integer network (what the hardware computes) and report V and z ranges."
+    )
+
+    @Option(help: "Model directory written by `spikeforge train`.") var model: String
+    @OptionGroup var source: DataOptions
+
+    public init() {}
+
+    public func run() throws {
+        let (m, manifest) = try ModelFile.load(URL(fileURLWithPath: model))
+        let test = try source.testSet()
+        try m.architecture.check(test)
+        let t0 = Date()
+        let e = IntegerEngine(m).evaluate(test)
+        let dt = Date().timeIntervalSince(t0)
+        print("model \(model): \(manifest.architecture), \(m.layers.dropLast().map { "\($0.mode.rawValue)\($0.flush ? "+flush" : "") θ=\($0.threshold)" }.joined(separator: ", ")), wBits \(m.wBits), inputBits \(m.inputBits)")
+        print("integer model accuracy: \(String(format: "%.2f%%", 100 * e.accuracy)) (\(e.correct)/\(e.count)) on \(test.source), \(String(format: "%.0f", Double(e.count) / dt)) images/s")
+        if m.layers.contains(where: { !$0.isExact }) {
+            print("note: relu/linear without the flush is order-dependent; counts here use inputs in ascending order (hardware: |z − x/θ| < 1)")
+        }
+        print("  " + EvalReport.ranges(e).joined(separator: "\n  "))
+    }
+}
+
+enum EvalReport {
+    static func ranges(_ e: Evaluation) -> [String] {
+        ["mean input spikes per image: \(String(format: "%.1f", e.meanInputSpikes))"] + e.ranges.map { r in
+            "\(r.name): max |V| final \(r.maxAbsFinalV), transient bound \(r.maxAbsTransientV) (needs vBits ≥ \(Bits.widthFor(Int(r.maxAbsTransientV)) + 1)), max |z| \(r.maxAbsZ)\(r.maxAbsZ > 0 ? " (zBits ≥ \(Bits.widthFor(Int(r.maxAbsZ)) + 1))" : ""), mean spikes/neuron \(String(format: "%.2f", r.meanSpikes))"
+        }
+    }
+}
+
+/// A one-line progress bar on standard error: epoch, batch, loss, accuracy, images/s, ETA.
+final class ProgressBar {
+    let enabled: Bool
+    var lastDraw = 0.0
+    init(enabled: Bool) { self.enabled = enabled && isatty(2) != 0 }
+
+    func update(_ p: TrainingProgress) {
+        guard enabled else { return }
+        let now = Date().timeIntervalSince1970
+        if now - lastDraw < 0.1 && p.batch != p.batches { return }
+        lastDraw = now
+        let width = 24
+        let filled = Int(Double(width) * Double(p.batch) / Double(p.batches))
+        let eta = Int(p.etaSeconds.rounded())
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        let line = "\repoch \(p.epoch)/\(p.epochs) [\(bar)] \(p.batch)/\(p.batches) "
+            + String(format: "loss %.4f acc %.2f%% %.0f img/s ETA %d:%02d ", p.loss, 100 * p.accuracy, p.imagesPerSecond, eta / 60, eta % 60)
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    func finish() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+}

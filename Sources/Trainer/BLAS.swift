@@ -1,0 +1,21 @@
+import COpenBLAS
+
+/// Row-major single-precision GEMM through OpenBLAS (Debian libopenblas-dev):
+/// `C ← A·B` or `C ← A·B + C` with optional transposes.
+enum BLAS {
+    /// Sets OpenBLAS's thread count (0 keeps its default: every core).
+    static func setThreads(_ n: Int) {
+        if n > 0 { openblas_set_num_threads(Int32(n)) }
+    }
+
+    static var threads: Int { Int(openblas_get_num_threads()) }
+
+    /// `C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] (+ C if accumulate)`, all row-major.
+    static func gemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,
+                     a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+                     accumulate: Bool = false) {
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(transA ? m : k), b, Int32(transB ? k : n),
+                    accumulate ? 1 : 0, c, Int32(n))
+    }
+}

@@ -1,0 +1,145 @@
+import Crypto
+import Datasets
+import Foundation
+import SpikeForgeCore
+
+/// A model directory: `manifest.json` plus one NumPy `.npy` file per tensor.
+///
+/// The manifest records the architecture, each layer's mode, flush, threshold and tensors (file,
+/// dtype, shape, SHA-256), the bit widths, the training configuration and seed, and the integer
+/// model's accuracy and ranges. Weights are `int8` (or wider when `wBits > 8`) with shape
+/// `[outputs, inputs]`; biases are `int32`/`int64` with shape `[outputs]`.
+public struct ModelManifest: Codable, Sendable, Equatable {
+    public struct Tensor: Codable, Sendable, Equatable {
+        public var file: String
+        public var dtype: String
+        public var shape: [Int]
+        public var sha256: String
+    }
+
+    public struct Layer: Codable, Sendable, Equatable {
+        public var name: String
+        public var kind: String
+        public var inputs: Int
+        public var outputs: Int
+        public var mode: NeuronMode
+        public var flush: Bool
+        public var threshold: Int64
+        public var isOutput: Bool
+        public var weights: Tensor
+        public var bias: Tensor
+    }
+
+    public struct Accuracy: Codable, Sendable, Equatable {
+        public var dataset: String
+        public var images: Int
+        public var integerModel: Double
+
+        public init(dataset: String, images: Int, integerModel: Double) {
+            self.dataset = dataset
+            self.images = images
+            self.integerModel = integerModel
+        }
+    }
+
+    public var format = "spikeforge-model"
+    public var formatVersion = 1
+    public var generator = "spikeforge \(SpikeForgeVersion.string)"
+    public var architecture: String
+    public var wBits: Int
+    public var inputBits: Int
+    public var layers: [Layer]
+    public var training: TrainingConfig?
+    public var outputScale: Double?
+    public var accuracy: Accuracy?
+    public var history: [EpochStats]?
+    public var ranges: [LayerRange]?
+}
+
+public enum ModelFile {
+    static func hex(_ d: Data) -> String { SHA256.hash(data: d).map { String(format: "%02x", $0) }.joined() }
+
+    /// Writes `model` (and what is known about its training) to `directory`, atomically.
+    public static func save(_ model: IntegerModel, to directory: URL, training: TrainingConfig? = nil, outputScale: Float? = nil,
+                            accuracy: ModelManifest.Accuracy? = nil, history: [EpochStats]? = nil,
+                            ranges: [LayerRange]? = nil) throws(TrainerError) {
+        var files: [(name: String, contents: Data)] = []
+        var layers: [ModelManifest.Layer] = []
+        for l in model.layers {
+            let w = l.weights.map(Int64.init)
+            let wt = NPYDType.smallestSigned(holding: w + [Int64(-(1 << (model.wBits - 1))), Int64((1 << (model.wBits - 1)) - 1)])
+            let bt = NPYDType.smallestSigned(holding: l.bias + [Int64(Int32.min)])
+            let wName = "\(l.name).weight.npy", bName = "\(l.name).bias.npy"
+            let wData: Data, bData: Data
+            do {
+                wData = try NPY.encode(NPYArray(shape: [l.outputs, l.inputs], dtype: wt, integers: w), path: wName)
+                bData = try NPY.encode(NPYArray(shape: [l.outputs], dtype: bt, integers: l.bias), path: bName)
+            } catch { throw .npy(error) }
+            files.append((wName, wData))
+            files.append((bName, bData))
+            layers.append(.init(name: l.name, kind: "dense", inputs: l.inputs, outputs: l.outputs, mode: l.mode, flush: l.flush,
+                                threshold: l.threshold, isOutput: l.isOutput,
+                                weights: .init(file: wName, dtype: wt.descr, shape: [l.outputs, l.inputs], sha256: hex(wData)),
+                                bias: .init(file: bName, dtype: bt.descr, shape: [l.outputs], sha256: hex(bData))))
+        }
+        let manifest = ModelManifest(architecture: model.architecture.description, wBits: model.wBits, inputBits: model.inputBits,
+                                     layers: layers, training: training, outputScale: outputScale.map(Double.init),
+                                     accuracy: accuracy, history: history, ranges: ranges)
+        let json: String
+        do { json = try CanonicalJSON.encode(manifest, pretty: true) } catch {
+            throw .model(directory: directory.path, problems: ["cannot encode the manifest: \(error)"])
+        }
+        files.append(("manifest.json", Data((json + "\n").utf8)))
+        do { try AtomicOutput.write(files: files, to: directory) } catch { throw .output(error) }
+    }
+
+    /// Reads a model directory, checking everything and listing every problem found.
+    public static func load(_ directory: URL) throws(TrainerError) -> (IntegerModel, ModelManifest) {
+        let dir = directory.path
+        let mURL = directory.appendingPathComponent("manifest.json")
+        guard let mData = FileManager.default.contents(atPath: mURL.path) else {
+            throw .model(directory: dir, problems: ["manifest.json is missing"])
+        }
+        let manifest: ModelManifest
+        do { manifest = try JSONDecoder().decode(ModelManifest.self, from: mData) } catch {
+            throw .model(directory: dir, problems: ["manifest.json is not a SpikeForge model manifest: \(error)"])
+        }
+        var problems: [String] = []
+        if manifest.format != "spikeforge-model" { problems.append("format is '\(manifest.format)', expected 'spikeforge-model'") }
+        if manifest.formatVersion != 1 { problems.append("formatVersion is \(manifest.formatVersion), expected 1") }
+        if !(2 ... 16).contains(manifest.wBits) { problems.append("wBits is \(manifest.wBits), expected 2...16") }
+        if !(1 ... 8).contains(manifest.inputBits) { problems.append("inputBits is \(manifest.inputBits), expected 1...8") }
+        if manifest.layers.isEmpty { problems.append("the manifest lists no layers") }
+        var layers: [IntegerLayer] = []
+        let wLimit = Int64(1) << (max(2, min(16, manifest.wBits)) - 1)
+        for (k, l) in manifest.layers.enumerated() {
+            let at = "layer \(l.name)"
+            if k > 0, l.inputs != manifest.layers[k - 1].outputs {
+                problems.append("\(at) has \(l.inputs) inputs, expected \(manifest.layers[k - 1].outputs) (the outputs of \(manifest.layers[k - 1].name))")
+            }
+            if l.threshold <= 0 { problems.append("\(at) threshold is \(l.threshold), expected a positive integer") }
+            if l.isOutput != (k == manifest.layers.count - 1) { problems.append("\(at) isOutput is \(l.isOutput), expected \(k == manifest.layers.count - 1)") }
+            func tensor(_ t: ModelManifest.Tensor, shape: [Int], what: String) -> [Int64]? {
+                let path = directory.appendingPathComponent(t.file).path
+                guard let d = FileManager.default.contents(atPath: path) else { problems.append("\(at) \(what) file \(t.file) is missing"); return nil }
+                if hex(d) != t.sha256 { problems.append("\(at) \(what) file \(t.file) has SHA-256 \(hex(d)), expected \(t.sha256) (changed or corrupted)") }
+                let a: NPYArray
+                do { a = try NPY.decode(d, path: path) } catch { problems.append("\(at) \(what): \(error)"); return nil }
+                if a.dtype.isFloat { problems.append("\(at) \(what) \(t.file) has dtype \(a.dtype.descr), expected an integer dtype"); return nil }
+                if a.shape != shape { problems.append("\(at) \(what) \(t.file) has shape \(a.shape), expected \(shape)"); return nil }
+                return a.integers
+            }
+            let w = tensor(l.weights, shape: [l.outputs, l.inputs], what: "weights")
+            let b = tensor(l.bias, shape: [l.outputs], what: "bias")
+            if let w, let bad = w.first(where: { $0 < -wLimit || $0 >= wLimit }) {
+                problems.append("\(at) weights hold \(bad), outside the \(manifest.wBits)-bit range \(-wLimit)...\(wLimit - 1)")
+            }
+            if let w, let b, l.threshold > 0, l.inputs > 0, l.outputs > 0 {
+                layers.append(IntegerLayer(name: l.name, inputs: l.inputs, outputs: l.outputs, weights: w.map { Int32(clamping: $0) }, bias: b,
+                                           threshold: l.threshold, mode: l.mode, flush: l.flush, isOutput: l.isOutput))
+            }
+        }
+        if !problems.isEmpty { throw .model(directory: dir, problems: problems) }
+        return (IntegerModel(layers: layers, wBits: manifest.wBits, inputBits: manifest.inputBits), manifest)
+    }
+}

@@ -1,0 +1,349 @@
+import CKernels
+import Datasets
+import Dispatch
+import Foundation
+import SpikeForgeCore
+
+public enum GradientMode: String, Codable, Sendable, CaseIterable {
+    /// Exact float error backpropagation through the straight-through estimator.
+    case float
+    /// SpikeGrad's spike-discretized error: ternary error spikes from an IF compartment.
+    case spike
+}
+
+public enum Optimizer: String, Codable, Sendable, CaseIterable {
+    case adam, sgd
+}
+
+/// Everything that determines a training run. The same configuration and seed give
+/// byte-identical weights on the same machine and thread count.
+public struct TrainingConfig: Codable, Sendable, Hashable {
+    public var architecture: Architecture
+    public var epochs = 10
+    public var batchSize = 64
+    public var gradient: GradientMode = .float
+    /// The hidden layers' activation mode (SPEC §1).
+    public var mode: NeuronMode = .reluFloor
+    /// Residual flush of the hidden layers (meaningful for `relu` and `linear`).
+    public var flush = true
+    public var optimizer: Optimizer = .adam
+    /// In weight units per step (weights are integers in `±(2^(wBits−1) − 1)`).
+    public var learningRate = 0.5
+    /// Final learning rate as a fraction of the first (cosine decay over all steps).
+    public var finalLearningRate = 0.01
+    public var momentum = 0.9
+    public var wBits = 8
+    public var inputBits = 4
+    /// Thresholds are calibrated so that the 99th percentile of a hidden layer's positive
+    /// pre-activations gives this many spikes.
+    public var activationLevels = 12
+    /// Initial weights are uniform in `±initFraction · (2^(wBits−1) − 1)`.
+    public var initFraction = 0.25
+    /// SpikeGrad's error scale `α` (spike gradient only).
+    public var alpha = 64.0
+    /// Threshold of the hidden layers' error compartments, as a multiple of the layer's `θ`.
+    public var thetaBPScale = 1.0
+    /// Random shifts of up to this many pixels (training images only).
+    public var augmentShift = 2
+    public var seed: UInt64 = 1
+    /// Cores to use (0: all).
+    public var threads = 0
+
+    public init(architecture: Architecture) { self.architecture = architecture }
+
+    /// Lists every violation at once.
+    public func validate() throws(ConfigError) {
+        var c = ViolationCollector(block: "TrainingConfig")
+        c.check("epochs", epochs, in: 1 ... 10_000)
+        c.check("batchSize", batchSize, in: 1 ... 65_536)
+        c.check("wBits", wBits, in: 2 ... 16)
+        c.check("inputBits", inputBits, in: 1 ... 8)
+        c.check("activationLevels", activationLevels, in: 1 ... 1 << 16)
+        c.check("augmentShift", augmentShift, in: 0 ... 8)
+        c.check("threads", threads, in: 0 ... 1024)
+        c.require(learningRate > 0 && learningRate.isFinite, field: "learningRate", value: "\(learningRate)", expected: "a positive number")
+        c.require(finalLearningRate > 0 && finalLearningRate <= 1, field: "finalLearningRate", value: "\(finalLearningRate)", expected: "a fraction in (0, 1]")
+        c.require(momentum >= 0 && momentum < 1, field: "momentum", value: "\(momentum)", expected: "a number in [0, 1)")
+        c.require(initFraction > 0 && initFraction <= 1, field: "initFraction", value: "\(initFraction)", expected: "a fraction in (0, 1]")
+        c.require(alpha >= 1 && alpha.isFinite, field: "alpha", value: "\(alpha)", expected: "a number ≥ 1")
+        c.require(thetaBPScale > 0 && thetaBPScale.isFinite, field: "thetaBPScale", value: "\(thetaBPScale)", expected: "a positive number")
+        try c.finish()
+    }
+}
+
+/// One epoch's figures.
+public struct EpochStats: Sendable, Codable, Equatable {
+    public var epoch: Int
+    public var loss: Double
+    public var trainAccuracy: Double
+    /// Accuracy of the exact integer model on the test set (what the hardware shows).
+    public var testAccuracy: Double?
+    /// SpikeGrad's metric: backward synaptic operations (error spikes × fan-in, or nonzero
+    /// errors × fan-in for float gradients) relative to the MACs of a dense backward pass.
+    public var relativeBackwardOps: Double
+    public var imagesPerSecond: Double
+    public var seconds: Double
+}
+
+/// Progress within an epoch, for a progress bar.
+public struct TrainingProgress: Sendable {
+    public var epoch: Int
+    public var epochs: Int
+    public var batch: Int
+    public var batches: Int
+    public var loss: Double
+    public var accuracy: Double
+    public var imagesPerSecond: Double
+    public var etaSeconds: Double
+}
+
+/// The SpikeGrad host trainer: quantization-aware training of the integer ANN of SPEC §1 with
+/// float or spike-discretized gradients.
+public final class Trainer {
+    public let config: TrainingConfig
+    let train: ImageSet
+    var layers: [DenseLayer] = []
+    /// θ of each hidden layer (integer), and the softmax scale of the output layer.
+    public private(set) var thresholds: [Int64] = []
+    public private(set) var outputScale: Float = 1
+    var stepCount = 0
+    let stepsPerEpoch: Int
+    public private(set) var history: [EpochStats] = []
+
+    public init(config: TrainingConfig, train: ImageSet) throws(TrainerError) {
+        do { try config.validate() } catch { throw .config(error) }
+        try config.architecture.check(train)
+        guard train.count >= config.batchSize else {
+            throw .config(.invalid(block: "TrainingConfig", violations: [.init(field: "batchSize", value: "\(config.batchSize)", expected: "at most the \(train.count) training images")]))
+        }
+        self.config = config
+        self.train = train
+        stepsPerEpoch = train.count / config.batchSize
+        BLAS.setThreads(config.threads)
+        var rng = SplitMix64(seed: config.seed)
+        let sizes = config.architecture.sizes
+        let limit = Float(config.initFraction) * Float((1 << (config.wBits - 1)) - 1)
+        for k in 0 ..< sizes.count - 1 {
+            layers.append(DenseLayer(inputs: sizes[k], outputs: sizes[k + 1], wBits: config.wBits, initLimit: limit, rng: &rng))
+        }
+        calibrate()
+    }
+
+    var hiddenCount: Int { layers.count - 1 }
+
+    /// Picks each hidden θ from a calibration batch, layer by layer, and the output softmax
+    /// scale so that the initial logits have unit spread.
+    func calibrate() {
+        let n = min(train.count, 512)
+        var x = [Float](repeating: 0, count: n * train.imageSize)
+        for i in 0 ..< n {
+            for (j, p) in train.image(i).enumerated() { x[i * train.imageSize + j] = Float(IntegerModel.level(p, inputBits: config.inputBits)) }
+        }
+        thresholds = []
+        for (k, l) in layers.enumerated() {
+            var pre = [Float](repeating: 0, count: n * l.outputSize)
+            x.withUnsafeBufferPointer { X in pre.withUnsafeMutableBufferPointer { P in l.forward(X.baseAddress!, batch: n, into: P.baseAddress!) } }
+            if k == layers.count - 1 {
+                let mean = pre.reduce(0, +) / Float(pre.count)
+                let sd = (pre.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(pre.count)).squareRoot()
+                outputScale = max(1, sd)
+                l.biasScale = outputScale / 16
+            } else {
+                let pos = pre.filter { $0 > 0 }.sorted()
+                let p99 = pos.isEmpty ? 1 : pos[min(pos.count - 1, Int(Double(pos.count) * 0.99))]
+                let theta = max(1, Int64((p99 / Float(config.activationLevels)).rounded()))
+                thresholds.append(theta)
+                l.biasScale = Float(theta) / 16
+                x = activate(pre, layer: k)
+            }
+        }
+    }
+
+    /// Hidden activation on float pre-activations that hold exact integers.
+    func activate(_ pre: [Float], layer k: Int) -> [Float] {
+        var out = pre
+        activate(pre, into: &out, layer: k)
+        return out
+    }
+
+    func activate(_ pre: [Float], into out: inout [Float], layer k: Int) {
+        let theta = Double(thresholds[k])
+        let n = pre.count
+        pre.withUnsafeBufferPointer { P in
+            out.withUnsafeMutableBufferPointer { A in
+                if config.mode == .reluFloor {
+                    sf_act_floor(P.baseAddress!, A.baseAddress!, n, theta)
+                } else {
+                    // relu/linear + flush: the rounded activation, exactly. Without the flush the
+                    // count is only bounded (|z − x/θ| < 1); training uses the rounded value too.
+                    sf_act_round(P.baseAddress!, A.baseAddress!, n, theta, config.mode == .linear ? 0 : 1)
+                }
+            }
+        }
+    }
+
+    func learningRate(step: Int) -> Float {
+        let total = Double(max(1, config.epochs * stepsPerEpoch))
+        let f = config.finalLearningRate
+        let cosine = 0.5 * (1 + cos(Double.pi * min(1, Double(step) / total)))
+        return Float(config.learningRate * (f + (1 - f) * cosine))
+    }
+
+    /// Writes the batch's input levels, shifted by a random offset per image.
+    func fillBatch(_ indices: ArraySlice<Int>, epoch: Int, into x: inout [Float]) {
+        let w = train.width, h = train.height, size = train.imageSize
+        let s = config.augmentShift
+        let lut = (0 ..< 256).map { Float(IntegerModel.level(UInt8($0), inputBits: config.inputBits)) }
+        x.withUnsafeMutableBufferPointer { X in
+            train.pixels.withUnsafeBufferPointer { px in
+                for (r, idx) in indices.enumerated() {
+                    var rng = SplitMix64(seed: config.seed &* 0x100_0000_01B3 ^ UInt64(epoch) << 40 ^ UInt64(idx))
+                    let dx = s == 0 ? 0 : Int(rng.next() % UInt64(2 * s + 1)) - s
+                    let dy = s == 0 ? 0 : Int(rng.next() % UInt64(2 * s + 1)) - s
+                    let src = px.baseAddress! + idx * size
+                    let dst = X.baseAddress! + r * size
+                    let x0 = max(0, dx), x1 = min(w, w + dx)
+                    for yy in 0 ..< h {
+                        let row = dst + yy * w
+                        let sy = yy - dy
+                        guard sy >= 0, sy < h, x0 < x1 else {
+                            row.update(repeating: 0, count: w)
+                            continue
+                        }
+                        for xx in 0 ..< x0 { row[xx] = 0 }
+                        let srow = src + sy * w - dx
+                        for xx in x0 ..< x1 { row[xx] = lut[Int(srow[xx])] }
+                        for xx in x1 ..< w { row[xx] = 0 }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Trains one epoch. `progress` is called after every batch.
+    @discardableResult
+    public func trainEpoch(test: ImageSet? = nil, progress: ((TrainingProgress) -> Void)? = nil) -> EpochStats {
+        let epoch = history.count
+        let B = config.batchSize
+        var order = Array(0 ..< train.count)
+        var rng = SplitMix64(seed: config.seed ^ 0xE90C_0000_0000 ^ UInt64(epoch))
+        order.shuffle(using: &rng)
+        let sizes = config.architecture.sizes
+        var acts: [[Float]] = sizes.map { [Float](repeating: 0, count: B * $0) }
+        var pres: [[Float]] = sizes.dropFirst().map { [Float](repeating: 0, count: B * $0) }
+        var grads: [[Float]] = sizes.map { [Float](repeating: 0, count: B * $0) }
+        var lossSum = 0.0, correct = 0, seen = 0
+        var backOps = 0.0
+        let denseOps = Double(zip(sizes, sizes.dropFirst()).map { $0 * $1 }.reduce(0, +)) * Double(B)
+        let start = DispatchTime.now().uptimeNanoseconds
+        let L = layers.count
+        let spike = config.gradient == .spike
+        let alpha = Float(config.alpha)
+        for batch in 0 ..< stepsPerEpoch {
+            fillBatch(order[batch * B ..< (batch + 1) * B], epoch: epoch, into: &acts[0])
+            // Forward.
+            for k in 0 ..< L {
+                acts[k].withUnsafeBufferPointer { A in pres[k].withUnsafeMutableBufferPointer { P in layers[k].forward(A.baseAddress!, batch: B, into: P.baseAddress!) } }
+                if k < L - 1 { activate(pres[k], into: &acts[k + 1], layer: k) }
+            }
+            // Softmax cross-entropy on the output potential, and the output error.
+            let C = sizes[L]
+            var ops = 0.0
+            pres[L - 1].withUnsafeBufferPointer { P in
+                grads[L].withUnsafeMutableBufferPointer { G in
+                    for r in 0 ..< B {
+                        let label = Int(train.labels[order[batch * B + r]])
+                        let row = P.baseAddress! + r * C, g = G.baseAddress! + r * C
+                        var mx = -Float.infinity
+                        var arg = 0
+                        for c in 0 ..< C where row[c] > mx { mx = row[c]; arg = c }
+                        if arg == label { correct += 1 }
+                        var sum: Float = 0
+                        for c in 0 ..< C {
+                            let e = exp((row[c] - mx) / outputScale)
+                            g[c] = e
+                            sum += e
+                        }
+                        lossSum += Double(-log(max(g[label] / sum, 1e-30)))
+                        for c in 0 ..< C {
+                            let err = g[c] / sum - (c == label ? 1 : 0)
+                            if spike {
+                                // Output error compartment: U = α·e, ternary spikes at θ_bp = 1.
+                                let d = (alpha * err).rounded(.towardZero)
+                                g[c] = d
+                                ops += Double(abs(d)) * Double(sizes[L - 1])
+                            } else {
+                                g[c] = err
+                                if err != 0 { ops += Double(sizes[L - 1]) }
+                            }
+                        }
+                    }
+                }
+            }
+            // Backward.
+            let scale: Float = spike ? 1 / (Float(B) * alpha) : 1 / Float(B)
+            for k in stride(from: L - 1, through: 0, by: -1) {
+                let needIn = k > 0
+                acts[k].withUnsafeBufferPointer { A in
+                    grads[k + 1].withUnsafeBufferPointer { G in
+                        grads[k].withUnsafeMutableBufferPointer { GI in
+                            layers[k].backward(input: A.baseAddress!, gradOut: G.baseAddress!, batch: B, scale: scale,
+                                               gradIn: needIn ? GI.baseAddress! : nil)
+                        }
+                    }
+                }
+                if needIn {
+                    // Surrogate a' = 1 where z > 0, scaled by 1/θ (float), or the hidden error
+                    // compartment with threshold θ_bp (spike).
+                    let theta = Float(thresholds[k - 1])
+                    let fan = Double(sizes[k - 1])
+                    let linear: Int32 = config.mode == .linear ? 1 : 0
+                    let n = B * sizes[k]
+                    acts[k].withUnsafeBufferPointer { A in
+                        grads[k].withUnsafeMutableBufferPointer { G in
+                            if spike {
+                                ops += sf_surrogate_spike(G.baseAddress!, A.baseAddress!, n, theta * Float(config.thetaBPScale), linear) * fan
+                            } else {
+                                ops += Double(sf_surrogate_float(G.baseAddress!, A.baseAddress!, n, theta, linear)) * fan
+                            }
+                        }
+                    }
+                }
+            }
+            stepCount += 1
+            let opt = OptimizerStep(kind: config.optimizer, learningRate: learningRate(step: stepCount - 1),
+                                    momentum: Float(config.momentum), step: stepCount)
+            for l in layers { l.update(opt) }
+            backOps += ops
+            seen += B
+            if let progress {
+                let t = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+                let ips = Double(seen) / max(t, 1e-9)
+                progress(TrainingProgress(epoch: epoch + 1, epochs: config.epochs, batch: batch + 1, batches: stepsPerEpoch,
+                                          loss: lossSum / Double(batch + 1) / Double(B), accuracy: Double(correct) / Double(seen),
+                                          imagesPerSecond: ips,
+                                          etaSeconds: Double((config.epochs - epoch) * stepsPerEpoch - batch - 1) * Double(B) / ips))
+            }
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+        var stats = EpochStats(epoch: epoch + 1, loss: lossSum / Double(seen), trainAccuracy: Double(correct) / Double(seen),
+                               testAccuracy: nil, relativeBackwardOps: backOps / (denseOps * Double(stepsPerEpoch)),
+                               imagesPerSecond: Double(seen) / seconds, seconds: seconds)
+        if let test { stats.testAccuracy = IntegerEngine(integerModel()).evaluate(test).accuracy }
+        history.append(stats)
+        return stats
+    }
+
+    /// The trained network as the integer model the hardware runs.
+    public func integerModel() -> IntegerModel {
+        var out: [IntegerLayer] = []
+        for (k, l) in layers.enumerated() {
+            let isOut = k == layers.count - 1
+            out.append(IntegerLayer(name: "fc\(k + 1)", inputs: l.inputSize, outputs: l.outputSize, weights: l.integerWeights,
+                                    bias: l.integerBias, threshold: isOut ? max(1, Int64(outputScale.rounded())) : thresholds[k],
+                                    mode: isOut ? .linear : config.mode, flush: isOut ? false : (config.mode != .reluFloor && config.flush),
+                                    isOutput: isOut))
+        }
+        return IntegerModel(layers: out, wBits: config.wBits, inputBits: config.inputBits)
+    }
+}
