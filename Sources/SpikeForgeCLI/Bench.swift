@@ -8,7 +8,7 @@ import SpikeForgeCore
 /// `spikeforge bench ...`: benchmarks that print each figure beside its reference, measured in
 /// the same run.
 public struct Bench: ParsableCommand {
-    public static let configuration = CommandConfiguration(abstract: "Benchmarks, each against a reference measured in the same run.", subcommands: [Cosim.self, NoCSpeed.self])
+    public static let configuration = CommandConfiguration(abstract: "Benchmarks, each against a reference measured in the same run.", subcommands: [Cosim.self, NoCSpeed.self, TrainSpeed.self])
     public init() {}
 
     /// Verilated FIFO driven from Swift through the shim in batches, against the same model

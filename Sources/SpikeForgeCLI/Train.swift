@@ -134,7 +134,7 @@ public struct Train: ParsableCommand {
                 String(format: "%.0f", s.imagesPerSecond), String(format: "%.1fs", s.seconds),
             ]
             rows.append(row)
-            defer { fflush(stdout) }
+            defer { fflush(nil) }
             print("epoch \(s.epoch)/\(cfg.epochs): loss \(row[1]), train \(row[2]), integer test \(row[3]), backward ops \(row[4]) of dense, \(row[5]) images/s")
         }
         let model = trainer.integerModel()
@@ -145,6 +145,7 @@ public struct Train: ParsableCommand {
         print("\n" + Table.render(rows))
         print("\nsummary: integer model test accuracy \(String(format: "%.2f%%", 100 * eval.accuracy)) (\(eval.correct)/\(eval.count)) on \(test.source)")
         print("  " + EvalReport.ranges(eval).joined(separator: "\n  "))
+        print(String(format: "peak resident memory %.0f MB", Double(peakResidentBytes()) / 1_048_576))
         print("model written to \(out)/ (manifest.json + .npy tensors)")
     }
 }

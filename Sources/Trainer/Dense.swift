@@ -29,24 +29,34 @@ struct OptimizerStep {
     var step: Int
 }
 
-/// Splits `0..<n` into `parts` fixed ranges (the same split on every machine, so reductions and
-/// updates are deterministic) and runs them on all cores.
-func parallelChunks(_ n: Int, parts: Int = 2, _ body: @Sendable (Range<Int>) -> Void) {
-    let p = max(1, min(parts, n))
-    let per = (n + p - 1) / p
-    DispatchQueue.concurrentPerform(iterations: p) { c in
+/// Runs `body` on `parts` fixed column blocks of `0..<n` in parallel (the same split on every
+/// machine, so results are deterministic), or once when `n` is small.
+func columnBlocks(_ n: Int, parts: Int, minimum: Int = 256, _ body: @Sendable (Int, Int) -> Void) {
+    guard parts > 1, n >= minimum else { return body(0, n) }
+    let per = (n + parts - 1) / parts
+    DispatchQueue.concurrentPerform(iterations: parts) { c in
         let lo = c * per, hi = min(n, lo + per)
-        if lo < hi { body(lo ..< hi) }
+        if lo < hi { body(lo, hi) }
     }
 }
 
 /// A quantization-aware dense layer. Shadow weights and biases are floats in integer units;
 /// the forward pass uses their rounded values (`wBits`-bit signed weights, integer biases), and
 /// gradients pass straight through the rounding (STE).
+///
+/// Weights are stored `inputs × outputs` (one contiguous row per input axon, as in the PE's
+/// weight SRAM), so that sparse inputs (spikes) add whole rows: the forward product and the
+/// weight gradient visit only nonzero inputs. Dense batches go to OpenBLAS instead.
 final class DenseLayer: TrainableLayer {
     let inputSize: Int
     let outputSize: Int
     let weightLimit: Float
+    /// Column blocks worked on in parallel (the core count).
+    let parts: Int
+    /// Input density below which the event-driven kernels are used.
+    static let sparseDensity: Float = 0.35
+    /// Error density below which the weight gradient also skips zero errors.
+    static let sparseErrorDensity: Float = 0.08
     /// Shadow parameters (float, integer units) and their rounded copies used by the forward pass.
     var w: [Float], wq: [Float]
     var b: [Float], bq: [Float]
@@ -55,12 +65,22 @@ final class DenseLayer: TrainableLayer {
     var m1w: [Float], m2w: [Float], m1b: [Float], m2b: [Float]
     /// Learning-rate multiplier for the biases (they live on the scale of `θ`, weights on 1).
     var biasScale: Float = 1
+    /// The last forward batch compressed by rows and by columns (reused by the backward pass),
+    /// and whether it was sparse enough for the event-driven kernels.
+    var rowStart: [Int] = [], rowIdx: [Int32] = [], rowVal: [Float] = []
+    var colStart: [Int] = [], colIdx: [Int32] = [], colVal: [Float] = []
+    var lastSparse = false
+    var lastBatch = 0
 
-    init(inputs: Int, outputs: Int, wBits: Int, initLimit: Float, rng: inout SplitMix64) {
+    init(inputs: Int, outputs: Int, wBits: Int, initLimit: Float, parts: Int, rng: inout SplitMix64) {
         inputSize = inputs
         outputSize = outputs
         weightLimit = Float((1 << (wBits - 1)) - 1)
-        w = (0 ..< inputs * outputs).map { _ in initLimit * (2 * Float(rng.next() >> 40) * 0x1.0p-24 - 1) }
+        self.parts = max(1, parts)
+        // Drawn in [output][input] order, stored transposed.
+        let drawn = (0 ..< inputs * outputs).map { _ in initLimit * (2 * Float(rng.next() >> 40) * 0x1.0p-24 - 1) }
+        w = [Float](repeating: 0, count: inputs * outputs)
+        for i in 0 ..< outputs { for j in 0 ..< inputs { w[j * outputs + i] = drawn[i * inputs + j] } }
         wq = w.map { Self.roundNearest($0) }
         b = [Float](repeating: 0, count: outputs)
         bq = b
@@ -69,38 +89,89 @@ final class DenseLayer: TrainableLayer {
         m1w = gw; m2w = gw; m1b = b; m2b = b
     }
 
-    func forward(_ input: UnsafePointer<Float>, batch: Int, into out: UnsafeMutablePointer<Float>) {
-        wq.withUnsafeBufferPointer { W in
-            BLAS.gemm(transB: true, m: batch, n: outputSize, k: inputSize, a: input, b: W.baseAddress!, c: out)
+    /// Compresses the batch; true when it is sparse enough for the event-driven kernels.
+    func compress(_ input: UnsafePointer<Float>, batch: Int) -> Bool {
+        let k = inputSize
+        if rowStart.count != batch + 1 { rowStart = [Int](repeating: 0, count: batch + 1) }
+        if colStart.count != k + 1 { colStart = [Int](repeating: 0, count: k + 1) }
+        if rowIdx.count < batch * k {
+            rowIdx = [Int32](repeating: 0, count: batch * k); colIdx = rowIdx
+            rowVal = [Float](repeating: 0, count: batch * k); colVal = rowVal
         }
-        for r in 0 ..< batch {
-            let row = out + r * outputSize
-            for i in 0 ..< outputSize { row[i] += bq[i] }
+        let nnz = sf_compress(input, batch, k, &rowStart, &rowIdx, &rowVal, &colStart, &colIdx, &colVal)
+        lastBatch = batch
+        lastSparse = Float(nnz) <= Self.sparseDensity * Float(batch * k)
+        return lastSparse
+    }
+
+    func forward(_ input: UnsafePointer<Float>, batch: Int, into out: UnsafeMutablePointer<Float>) {
+        let (k, n) = (inputSize, outputSize)
+        nonisolated(unsafe) let (x, y) = (input, out)
+        let sparse = compress(input, batch: batch)
+        wq.withUnsafeBufferPointer { W in
+            bq.withUnsafeBufferPointer { B in
+                nonisolated(unsafe) let (wp, bp) = (W.baseAddress!, B.baseAddress!)
+                if sparse {
+                    rowStart.withUnsafeBufferPointer { RS in rowIdx.withUnsafeBufferPointer { RI in rowVal.withUnsafeBufferPointer { RV in
+                        nonisolated(unsafe) let (rs, ri, rv) = (RS.baseAddress!, RI.baseAddress!, RV.baseAddress!)
+                        columnBlocks(n, parts: parts) { c0, c1 in sf_sparse_forward(rs, ri, rv, batch, wp, n, bp, y, c0, c1) }
+                    } } }
+                } else {
+                    columnBlocks(n, parts: parts) { c0, c1 in
+                        for r in 0 ..< batch { for c in c0 ..< c1 { y[r * n + c] = bp[c] } }
+                        BLAS.gemm(m: batch, n: c1 - c0, k: k, a: x, b: wp + c0, ldb: n, c: y + c0, ldc: n, accumulate: true)
+                    }
+                }
+            }
         }
     }
 
+    /// Backward for the batch of the last `forward` (whose compressed form it reuses).
     func backward(input: UnsafePointer<Float>, gradOut: UnsafePointer<Float>, batch: Int, scale: Float,
                   gradIn: UnsafeMutablePointer<Float>?) {
+        precondition(batch == lastBatch, "backward must follow the forward pass of the same batch")
+        let (k, n) = (inputSize, outputSize)
+        nonisolated(unsafe) let (x, g) = (input, gradOut)
         gw.withUnsafeMutableBufferPointer { G in
-            BLAS.gemm(transA: true, m: outputSize, n: inputSize, k: batch, alpha: scale, a: gradOut, b: input, c: G.baseAddress!)
+            nonisolated(unsafe) let dw = G.baseAddress!
+            let gDensity = Float(sf_count_nonzero(gradOut, batch * n)) / Float(batch * n)
+            if lastSparse && gDensity <= Self.sparseErrorDensity {
+                // Error spikes: visit only (input spike, error spike) pairs.
+                rowStart.withUnsafeBufferPointer { RS in rowIdx.withUnsafeBufferPointer { RI in rowVal.withUnsafeBufferPointer { RV in
+                    nonisolated(unsafe) let (rs, ri, rv) = (RS.baseAddress!, RI.baseAddress!, RV.baseAddress!)
+                    columnBlocks(k, parts: parts) { j0, j1 in
+                        var cols = [Int32](repeating: 0, count: n), vals = [Float](repeating: 0, count: n)
+                        sf_sparse_outer_grad(rs, ri, rv, batch, g, n, scale, dw, j0, j1, &cols, &vals)
+                    }
+                } } }
+            } else if lastSparse {
+                colStart.withUnsafeBufferPointer { CS in colIdx.withUnsafeBufferPointer { CI in colVal.withUnsafeBufferPointer { CV in
+                    nonisolated(unsafe) let (cs, ci, cv) = (CS.baseAddress!, CI.baseAddress!, CV.baseAddress!)
+                    columnBlocks(n, parts: parts) { c0, c1 in sf_sparse_weight_grad(cs, ci, cv, k, g, n, scale, dw, c0, c1) }
+                } } }
+            } else {
+                columnBlocks(n, parts: parts) { c0, c1 in
+                    BLAS.gemm(transA: true, m: k, n: c1 - c0, k: batch, alpha: scale, a: x, lda: k, b: g + c0, ldb: n, c: dw + c0, ldc: n)
+                }
+            }
         }
-        for i in 0 ..< outputSize { gb[i] = 0 }
+        for i in 0 ..< n { gb[i] = 0 }
         for r in 0 ..< batch {
-            let row = gradOut + r * outputSize
-            for i in 0 ..< outputSize { gb[i] += row[i] }
+            let row = gradOut + r * n
+            for i in 0 ..< n { gb[i] += row[i] }
         }
-        for i in 0 ..< outputSize { gb[i] *= scale }
+        for i in 0 ..< n { gb[i] *= scale }
         if let gradIn {
+            // gradIn[b×k] = G[b×n] · Wqᵀ
             wq.withUnsafeBufferPointer { W in
-                BLAS.gemm(m: batch, n: inputSize, k: outputSize, a: gradOut, b: W.baseAddress!, c: gradIn)
+                BLAS.gemm(transB: true, m: batch, n: k, k: n, a: gradOut, b: W.baseAddress!, c: gradIn)
             }
         }
     }
 
     func update(_ opt: OptimizerStep) {
-        let lim = weightLimit
-        Self.step(&w, &wq, gw, &m1w, &m2w, opt, lr: opt.learningRate, limit: lim)
-        Self.step(&b, &bq, gb, &m1b, &m2b, opt, lr: opt.learningRate * biasScale, limit: Self.biasLimit)
+        Self.step(&w, &wq, gw, &m1w, &m2w, opt, lr: opt.learningRate, limit: weightLimit, parts: parts)
+        Self.step(&b, &bq, gb, &m1b, &m2b, opt, lr: opt.learningRate * biasScale, limit: Self.biasLimit, parts: 1)
     }
 
     /// Biases stay within ±2^22 so that `roundNearest` is exact.
@@ -115,21 +186,25 @@ final class DenseLayer: TrainableLayer {
 
     /// One fused pass (C kernel): optimizer update, clamp to the weight range, and re-round.
     static func step(_ p: inout [Float], _ q: inout [Float], _ g: [Float], _ m1: inout [Float], _ m2: inout [Float],
-                     _ opt: OptimizerStep, lr: Float, limit: Float) {
+                     _ opt: OptimizerStep, lr: Float, limit: Float, parts: Int) {
         let n = p.count
         p.withUnsafeMutableBufferPointer { P in
             q.withUnsafeMutableBufferPointer { Q in
                 m1.withUnsafeMutableBufferPointer { M1 in
                     m2.withUnsafeMutableBufferPointer { M2 in
                         g.withUnsafeBufferPointer { G in
-                            switch opt.kind {
-                            case .adam:
-                                let t = Float(opt.step)
-                                let c2 = (1 - pow(opt.beta2, t)).squareRoot()
-                                sf_adam_step(P.baseAddress!, Q.baseAddress!, G.baseAddress!, M1.baseAddress!, M2.baseAddress!, n,
-                                             opt.beta1, opt.beta2, lr * c2 / (1 - pow(opt.beta1, t)), opt.epsilon * c2, limit)
-                            case .sgd:
-                                sf_sgd_step(P.baseAddress!, Q.baseAddress!, G.baseAddress!, M1.baseAddress!, n, opt.momentum, lr, limit)
+                            nonisolated(unsafe) let (pp, qq, gg, a1, a2) = (P.baseAddress!, Q.baseAddress!, G.baseAddress!, M1.baseAddress!, M2.baseAddress!)
+                            let t = Float(opt.step)
+                            let c2 = (1 - pow(opt.beta2, t)).squareRoot()
+                            let (lrA, epsA) = (lr * c2 / (1 - pow(opt.beta1, t)), opt.epsilon * c2)
+                            let (b1, b2, mu, kind) = (opt.beta1, opt.beta2, opt.momentum, opt.kind)
+                            columnBlocks(n, parts: parts, minimum: 1 << 16) { lo, hi in
+                                switch kind {
+                                case .adam:
+                                    sf_adam_step(pp + lo, qq + lo, gg + lo, a1 + lo, a2 + lo, hi - lo, b1, b2, lrA, epsA, limit)
+                                case .sgd:
+                                    sf_sgd_step(pp + lo, qq + lo, gg + lo, a1 + lo, hi - lo, mu, lr, limit)
+                                }
                             }
                         }
                     }
@@ -138,7 +213,11 @@ final class DenseLayer: TrainableLayer {
         }
     }
 
-    /// The rounded parameters as integers.
-    var integerWeights: [Int32] { wq.map { Int32($0) } }
+    /// The rounded weights as integers, `outputs × inputs` (the integer model's layout).
+    var integerWeights: [Int32] {
+        var out = [Int32](repeating: 0, count: wq.count)
+        for j in 0 ..< inputSize { for i in 0 ..< outputSize { out[i * inputSize + j] = Int32(wq[j * outputSize + i]) } }
+        return out
+    }
     var integerBias: [Int64] { bq.map { Int64($0) } }
 }

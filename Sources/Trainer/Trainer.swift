@@ -119,12 +119,15 @@ public final class Trainer {
         self.config = config
         self.train = train
         stepsPerEpoch = train.count / config.batchSize
-        BLAS.setThreads(config.threads)
+        // OpenBLAS runs single-threaded inside the trainer's own column blocks (one per core), so
+        // its idle workers do not spin against the event-driven kernels.
+        BLAS.setThreads(1)
+        let parts = config.threads > 0 ? config.threads : ProcessInfo.processInfo.activeProcessorCount
         var rng = SplitMix64(seed: config.seed)
         let sizes = config.architecture.sizes
         let limit = Float(config.initFraction) * Float((1 << (config.wBits - 1)) - 1)
         for k in 0 ..< sizes.count - 1 {
-            layers.append(DenseLayer(inputs: sizes[k], outputs: sizes[k + 1], wBits: config.wBits, initLimit: limit, rng: &rng))
+            layers.append(DenseLayer(inputs: sizes[k], outputs: sizes[k + 1], wBits: config.wBits, initLimit: limit, parts: parts, rng: &rng))
         }
         calibrate()
     }

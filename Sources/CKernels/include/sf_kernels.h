@@ -30,6 +30,32 @@ size_t sf_surrogate_float(float *g, const float *act, size_t n, float theta, int
 /// (ternary error spikes until |U| < θ_bp). Writes δ over g and returns Σ|δ|.
 double sf_surrogate_spike(float *g, const float *act, size_t n, float theta_bp, int linear);
 
+/// A batch X[b×k] compressed both ways: by rows (each image's nonzero inputs, for the forward
+/// product) and by columns (each input's nonzero images, for the weight gradient).
+/// rowStart[b+1], rowIdx/rowVal[nnz]; colStart[k+1], colIdx/colVal[nnz]. Returns nnz.
+size_t sf_compress(const float *X, size_t b, size_t k, size_t *rowStart, int *rowIdx, float *rowVal,
+                   size_t *colStart, int *colIdx, float *colVal);
+
+/// Event-driven forward product on columns [c0, c1): Y[b×n] = bias + X · W[k×n], adding one row
+/// of W per nonzero input (spike), with the output block held in registers.
+void sf_sparse_forward(const size_t *rowStart, const int *rowIdx, const float *rowVal, size_t b,
+                       const float *W, size_t n, const float *bias, float *Y, size_t c0, size_t c1);
+
+/// Weight gradient on columns [c0, c1): dW[k×n] = alpha · Xᵀ · G[b×n], visiting only nonzero
+/// inputs; rows of dW with no nonzero input are zeroed.
+void sf_sparse_weight_grad(const size_t *colStart, const int *colIdx, const float *colVal, size_t k,
+                           const float *G, size_t n, float alpha, float *dW, size_t c0, size_t c1);
+
+/// Weight gradient when G[b×n] is sparse too (error spikes): dW[k×n] = alpha · Xᵀ · G, touching
+/// only (nonzero input, nonzero error) pairs of each image. Works on input rows [j0, j1) of dW,
+/// which it zeroes first. `gCols`/`gVals` are scratch of n entries.
+void sf_sparse_outer_grad(const size_t *rowStart, const int *rowIdx, const float *rowVal, size_t b,
+                          const float *G, size_t n, float alpha, float *dW, size_t j0, size_t j1,
+                          int *gCols, float *gVals);
+
+/// Number of nonzero entries of x[n].
+size_t sf_count_nonzero(const float *x, size_t n);
+
 /// True when the AVX2 builds are in use.
 int sf_kernels_avx2(void);
 

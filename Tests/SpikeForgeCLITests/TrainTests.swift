@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+
+/// `spikeforge train` and `eval` on the generated digits, and their bad-input messages.
+@Suite struct TrainTests {
+    static func tempDir() -> URL { FileManager.default.temporaryDirectory.appendingPathComponent("sf-cli-train-\(UUID().uuidString)") }
+
+    @Test func trainsAndEvaluatesOnGeneratedDigits() throws {
+        let dir = Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("model").path
+        #expect(runCLI(["train", "--arch", "784-32-10", "--epochs", "3", "--generated-train", "2048", "--generated-test", "200",
+                        "--gradient", "spike", "--out", model, "--quiet"]) == nil)
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: model).appendingPathComponent("manifest.json"))) as! [String: Any]
+        #expect(manifest["architecture"] as? String == "784-32-10")
+        let acc = (manifest["accuracy"] as? [String: Any])?["integerModel"] as? Double ?? 0
+        #expect(acc > 0.5, "integer accuracy \(acc)")
+        #expect(runCLI(["eval", "--model", model, "--generated-test", "200"]) == nil)
+    }
+
+    @Test func badFlagsListEveryProblem() {
+        let m = runCLI(["train", "--arch", "784-abc-10", "--gradient", "exact", "--mode", "sigmoid", "--w-bits", "1", "--epochs", "0"]) ?? ""
+        #expect(m.contains("size 2 is 'abc', expected a positive integer"))
+        #expect(m.contains("--gradient: got 'exact', expected one of float, spike"))
+        #expect(m.contains("--mode: got 'sigmoid', expected one of linear, relu, reluFloor"))
+        #expect(m.contains("--w-bits: got 1, expected 2...16"))
+        #expect(m.contains("--epochs: got 0, expected 1...10000"))
+    }
+
+    @Test func imageSizeMustMatchTheArchitecture() {
+        let dir = Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let m = runCLI(["train", "--arch", "100-10", "--epochs", "1", "--generated-train", "128", "--out", dir.path, "--quiet"]) ?? ""
+        #expect(m.contains("have 784 pixels, but --arch 100-10 expects 100 inputs"))
+        #expect(!FileManager.default.fileExists(atPath: dir.path), "no partial model is left behind")
+    }
+
+    @Test func evalRefusesABrokenModel() throws {
+        let dir = Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(runCLI(["train", "--arch", "784-16-10", "--epochs", "1", "--generated-train", "256", "--generated-test", "64", "--out", dir.path, "--quiet"]) == nil)
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("fc2.weight.npy"))
+        let m = runCLI(["eval", "--model", dir.path, "--generated-test", "64"]) ?? ""
+        #expect(m.contains("is not usable (1 problem)") && m.contains("layer fc2 weights file fc2.weight.npy is missing"))
+        let missing = runCLI(["eval", "--model", dir.appendingPathComponent("nope").path]) ?? ""
+        #expect(missing.contains("manifest.json is missing"))
+    }
+
+    @Test func missingDataDirectoryIsNamed() {
+        let m = runCLI(["eval", "--model", "/nonexistent-model", "--data", "/nonexistent-data"]) ?? ""
+        #expect(m.contains("manifest.json is missing"))
+        let t = runCLI(["train", "--data", "/nonexistent-data", "--epochs", "1", "--out", "/tmp/sf-never"]) ?? ""
+        #expect(t.contains("/nonexistent-data/train-images-idx3-ubyte[.gz]") && t.contains("not found"))
+    }
+}
