@@ -72,14 +72,25 @@ void sf_sgd_step(float *p, float *q, const float *g, float *u, size_t n, float m
     else sgd_base(p, q, g, u, n, mu, lr, limit);
 }
 
-void sf_act_floor(const float *restrict pre, float *restrict act, size_t n, double theta) {
+__attribute__((target("avx2")))
+static void act_floor_avx2(const float *restrict pre, float *restrict act, size_t n, double theta) {
     for (size_t k = 0; k < n; k++) {
         double x = pre[k] > 0 ? (double)pre[k] : 0.0;
         act[k] = (float)floor(x / theta);
     }
 }
+static void act_floor_base(const float *restrict pre, float *restrict act, size_t n, double theta) {
+    for (size_t k = 0; k < n; k++) {
+        double x = pre[k] > 0 ? (double)pre[k] : 0.0;
+        act[k] = (float)floor(x / theta);
+    }
+}
+void sf_act_floor(const float *pre, float *act, size_t n, double theta) {
+    sf_kernels_avx2() ? act_floor_avx2(pre, act, n, theta) : act_floor_base(pre, act, n, theta);
+}
 
-void sf_act_round(const float *restrict pre, float *restrict act, size_t n, double theta, int relu) {
+__attribute__((target("avx2")))
+static void act_round_avx2(const float *restrict pre, float *restrict act, size_t n, double theta, int relu) {
     for (size_t k = 0; k < n; k++) {
         double x = (double)pre[k];
         double q = floor((2.0 * fabs(x) + theta) / (2.0 * theta));
@@ -88,8 +99,21 @@ void sf_act_round(const float *restrict pre, float *restrict act, size_t n, doub
         act[k] = (float)a;
     }
 }
+static void act_round_base(const float *restrict pre, float *restrict act, size_t n, double theta, int relu) {
+    for (size_t k = 0; k < n; k++) {
+        double x = (double)pre[k];
+        double q = floor((2.0 * fabs(x) + theta) / (2.0 * theta));
+        double a = x < 0 ? -q : q;
+        if (relu && a < 0) a = 0;
+        act[k] = (float)a;
+    }
+}
+void sf_act_round(const float *pre, float *act, size_t n, double theta, int relu) {
+    sf_kernels_avx2() ? act_round_avx2(pre, act, n, theta, relu) : act_round_base(pre, act, n, theta, relu);
+}
 
-size_t sf_surrogate_float(float *restrict g, const float *restrict act, size_t n, float theta, int linear) {
+__attribute__((target("avx2")))
+static size_t surr_float_avx2(float *restrict g, const float *restrict act, size_t n, float theta, int linear) {
     size_t nz = 0;
     for (size_t k = 0; k < n; k++) {
         float v = (linear || act[k] > 0) ? g[k] / theta : 0.0f;
@@ -98,15 +122,40 @@ size_t sf_surrogate_float(float *restrict g, const float *restrict act, size_t n
     }
     return nz;
 }
+static size_t surr_float_base(float *restrict g, const float *restrict act, size_t n, float theta, int linear) {
+    size_t nz = 0;
+    for (size_t k = 0; k < n; k++) {
+        float v = (linear || act[k] > 0) ? g[k] / theta : 0.0f;
+        g[k] = v;
+        nz += v != 0.0f;
+    }
+    return nz;
+}
+size_t sf_surrogate_float(float *g, const float *act, size_t n, float theta, int linear) {
+    return sf_kernels_avx2() ? surr_float_avx2(g, act, n, theta, linear) : surr_float_base(g, act, n, theta, linear);
+}
 
-double sf_surrogate_spike(float *restrict g, const float *restrict act, size_t n, float theta_bp, int linear) {
-    float spikes = 0; /* an integer count, exact in single precision below 2^24 */
+__attribute__((target("avx2")))
+static double surr_spike_avx2(float *restrict g, const float *restrict act, size_t n, float theta_bp, int linear) {
+    long spikes = 0;
     for (size_t k = 0; k < n; k++) {
         float d = (linear || act[k] > 0) ? truncf(g[k] / theta_bp) : 0.0f;
         g[k] = d;
-        spikes += fabsf(d);
+        spikes += (long)fabsf(d);
     }
-    return spikes;
+    return (double)spikes;
+}
+static double surr_spike_base(float *restrict g, const float *restrict act, size_t n, float theta_bp, int linear) {
+    long spikes = 0;
+    for (size_t k = 0; k < n; k++) {
+        float d = (linear || act[k] > 0) ? truncf(g[k] / theta_bp) : 0.0f;
+        g[k] = d;
+        spikes += (long)fabsf(d);
+    }
+    return (double)spikes;
+}
+double sf_surrogate_spike(float *g, const float *act, size_t n, float theta_bp, int linear) {
+    return sf_kernels_avx2() ? surr_spike_avx2(g, act, n, theta_bp, linear) : surr_spike_base(g, act, n, theta_bp, linear);
 }
 
 typedef float v8 __attribute__((vector_size(32), aligned(4)));
@@ -205,18 +254,23 @@ void sf_sparse_weight_grad(const size_t *colStart, const int *colIdx, const floa
     else wg_base(colStart, colIdx, colVal, k, G, n, alpha, dW, c0, c1);
 }
 
-size_t sf_compress(const float *X, size_t b, size_t k, size_t *rowStart, int *rowIdx, float *rowVal,
-                   size_t *colStart, int *colIdx, float *colVal) {
+size_t sf_compress_rows(const float *X, size_t b, size_t k, size_t *rowStart, int *rowIdx, float *rowVal) {
     size_t nnz = 0;
-    for (size_t j = 0; j <= k; j++) colStart[j] = 0;
     for (size_t r = 0; r < b; r++) {
         rowStart[r] = nnz;
         const float *x = X + r * k;
         for (size_t j = 0; j < k; j++) {
-            if (x[j] != 0.0f) { rowIdx[nnz] = (int)j; rowVal[nnz] = x[j]; nnz++; colStart[j + 1]++; }
+            if (x[j] != 0.0f) { rowIdx[nnz] = (int)j; rowVal[nnz] = x[j]; nnz++; }
         }
     }
     rowStart[b] = nnz;
+    return nnz;
+}
+
+void sf_rows_to_columns(const size_t *rowStart, const int *rowIdx, const float *rowVal, size_t b, size_t k,
+                        size_t *colStart, int *colIdx, float *colVal) {
+    for (size_t j = 0; j <= k; j++) colStart[j] = 0;
+    for (size_t e = 0; e < rowStart[b]; e++) colStart[(size_t)rowIdx[e] + 1]++;
     for (size_t j = 0; j < k; j++) colStart[j + 1] += colStart[j];
     /* Counting sort by column; rows stay in ascending order within a column. */
     for (size_t r = 0; r < b; r++) {
@@ -229,7 +283,6 @@ size_t sf_compress(const float *X, size_t b, size_t k, size_t *rowStart, int *ro
     }
     for (size_t j = k; j > 0; j--) colStart[j] = colStart[j - 1];
     colStart[0] = 0;
-    return nnz;
 }
 
 void sf_sparse_outer_grad(const size_t *rowStart, const int *rowIdx, const float *rowVal, size_t b,

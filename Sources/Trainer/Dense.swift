@@ -65,7 +65,7 @@ final class DenseLayer: TrainableLayer {
     var m1w: [Float], m2w: [Float], m1b: [Float], m2b: [Float]
     /// Learning-rate multiplier for the biases (they live on the scale of `θ`, weights on 1).
     var biasScale: Float = 1
-    /// The last forward batch compressed by rows and by columns (reused by the backward pass),
+    /// The last forward batch compressed by rows, and by columns when the backward pass needs it,
     /// and whether it was sparse enough for the event-driven kernels.
     var rowStart: [Int] = [], rowIdx: [Int32] = [], rowVal: [Float] = []
     var colStart: [Int] = [], colIdx: [Int32] = [], colVal: [Float] = []
@@ -98,7 +98,7 @@ final class DenseLayer: TrainableLayer {
             rowIdx = [Int32](repeating: 0, count: batch * k); colIdx = rowIdx
             rowVal = [Float](repeating: 0, count: batch * k); colVal = rowVal
         }
-        let nnz = sf_compress(input, batch, k, &rowStart, &rowIdx, &rowVal, &colStart, &colIdx, &colVal)
+        let nnz = sf_compress_rows(input, batch, k, &rowStart, &rowIdx, &rowVal)
         lastBatch = batch
         lastSparse = Float(nnz) <= Self.sparseDensity * Float(batch * k)
         return lastSparse
@@ -145,6 +145,7 @@ final class DenseLayer: TrainableLayer {
                     }
                 } } }
             } else if lastSparse {
+                sf_rows_to_columns(rowStart, rowIdx, rowVal, batch, k, &colStart, &colIdx, &colVal)
                 colStart.withUnsafeBufferPointer { CS in colIdx.withUnsafeBufferPointer { CI in colVal.withUnsafeBufferPointer { CV in
                     nonisolated(unsafe) let (cs, ci, cv) = (CS.baseAddress!, CI.baseAddress!, CV.baseAddress!)
                     columnBlocks(n, parts: parts) { c0, c1 in sf_sparse_weight_grad(cs, ci, cv, k, g, n, scale, dw, c0, c1) }

@@ -30,11 +30,14 @@ size_t sf_surrogate_float(float *g, const float *act, size_t n, float theta, int
 /// (ternary error spikes until |U| < θ_bp). Writes δ over g and returns Σ|δ|.
 double sf_surrogate_spike(float *g, const float *act, size_t n, float theta_bp, int linear);
 
-/// A batch X[b×k] compressed both ways: by rows (each image's nonzero inputs, for the forward
-/// product) and by columns (each input's nonzero images, for the weight gradient).
-/// rowStart[b+1], rowIdx/rowVal[nnz]; colStart[k+1], colIdx/colVal[nnz]. Returns nnz.
-size_t sf_compress(const float *X, size_t b, size_t k, size_t *rowStart, int *rowIdx, float *rowVal,
-                   size_t *colStart, int *colIdx, float *colVal);
+/// A batch X[b×k] compressed by rows (each image's nonzero inputs, for the forward product):
+/// rowStart[b+1], rowIdx/rowVal[nnz]. Returns nnz.
+size_t sf_compress_rows(const float *X, size_t b, size_t k, size_t *rowStart, int *rowIdx, float *rowVal);
+
+/// The same batch by columns (each input's nonzero images, for the weight gradient):
+/// colStart[k+1], colIdx/colVal[nnz], rows ascending within a column.
+void sf_rows_to_columns(const size_t *rowStart, const int *rowIdx, const float *rowVal, size_t b, size_t k,
+                        size_t *colStart, int *colIdx, float *colVal);
 
 /// Event-driven forward product on columns [c0, c1): Y[b×n] = bias + X · W[k×n], adding one row
 /// of W per nonzero input (spike), with the output block held in registers.
