@@ -3,54 +3,9 @@
 
 #pragma clang fp contract(off)
 
-#define ROUND_MAGIC 12582912.0f /* 0x1.8p23: (x + M) − M rounds to nearest even for |x| ≤ 2^22 */
-
-#define ADAM_BODY                                                                  \
-    for (size_t k = 0; k < n; k++) {                                               \
-        float gk = g[k];                                                           \
-        float mk = b1 * m[k] + (1.0f - b1) * gk;                                   \
-        float vk = b2 * v[k] + (1.0f - b2) * (gk * gk);                            \
-        m[k] = mk;                                                                 \
-        v[k] = vk;                                                                 \
-        float x = p[k] - lr * mk / (__builtin_elementwise_sqrt(vk) + eps);                              \
-        x = x > limit ? limit : x;                                                 \
-        x = x < -limit ? -limit : x;                                               \
-        p[k] = x;                                                                  \
-        q[k] = (x + ROUND_MAGIC) - ROUND_MAGIC;                                    \
-    }
-
-#define SGD_BODY                                                                   \
-    for (size_t k = 0; k < n; k++) {                                               \
-        float uk = mu * u[k] + g[k];                                               \
-        u[k] = uk;                                                                 \
-        float x = p[k] - lr * uk;                                                  \
-        x = x > limit ? limit : x;                                                 \
-        x = x < -limit ? -limit : x;                                               \
-        p[k] = x;                                                                  \
-        q[k] = (x + ROUND_MAGIC) - ROUND_MAGIC;                                    \
-    }
-
-__attribute__((target("avx2")))
-static void adam_avx2(float *restrict p, float *restrict q, const float *restrict g, float *restrict m,
-                      float *restrict v, size_t n, float b1, float b2, float lr, float eps, float limit) {
-    ADAM_BODY
-}
-
-static void adam_base(float *restrict p, float *restrict q, const float *restrict g, float *restrict m,
-                      float *restrict v, size_t n, float b1, float b2, float lr, float eps, float limit) {
-    ADAM_BODY
-}
-
-__attribute__((target("avx2")))
-static void sgd_avx2(float *restrict p, float *restrict q, const float *restrict g, float *restrict u,
-                     size_t n, float mu, float lr, float limit) {
-    SGD_BODY
-}
-
-static void sgd_base(float *restrict p, float *restrict q, const float *restrict g, float *restrict u,
-                     size_t n, float mu, float lr, float limit) {
-    SGD_BODY
-}
+/* Every kernel body is written once, as an always-inline function, and compiled twice through
+   SF_DISPATCH: an AVX2 build and a baseline x86-64 build, chosen at run time. Both give the
+   same bits (no contraction except where a kernel says so). */
 
 int sf_kernels_avx2(void) {
     static int cached = -1;
@@ -61,36 +16,68 @@ int sf_kernels_avx2(void) {
     return cached;
 }
 
-void sf_adam_step(float *p, float *q, const float *g, float *m, float *v, size_t n,
-                  float b1, float b2, float lr, float eps, float limit) {
-    if (sf_kernels_avx2()) adam_avx2(p, q, g, m, v, n, b1, b2, lr, eps, limit);
-    else adam_base(p, q, g, m, v, n, b1, b2, lr, eps, limit);
-}
+#define SF_INLINE static inline __attribute__((always_inline))
 
-void sf_sgd_step(float *p, float *q, const float *g, float *u, size_t n, float mu, float lr, float limit) {
-    if (sf_kernels_avx2()) sgd_avx2(p, q, g, u, n, mu, lr, limit);
-    else sgd_base(p, q, g, u, n, mu, lr, limit);
-}
+/* Defines sf_NAME(PARAMS) over NAME_impl, built for TARGET and for the baseline. */
+#define SF_DISPATCH(RET, NAME, TARGET, PARAMS, ARGS)                                          \
+    __attribute__((target(TARGET))) static RET NAME##_fast PARAMS { return NAME##_impl ARGS; } \
+    static RET NAME##_base PARAMS { return NAME##_impl ARGS; }                               \
+    RET sf_##NAME PARAMS { return sf_kernels_avx2() ? NAME##_fast ARGS : NAME##_base ARGS; }
 
-__attribute__((target("avx2")))
-static void act_floor_avx2(const float *restrict pre, float *restrict act, size_t n, double theta) {
+/* The same for kernels that return nothing. */
+#define SF_DISPATCH_VOID(NAME, TARGET, PARAMS, ARGS)                                          \
+    __attribute__((target(TARGET))) static void NAME##_fast PARAMS { NAME##_impl ARGS; }      \
+    static void NAME##_base PARAMS { NAME##_impl ARGS; }                                     \
+    void sf_##NAME PARAMS {                                                                  \
+        if (sf_kernels_avx2()) NAME##_fast ARGS;                                             \
+        else NAME##_base ARGS;                                                               \
+    }
+
+#define ROUND_MAGIC 12582912.0f /* 0x1.8p23: (x + M) − M rounds to nearest even for |x| ≤ 2^22 */
+
+SF_INLINE void adam_step_impl(float *restrict p, float *restrict q, const float *restrict g, float *restrict m,
+                             float *restrict v, size_t n, float b1, float b2, float lr, float eps, float limit) {
+    for (size_t k = 0; k < n; k++) {
+        float gk = g[k];
+        float mk = b1 * m[k] + (1.0f - b1) * gk;
+        float vk = b2 * v[k] + (1.0f - b2) * (gk * gk);
+        m[k] = mk;
+        v[k] = vk;
+        float x = p[k] - lr * mk / (__builtin_elementwise_sqrt(vk) + eps);
+        x = x > limit ? limit : x;
+        x = x < -limit ? -limit : x;
+        p[k] = x;
+        q[k] = (x + ROUND_MAGIC) - ROUND_MAGIC;
+    }
+}
+SF_DISPATCH_VOID(adam_step, "avx2",
+            (float *p, float *q, const float *g, float *m, float *v, size_t n, float b1, float b2, float lr, float eps, float limit),
+            (p, q, g, m, v, n, b1, b2, lr, eps, limit))
+
+SF_INLINE void sgd_step_impl(float *restrict p, float *restrict q, const float *restrict g, float *restrict u,
+                            size_t n, float mu, float lr, float limit) {
+    for (size_t k = 0; k < n; k++) {
+        float uk = mu * u[k] + g[k];
+        u[k] = uk;
+        float x = p[k] - lr * uk;
+        x = x > limit ? limit : x;
+        x = x < -limit ? -limit : x;
+        p[k] = x;
+        q[k] = (x + ROUND_MAGIC) - ROUND_MAGIC;
+    }
+}
+SF_DISPATCH_VOID(sgd_step, "avx2", (float *p, float *q, const float *g, float *u, size_t n, float mu, float lr, float limit),
+            (p, q, g, u, n, mu, lr, limit))
+
+SF_INLINE void act_floor_impl(const float *restrict pre, float *restrict act, size_t n, double theta) {
     for (size_t k = 0; k < n; k++) {
         double x = pre[k] > 0 ? (double)pre[k] : 0.0;
         act[k] = (float)floor(x / theta);
     }
 }
-static void act_floor_base(const float *restrict pre, float *restrict act, size_t n, double theta) {
-    for (size_t k = 0; k < n; k++) {
-        double x = pre[k] > 0 ? (double)pre[k] : 0.0;
-        act[k] = (float)floor(x / theta);
-    }
-}
-void sf_act_floor(const float *pre, float *act, size_t n, double theta) {
-    sf_kernels_avx2() ? act_floor_avx2(pre, act, n, theta) : act_floor_base(pre, act, n, theta);
-}
+SF_DISPATCH_VOID(act_floor, "avx2", (const float *pre, float *act, size_t n, double theta), (pre, act, n, theta))
 
-__attribute__((target("avx2")))
-static void act_round_avx2(const float *restrict pre, float *restrict act, size_t n, double theta, int relu) {
+SF_INLINE void act_round_impl(const float *restrict pre, float *restrict act, size_t n, double theta, int relu) {
     for (size_t k = 0; k < n; k++) {
         double x = (double)pre[k];
         double q = floor((2.0 * fabs(x) + theta) / (2.0 * theta));
@@ -99,21 +86,9 @@ static void act_round_avx2(const float *restrict pre, float *restrict act, size_
         act[k] = (float)a;
     }
 }
-static void act_round_base(const float *restrict pre, float *restrict act, size_t n, double theta, int relu) {
-    for (size_t k = 0; k < n; k++) {
-        double x = (double)pre[k];
-        double q = floor((2.0 * fabs(x) + theta) / (2.0 * theta));
-        double a = x < 0 ? -q : q;
-        if (relu && a < 0) a = 0;
-        act[k] = (float)a;
-    }
-}
-void sf_act_round(const float *pre, float *act, size_t n, double theta, int relu) {
-    sf_kernels_avx2() ? act_round_avx2(pre, act, n, theta, relu) : act_round_base(pre, act, n, theta, relu);
-}
+SF_DISPATCH_VOID(act_round, "avx2", (const float *pre, float *act, size_t n, double theta, int relu), (pre, act, n, theta, relu))
 
-__attribute__((target("avx2")))
-static size_t surr_float_avx2(float *restrict g, const float *restrict act, size_t n, float theta, int linear) {
+SF_INLINE size_t surrogate_float_impl(float *restrict g, const float *restrict act, size_t n, float theta, int linear) {
     size_t nz = 0;
     for (size_t k = 0; k < n; k++) {
         float v = (linear || act[k] > 0) ? g[k] / theta : 0.0f;
@@ -122,21 +97,9 @@ static size_t surr_float_avx2(float *restrict g, const float *restrict act, size
     }
     return nz;
 }
-static size_t surr_float_base(float *restrict g, const float *restrict act, size_t n, float theta, int linear) {
-    size_t nz = 0;
-    for (size_t k = 0; k < n; k++) {
-        float v = (linear || act[k] > 0) ? g[k] / theta : 0.0f;
-        g[k] = v;
-        nz += v != 0.0f;
-    }
-    return nz;
-}
-size_t sf_surrogate_float(float *g, const float *act, size_t n, float theta, int linear) {
-    return sf_kernels_avx2() ? surr_float_avx2(g, act, n, theta, linear) : surr_float_base(g, act, n, theta, linear);
-}
+SF_DISPATCH(size_t, surrogate_float, "avx2", (float *g, const float *act, size_t n, float theta, int linear), (g, act, n, theta, linear))
 
-__attribute__((target("avx2")))
-static double surr_spike_avx2(float *restrict g, const float *restrict act, size_t n, float theta_bp, int linear) {
+SF_INLINE double surrogate_spike_impl(float *restrict g, const float *restrict act, size_t n, float theta_bp, int linear) {
     long spikes = 0;
     for (size_t k = 0; k < n; k++) {
         float d = (linear || act[k] > 0) ? truncf(g[k] / theta_bp) : 0.0f;
@@ -145,18 +108,7 @@ static double surr_spike_avx2(float *restrict g, const float *restrict act, size
     }
     return (double)spikes;
 }
-static double surr_spike_base(float *restrict g, const float *restrict act, size_t n, float theta_bp, int linear) {
-    long spikes = 0;
-    for (size_t k = 0; k < n; k++) {
-        float d = (linear || act[k] > 0) ? truncf(g[k] / theta_bp) : 0.0f;
-        g[k] = d;
-        spikes += (long)fabsf(d);
-    }
-    return (double)spikes;
-}
-double sf_surrogate_spike(float *g, const float *act, size_t n, float theta_bp, int linear) {
-    return sf_kernels_avx2() ? surr_spike_avx2(g, act, n, theta_bp, linear) : surr_spike_base(g, act, n, theta_bp, linear);
-}
+SF_DISPATCH(double, surrogate_spike, "avx2", (float *g, const float *act, size_t n, float theta_bp, int linear), (g, act, n, theta_bp, linear))
 
 typedef float v8 __attribute__((vector_size(32), aligned(4)));
 
@@ -189,70 +141,55 @@ typedef float v8 __attribute__((vector_size(32), aligned(4)));
         *(v8 *)(OUT + c) = SCALE(a0);                                                         \
     }
 
-#define FWD_BODY                                                                              \
-    for (size_t r = 0; r < b; r++) {                                                          \
-        float *y = Y + r * n;                                                                 \
-        size_t s0 = rowStart[r], s1 = rowStart[r + 1];                                        \
-        size_t c = c0;                                                                        \
-        for (; c + 64 <= c1; c += 64) {                                                       \
-            BLOCK64(FWD_INIT, rowIdx, rowVal, s0, s1, W, FWD_SCALE, y)                        \
-        }                                                                                     \
-        for (; c + 8 <= c1; c += 8) BLOCK8(FWD_INIT, rowIdx, rowVal, s0, s1, W, FWD_SCALE, y) \
+/* One output row on columns [c0, c1): OUT[c] = SSCALE(SINIT(c) + Σ_e VAL[e]·MAT[IDX[e]·n + c]) over
+   entries S0..S1, in blocks of 64 and 8 columns held in registers, then a scalar tail. */
+#define SPARSE_ROW(INIT, SCALE, SINIT, SSCALE, IDX, VAL, S0, S1, MAT, OUT)                     \
+    {                                                                                         \
+        float *out_ = (OUT);                                                                  \
+        size_t s0_ = (S0), s1_ = (S1), c = c0;                                                \
+        for (; c + 64 <= c1; c += 64) BLOCK64(INIT, IDX, VAL, s0_, s1_, MAT, SCALE, out_)     \
+        for (; c + 8 <= c1; c += 8) BLOCK8(INIT, IDX, VAL, s0_, s1_, MAT, SCALE, out_)        \
         for (; c < c1; c++) {                                                                 \
-            float acc = bias[c];                                                              \
-            for (size_t e = s0; e < s1; e++) acc += rowVal[e] * W[(size_t)rowIdx[e] * n + c]; \
-            y[c] = acc;                                                                       \
+            float acc = SINIT(c);                                                             \
+            for (size_t e = s0_; e < s1_; e++) acc += VAL[e] * MAT[(size_t)IDX[e] * n + c];   \
+            out_[c] = SSCALE(acc);                                                            \
         }                                                                                     \
     }
+
+SF_INLINE void sparse_forward_impl(const size_t *restrict rowStart, const int *restrict rowIdx, const float *restrict rowVal,
+                                  size_t b, const float *restrict W, size_t n, const float *restrict bias,
+                                  float *restrict Y, size_t c0, size_t c1) {
+    /* Fused multiply-add where the build has it: inputs and weights are integers, so while
+       partial sums stay below 2^24 (as they do for the pre-activations trained here) fused and
+       separate operations give the same bits; beyond that only the last bit can differ. */
+#pragma clang fp contract(fast)
 #define FWD_INIT(o) (*(const v8 *)(bias + c + (o)))
 #define FWD_SCALE(v) (v)
-
-/* Fused multiply-add: inputs and weights are integers, so while partial sums stay below 2^24 (as
-   they do for the pre-activations trained here) fused and separate operations give the same bits;
-   beyond that only the last bit can differ from the baseline build. */
-__attribute__((target("avx2,fma")))
-static void fwd_avx2(const size_t *restrict rowStart, const int *restrict rowIdx, const float *restrict rowVal, size_t b,
-                     const float *restrict W, size_t n, const float *restrict bias, float *restrict Y, size_t c0, size_t c1) {
-    _Pragma("clang fp contract(fast)")
-    FWD_BODY
+#define FWD_SINIT(c) bias[c]
+#define FWD_SSCALE(x) (x)
+    for (size_t r = 0; r < b; r++)
+        SPARSE_ROW(FWD_INIT, FWD_SCALE, FWD_SINIT, FWD_SSCALE, rowIdx, rowVal, rowStart[r], rowStart[r + 1], W, Y + r * n)
 }
-static void fwd_base(const size_t *restrict rowStart, const int *restrict rowIdx, const float *restrict rowVal, size_t b,
-                     const float *restrict W, size_t n, const float *restrict bias, float *restrict Y, size_t c0, size_t c1) { FWD_BODY }
+SF_DISPATCH_VOID(sparse_forward, "avx2,fma",
+            (const size_t *rowStart, const int *rowIdx, const float *rowVal, size_t b, const float *W, size_t n,
+             const float *bias, float *Y, size_t c0, size_t c1),
+            (rowStart, rowIdx, rowVal, b, W, n, bias, Y, c0, c1))
 
-void sf_sparse_forward(const size_t *rowStart, const int *rowIdx, const float *rowVal, size_t b,
-                       const float *W, size_t n, const float *bias, float *Y, size_t c0, size_t c1) {
-    if (sf_kernels_avx2()) fwd_avx2(rowStart, rowIdx, rowVal, b, W, n, bias, Y, c0, c1);
-    else fwd_base(rowStart, rowIdx, rowVal, b, W, n, bias, Y, c0, c1);
-}
-
-#define WG_BODY                                                                               \
-    v8 al = SPLAT(alpha);                                                                     \
-    for (size_t j = 0; j < k; j++) {                                                          \
-        float *d = dW + j * n;                                                                \
-        size_t s0 = colStart[j], s1 = colStart[j + 1];                                        \
-        size_t c = c0;                                                                        \
-        for (; c + 64 <= c1; c += 64) BLOCK64(WG_INIT, colIdx, colVal, s0, s1, G, WG_SCALE, d) \
-        for (; c + 8 <= c1; c += 8) BLOCK8(WG_INIT, colIdx, colVal, s0, s1, G, WG_SCALE, d)   \
-        for (; c < c1; c++) {                                                                 \
-            float acc = 0.0f;                                                                 \
-            for (size_t e = s0; e < s1; e++) acc += colVal[e] * G[(size_t)colIdx[e] * n + c]; \
-            d[c] = alpha * acc;                                                               \
-        }                                                                                     \
-    }
+SF_INLINE void sparse_weight_grad_impl(const size_t *restrict colStart, const int *restrict colIdx, const float *restrict colVal,
+                                      size_t k, const float *restrict G, size_t n, float alpha, float *restrict dW,
+                                      size_t c0, size_t c1) {
+    v8 al = SPLAT(alpha);
 #define WG_INIT(o) SPLAT(0.0f)
 #define WG_SCALE(v) (al * (v))
-
-__attribute__((target("avx2")))
-static void wg_avx2(const size_t *restrict colStart, const int *restrict colIdx, const float *restrict colVal, size_t k,
-                    const float *restrict G, size_t n, float alpha, float *restrict dW, size_t c0, size_t c1) { WG_BODY }
-static void wg_base(const size_t *restrict colStart, const int *restrict colIdx, const float *restrict colVal, size_t k,
-                    const float *restrict G, size_t n, float alpha, float *restrict dW, size_t c0, size_t c1) { WG_BODY }
-
-void sf_sparse_weight_grad(const size_t *colStart, const int *colIdx, const float *colVal, size_t k,
-                           const float *G, size_t n, float alpha, float *dW, size_t c0, size_t c1) {
-    if (sf_kernels_avx2()) wg_avx2(colStart, colIdx, colVal, k, G, n, alpha, dW, c0, c1);
-    else wg_base(colStart, colIdx, colVal, k, G, n, alpha, dW, c0, c1);
+#define WG_SINIT(c) 0.0f
+#define WG_SSCALE(x) (alpha * (x))
+    for (size_t j = 0; j < k; j++)
+        SPARSE_ROW(WG_INIT, WG_SCALE, WG_SINIT, WG_SSCALE, colIdx, colVal, colStart[j], colStart[j + 1], G, dW + j * n)
 }
+SF_DISPATCH_VOID(sparse_weight_grad, "avx2",
+            (const size_t *colStart, const int *colIdx, const float *colVal, size_t k, const float *G, size_t n,
+             float alpha, float *dW, size_t c0, size_t c1),
+            (colStart, colIdx, colVal, k, G, n, alpha, dW, c0, c1))
 
 size_t sf_compress_rows(const float *X, size_t b, size_t k, size_t *rowStart, int *rowIdx, float *rowVal) {
     size_t nnz = 0;
@@ -286,29 +223,19 @@ void sf_rows_to_columns(const size_t *rowStart, const int *rowIdx, const float *
 }
 
 void sf_sparse_outer_grad(const size_t *rowStart, const int *rowIdx, const float *rowVal, size_t b,
-                          const float *G, size_t n, float alpha, float *dW, size_t j0, size_t j1,
-                          int *gCols, float *gVals) {
+                          const size_t *gStart, const int *gIdx, const float *gVal, size_t n, float alpha,
+                          float *dW, size_t j0, size_t j1) {
     for (size_t j = j0; j < j1; j++)
         for (size_t c = 0; c < n; c++) dW[j * n + c] = 0.0f;
     for (size_t r = 0; r < b; r++) {
-        const float *g = G + r * n;
-        size_t m = 0;
-        for (size_t c = 0; c < n; c++) {
-            if (g[c] != 0.0f) { gCols[m] = (int)c; gVals[m] = alpha * g[c]; m++; }
-        }
-        if (m == 0) continue;
+        size_t g0 = gStart[r], g1 = gStart[r + 1];
+        if (g0 == g1) continue;
         for (size_t e = rowStart[r]; e < rowStart[r + 1]; e++) {
             size_t j = (size_t)rowIdx[e];
             if (j < j0 || j >= j1) continue;
             float x = rowVal[e];
             float *d = dW + j * n;
-            for (size_t t = 0; t < m; t++) d[gCols[t]] += x * gVals[t];
+            for (size_t t = g0; t < g1; t++) d[gIdx[t]] += x * (alpha * gVal[t]);
         }
     }
-}
-
-size_t sf_count_nonzero(const float *x, size_t n) {
-    size_t nz = 0;
-    for (size_t i = 0; i < n; i++) nz += x[i] != 0.0f;
-    return nz;
 }

@@ -89,15 +89,3 @@ public enum IDX {
         }
     }
 }
-
-/// MNIST from a directory holding the four standard IDX files (raw or `.gz`).
-public struct MNIST: Sendable {
-    public var images: [[UInt8]]
-    public var labels: [UInt8]
-
-    /// `split`: "train" or "t10k".
-    public static func load(directory: String, split: String = "t10k", limit: Int? = nil) throws(DatasetError) -> MNIST {
-        let set = try ImageSet.mnist(directory: directory, split: split, limit: limit)
-        return MNIST(images: (0 ..< set.count).map { Array(set.image($0)) }, labels: set.labels)
-    }
-}

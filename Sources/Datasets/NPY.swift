@@ -45,10 +45,9 @@ public enum NPYDType: String, Sendable, CaseIterable, Codable {
         }
     }
 
-    /// The smallest signed integer type that holds every value.
-    public static func smallestSigned(holding values: [Int64]) -> NPYDType {
-        let lo = values.min() ?? 0, hi = values.max() ?? 0
-        for t in [NPYDType.int8, .int16, .int32] where t.range.contains(lo) && t.range.contains(hi) { return t }
+    /// The smallest signed integer type that holds every value of `range`.
+    public static func smallestSigned(covering range: ClosedRange<Int64>) -> NPYDType {
+        for t in [NPYDType.int8, .int16, .int32] where t.range.contains(range.lowerBound) && t.range.contains(range.upperBound) { return t }
         return .int64
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Datasets
+import EDATools
 import Foundation
 import SpikeForgeCore
 import Trainer
@@ -25,7 +26,7 @@ extension Bench {
         @Option(name: .customLong("batch-size"), help: "Batch size.") var batchSize: Int = 64
         @Option(help: "Rounds; each runs the reference and SpikeForge once, and the best of each is kept.") var rounds: Int = 2
         @Option(help: "The reference script.") var reference: String = Self.defaultReference
-        @Option(help: "Python interpreter with NumPy.") var python: String = "python3"
+        @Option(help: "Python interpreter with NumPy (a name on PATH, or set $PYTHON).") var python: String = "python3"
 
         public init() {}
 
@@ -52,19 +53,13 @@ extension Bench {
         }
 
         func runReference() throws -> ReferenceResult {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = [python, reference, "--data", data, "--arch", arch, "--batch", "\(batchSize)"]
-            let out = Pipe(), err = Pipe()
-            p.standardOutput = out
-            p.standardError = err
-            try p.run()
-            let o = out.fileHandleForReading.readDataToEndOfFile()
-            let e = err.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            guard p.terminationStatus == 0, let line = String(decoding: o, as: UTF8.self).split(separator: "\n").last,
+            let py = try Tool.locate(python, envVar: "PYTHON", install: "apt-get install python3 (with NumPy)")
+            let args = [reference, "--data", data, "--arch", arch, "--batch", "\(batchSize)"]
+            let output = try py.check(args)
+            // The script's last line is its JSON result; anything before it is diagnostics.
+            guard let line = output.split(separator: "\n").last,
                   let r = try? JSONDecoder().decode(ReferenceResult.self, from: Data(line.utf8)) else {
-                throw CLIError.failed(what: "the NumPy reference failed (exit \(p.terminationStatus))", details: [String(decoding: e, as: UTF8.self)])
+                throw CLIError.failed(what: "the NumPy reference printed no result", details: [py.commandLine(args), output])
             }
             return r
         }

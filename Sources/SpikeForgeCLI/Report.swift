@@ -71,8 +71,8 @@ public struct NeuronReport: ParsableCommand {
     /// Inputs as pixel vectors, and a description of where they came from.
     public static func inputs(data: String?, images: Int, seed: UInt64) throws -> ([[UInt8]], String) {
         if let dir = data {
-            let m = try MNIST.load(directory: dir, split: "t10k", limit: images)
-            return (m.images, "MNIST t10k, first \(m.images.count) images from \(dir)")
+            let m = try ImageSet.mnist(directory: dir, split: "t10k", limit: images)
+            return ((0 ..< m.count).map { Array(m.image($0)) }, "MNIST t10k, first \(m.count) images from \(dir)")
         }
         var rng = SplitMix64(seed: seed ^ 0x1D6)
         let imgs = (0 ..< images).map { _ in (0 ..< 784).map { _ in rng.chance(0.2) ? UInt8(1 + rng.next() % 255) : 0 } }

@@ -9,8 +9,6 @@ enum BLAS {
         if n > 0 { openblas_set_num_threads(Int32(n)) }
     }
 
-    static var threads: Int { Int(openblas_get_num_threads()) }
-
     /// `C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] (+ C if accumulate)`, all row-major, with
     /// leading dimensions defaulting to packed storage (pass them to work on column blocks).
     static func gemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,

@@ -69,6 +69,8 @@ final class DenseLayer: TrainableLayer {
     /// and whether it was sparse enough for the event-driven kernels.
     var rowStart: [Int] = [], rowIdx: [Int32] = [], rowVal: [Float] = []
     var colStart: [Int] = [], colIdx: [Int32] = [], colVal: [Float] = []
+    /// The batch's errors compressed by rows (for the error-spike weight gradient).
+    var gStart: [Int] = [], gIdx: [Int32] = [], gVal: [Float] = []
     var lastSparse = false
     var lastBatch = 0
 
@@ -134,15 +136,17 @@ final class DenseLayer: TrainableLayer {
         nonisolated(unsafe) let (x, g) = (input, gradOut)
         gw.withUnsafeMutableBufferPointer { G in
             nonisolated(unsafe) let dw = G.baseAddress!
-            let gDensity = Float(sf_count_nonzero(gradOut, batch * n)) / Float(batch * n)
-            if lastSparse && gDensity <= Self.sparseErrorDensity {
+            if gStart.count != batch + 1 { gStart = [Int](repeating: 0, count: batch + 1) }
+            if gIdx.count < batch * n { gIdx = [Int32](repeating: 0, count: batch * n); gVal = [Float](repeating: 0, count: batch * n) }
+            let gNonzero = sf_compress_rows(gradOut, batch, n, &gStart, &gIdx, &gVal)
+            if lastSparse && Float(gNonzero) <= Self.sparseErrorDensity * Float(batch * n) {
                 // Error spikes: visit only (input spike, error spike) pairs.
                 rowStart.withUnsafeBufferPointer { RS in rowIdx.withUnsafeBufferPointer { RI in rowVal.withUnsafeBufferPointer { RV in
+                gStart.withUnsafeBufferPointer { GS in gIdx.withUnsafeBufferPointer { GI in gVal.withUnsafeBufferPointer { GV in
                     nonisolated(unsafe) let (rs, ri, rv) = (RS.baseAddress!, RI.baseAddress!, RV.baseAddress!)
-                    columnBlocks(k, parts: parts) { j0, j1 in
-                        var cols = [Int32](repeating: 0, count: n), vals = [Float](repeating: 0, count: n)
-                        sf_sparse_outer_grad(rs, ri, rv, batch, g, n, scale, dw, j0, j1, &cols, &vals)
-                    }
+                    nonisolated(unsafe) let (gs, gi, gv) = (GS.baseAddress!, GI.baseAddress!, GV.baseAddress!)
+                    columnBlocks(k, parts: parts) { j0, j1 in sf_sparse_outer_grad(rs, ri, rv, batch, gs, gi, gv, n, scale, dw, j0, j1) }
+                } } }
                 } } }
             } else if lastSparse {
                 sf_rows_to_columns(rowStart, rowIdx, rowVal, batch, k, &colStart, &colIdx, &colVal)

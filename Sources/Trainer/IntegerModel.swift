@@ -76,7 +76,7 @@ public struct IntegerModel: Sendable, Equatable {
     /// `linear` without the flush depend on spike order and use the event-level reference with
     /// inputs in ascending index, one spike at a time (`FunctionalNeuron`).
     static func activate(_ layer: IntegerLayer, x: [Int64], inputs: [Int64]) -> [Int64] {
-        if let _ = IntegerActivation.exact(0, theta: layer.threshold, mode: layer.mode, flush: layer.flush) {
+        if layer.isExact {
             return x.map { IntegerActivation.exact($0, theta: layer.threshold, mode: layer.mode, flush: layer.flush)! }
         }
         return (0 ..< layer.outputs).map { i in

@@ -67,8 +67,9 @@ public enum ModelFile {
         var layers: [ModelManifest.Layer] = []
         for l in model.layers {
             let w = l.weights.map(Int64.init)
-            let wt = NPYDType.smallestSigned(holding: w + [Int64(-(1 << (model.wBits - 1))), Int64((1 << (model.wBits - 1)) - 1)])
-            let bt = NPYDType.smallestSigned(holding: l.bias + [Int64(Int32.min)])
+            // Weights get the type of their declared width; biases at least int32.
+            let wt = NPYDType.smallestSigned(covering: -(Int64(1) << (model.wBits - 1)) ... (Int64(1) << (model.wBits - 1)) - 1)
+            let bt = NPYDType.smallestSigned(covering: min(Int64(Int32.min), l.bias.min() ?? 0) ... max(Int64(Int32.max), l.bias.max() ?? 0))
             let wName = "\(l.name).weight.npy", bName = "\(l.name).bias.npy"
             let wData: Data, bData: Data
             do {

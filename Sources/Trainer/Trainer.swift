@@ -109,6 +109,8 @@ public final class Trainer {
     var stepCount = 0
     let stepsPerEpoch: Int
     public private(set) var history: [EpochStats] = []
+    /// Input level of each pixel value (SPEC §1 encoding), as the batch holds it.
+    let levelTable: [Float]
 
     public init(config: TrainingConfig, train: ImageSet) throws(TrainerError) {
         do { try config.validate() } catch { throw .config(error) }
@@ -118,6 +120,7 @@ public final class Trainer {
         }
         self.config = config
         self.train = train
+        levelTable = (0 ..< 256).map { Float(IntegerModel.level(UInt8($0), inputBits: config.inputBits)) }
         stepsPerEpoch = train.count / config.batchSize
         // OpenBLAS runs single-threaded inside the trainer's own column blocks (one per core), so
         // its idle workers do not spin against the event-driven kernels.
@@ -140,7 +143,7 @@ public final class Trainer {
         let n = min(train.count, 512)
         var x = [Float](repeating: 0, count: n * train.imageSize)
         for i in 0 ..< n {
-            for (j, p) in train.image(i).enumerated() { x[i * train.imageSize + j] = Float(IntegerModel.level(p, inputBits: config.inputBits)) }
+            for (j, p) in train.image(i).enumerated() { x[i * train.imageSize + j] = levelTable[Int(p)] }
         }
         thresholds = []
         for (k, l) in layers.enumerated() {
@@ -196,7 +199,7 @@ public final class Trainer {
     func fillBatch(_ indices: ArraySlice<Int>, epoch: Int, into x: inout [Float]) {
         let w = train.width, h = train.height, size = train.imageSize
         let s = config.augmentShift
-        let lut = (0 ..< 256).map { Float(IntegerModel.level(UInt8($0), inputBits: config.inputBits)) }
+        let lut = levelTable
         x.withUnsafeMutableBufferPointer { X in
             train.pixels.withUnsafeBufferPointer { px in
                 for (r, idx) in indices.enumerated() {

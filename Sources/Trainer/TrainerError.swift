@@ -1,4 +1,5 @@
 import Datasets
+import Foundation
 import SpikeForgeCore
 
 /// Why training, evaluation or a model file failed. Each case names the file or flag and lists
@@ -76,4 +77,3 @@ public struct Architecture: Hashable, Sendable, Codable, CustomStringConvertible
     }
 }
 
-import Foundation

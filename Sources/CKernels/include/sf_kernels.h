@@ -50,14 +50,11 @@ void sf_sparse_weight_grad(const size_t *colStart, const int *colIdx, const floa
                            const float *G, size_t n, float alpha, float *dW, size_t c0, size_t c1);
 
 /// Weight gradient when G[b×n] is sparse too (error spikes): dW[k×n] = alpha · Xᵀ · G, touching
-/// only (nonzero input, nonzero error) pairs of each image. Works on input rows [j0, j1) of dW,
-/// which it zeroes first. `gCols`/`gVals` are scratch of n entries.
+/// only (nonzero input, nonzero error) pairs of each image. X and G come compressed by rows
+/// (sf_compress_rows). Works on input rows [j0, j1) of dW, which it zeroes first.
 void sf_sparse_outer_grad(const size_t *rowStart, const int *rowIdx, const float *rowVal, size_t b,
-                          const float *G, size_t n, float alpha, float *dW, size_t j0, size_t j1,
-                          int *gCols, float *gVals);
-
-/// Number of nonzero entries of x[n].
-size_t sf_count_nonzero(const float *x, size_t n);
+                          const size_t *gStart, const int *gIdx, const float *gVal, size_t n, float alpha,
+                          float *dW, size_t j0, size_t j1);
 
 /// True when the AVX2 builds are in use.
 int sf_kernels_avx2(void);
