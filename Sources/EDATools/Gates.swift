@@ -25,7 +25,9 @@ public enum Gates {
     }
 
     /// Yosys: the design must infer `expectedMemories` memories and synthesize without latches.
-    public static func synth(files: [URL], top: String, expectedMemories: Int) throws(ToolError) -> SynthReport {
+    /// With `mapMemories` false the memories stay `$mem` cells (SRAM macros) through synthesis, so
+    /// the cell count is the logic around them; otherwise small memories become flops.
+    public static func synth(files: [URL], top: String, expectedMemories: Int, mapMemories: Bool = true) throws(ToolError) -> SynthReport {
         let y = try Tool.yosys()
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("sf-yosys-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
@@ -40,7 +42,7 @@ public enum Gates {
         opt_clean
         memory -nomap
         tee -q -o \(memStat) stat
-        synth -flatten -top \(top)
+        \(mapMemories ? "synth -flatten -top \(top)" : "synth -flatten -top \(top) -run begin:fine\nopt -fast -full\nopt -full\ntechmap\nopt -fast\nabc -fast\nopt -fast")
         tee -q -o \(synthStat) stat
         """
         let scriptURL = work.appendingPathComponent("gate.ys")

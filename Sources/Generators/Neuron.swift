@@ -50,49 +50,7 @@ public enum NeuronGenerator: BlockGenerator {
         let z = b.reg("z_q", .sint(zB))
         let flushing = b.reg("flushing_q", .bool)
 
-        // Mode decode: constants when the mode is fixed, so synthesis drops the other modes.
-        func isMode(_ m: NeuronMode) -> Expr {
-            if let f = c.mode.fixed { return f == m ? .one : .zero }
-            let code = modeIn!
-            switch m {
-            case .linear: return code.eq(0)
-            case .relu: return code.eq(1)
-            case .reluFloor: return code.bit(1)
-            }
-        }
-        let th = b.node("theta_s", theta.resized(vB).asSigned)
-        let zPos = b.node("z_pos", z.gt(.lit(0, .sint(zB))))
-
-        // Standard fire check (SPEC §1 table). reluFloor never compares with -theta.
-        let stdUp = v.ge(th)
-        let vLeNegTh = c.mode == .reluFloor ? Expr.zero : v.le(b.node("neg_theta", -th))
-        var stdDown: Expr
-        switch c.mode.fixed {
-        case .linear?: stdDown = vLeNegTh
-        case .relu?: stdDown = vLeNegTh & zPos
-        case .reluFloor?: stdDown = v.msb & zPos
-        case nil: stdDown = (vLeNegTh & (isMode(.linear) | zPos)).when(~isMode(.reluFloor), else: v.msb & zPos)
-        }
-        let thetaOn = b.node("theta_on", theta.any)
-        let up: Expr, down: Expr
-        if c.mode == .reluFloor {
-            // reluFloor's count is already exact: the flush emits nothing.
-            up = thetaOn & ~flushing & stdUp
-            down = thetaOn & ~flushing & stdDown
-        } else {
-            // Residual flush (docs/NEURON.md): compare 2V with ±theta; ties follow z*theta + V.
-            let w1 = vB + 1
-            let twoV = b.node("two_v", v.resized(w1) + v.resized(w1))
-            let th1 = th.resized(w1)
-            let zNonNeg = ~z.msb
-            let zNonPos = ~zPos
-            let fUp = twoV.gt(th1) | (twoV.eq(th1) & zNonNeg)
-            var fDown = twoV.lt(-th1) | (twoV.eq(-th1) & zNonPos)
-            if c.mode.fixed != .linear { fDown = fDown & (isMode(.linear) | zPos) }
-            let notFloor = c.mode == .runtime ? ~isMode(.reluFloor) : Expr.one
-            up = thetaOn & (stdUp.when(~flushing, else: fUp & notFloor))
-            down = thetaOn & (stdDown.when(~flushing, else: fDown & notFloor))
-        }
+        let (up, down, th) = fireConditions(b, prefix: "", v: v, z: z, theta: theta, mode: c.mode, modeCode: modeIn, flushing: flushing)
         let upW = b.node("fire_up", up)
         let downW = b.node("fire_down", down)
         let spikeValid = b.output("spike_valid", upW | downW, doc: "a spike is pending")
@@ -125,6 +83,55 @@ public enum NeuronGenerator: BlockGenerator {
         b.output("z", z, doc: "net spike count z")
         b.output("busy", spikeValid | flushing, doc: "not quiet")
         return b.build()
+    }
+
+    /// The fire check of SPEC §1 for one neuron, with the residual flush of docs/NEURON.md while
+    /// `flushing`: returns (emit +1, emit −1). `theta` is unsigned; θ = 0 disables firing. Shared
+    /// by the neuron unit and the PE's compute lanes. Node names start with `prefix`; `theta` in the
+    /// result is θ as a signed `vBits` value.
+    public static func fireConditions(_ b: ModuleBuilder, prefix p: String, v: Expr, z: Expr, theta: Expr, mode: NeuronConfig.ModeSelect,
+                                      modeCode: Expr?, flushing: Expr) -> (up: Expr, down: Expr, theta: Expr)
+    {
+        let vB = v.type.width, zB = z.type.width
+        // Mode decode: constants when the mode is fixed, so synthesis drops the other modes.
+        func isMode(_ m: NeuronMode) -> Expr {
+            if let f = mode.fixed { return f == m ? .one : .zero }
+            let code = modeCode!
+            switch m {
+            case .linear: return code.eq(0)
+            case .relu: return code.eq(1)
+            case .reluFloor: return code.bit(1)
+            }
+        }
+        let th = b.node("\(p)theta_s", theta.resized(vB).asSigned)
+        let zPos = b.node("\(p)z_pos", z.gt(.lit(0, .sint(zB))))
+
+        // Standard fire check (SPEC §1 table). reluFloor never compares with -theta.
+        let stdUp = v.ge(th)
+        let vLeNegTh = mode == .reluFloor ? Expr.zero : v.le(b.node("\(p)neg_theta", -th))
+        var stdDown: Expr
+        switch mode.fixed {
+        case .linear?: stdDown = vLeNegTh
+        case .relu?: stdDown = vLeNegTh & zPos
+        case .reluFloor?: stdDown = v.msb & zPos
+        case nil: stdDown = (vLeNegTh & (isMode(.linear) | zPos)).when(~isMode(.reluFloor), else: v.msb & zPos)
+        }
+        let thetaOn = b.node("\(p)theta_on", theta.any)
+        if mode == .reluFloor {
+            // reluFloor's count is already exact: the flush emits nothing.
+            return (thetaOn & ~flushing & stdUp, thetaOn & ~flushing & stdDown, th)
+        }
+        // Residual flush (docs/NEURON.md): compare 2V with ±theta; ties follow z*theta + V.
+        let w1 = vB + 1
+        let twoV = b.node("\(p)two_v", v.resized(w1) + v.resized(w1))
+        let th1 = th.resized(w1)
+        let zNonNeg = ~z.msb
+        let zNonPos = ~zPos
+        let fUp = twoV.gt(th1) | (twoV.eq(th1) & zNonNeg)
+        var fDown = twoV.lt(-th1) | (twoV.eq(-th1) & zNonPos)
+        if mode.fixed != .linear { fDown = fDown & (isMode(.linear) | zPos) }
+        let notFloor = mode == .runtime ? ~isMode(.reluFloor) : Expr.one
+        return (thetaOn & (stdUp.when(~flushing, else: fUp & notFloor)), thetaOn & (stdDown.when(~flushing, else: fDown & notFloor)), th)
     }
 
     /// `neurons` units sharing threshold, mode and command; each has its own weight and bias

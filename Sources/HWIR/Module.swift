@@ -11,6 +11,9 @@ public struct Port: Hashable, Sendable {
 public enum ParameterValue: Hashable, Sendable {
     case int(Int)
     case string(String)
+    /// In an instance: the parent's own parameter of this name, passed down (e.g. a tile
+    /// handing its SRAM image paths to its core). Not a default value.
+    case parent(String)
 }
 
 /// A Verilog parameter. SpikeForge resolves all arithmetic parameters in Swift; parameters
@@ -142,6 +145,12 @@ public struct Design: Hashable, Sendable {
     public func flattenedMemoryCount(module name: String? = nil) -> Int {
         guard let m = module(named: name ?? top) else { return 0 }
         return m.memories.count + m.instances.reduce(0) { $0 + flattenedMemoryCount(module: $1.module) }
+    }
+
+    /// Bits of every memory in the flattened design.
+    public func flattenedMemoryBits(module name: String? = nil) -> Int {
+        guard let m = module(named: name ?? top) else { return 0 }
+        return m.memories.reduce(0) { $0 + $1.width * $1.depth } + m.instances.reduce(0) { $0 + flattenedMemoryBits(module: $1.module) }
     }
 
     /// Merges designs, keeping one copy of each module name.

@@ -111,6 +111,7 @@ final class ModuleEmitter {
                 switch p.defaultValue {
                 case let .int(i): v = "\(i)"
                 case let .string(str): v = "\"\(str)\""
+                case let .parent(name): v = name
                 }
                 return "    parameter \(p.name) = \(v)" + (p.doc.isEmpty ? "" : "  // \(p.doc)")
             }
@@ -204,6 +205,7 @@ final class ModuleEmitter {
                     switch inst.parameters[k]! {
                     case let .int(i): return ".\(k)(\(i))"
                     case let .string(str): return ".\(k)(\"\(str)\")"
+                    case let .parent(name): return ".\(k)(\(name))"
                     }
                 }
                 s += " #(\(ps.joined(separator: ", ")))"
