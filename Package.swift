@@ -45,7 +45,7 @@ let package = Package(
         .target(
             name: "CoSim",
             dependencies: [
-                "HWIR", "VerilogEmitter", "SpikeForgeCore", "EDATools", "CVerilatorShim",
+                "HWIR", "VerilogEmitter", "SpikeForgeCore", "EDATools", "CVerilatorShim", "CycleModels",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

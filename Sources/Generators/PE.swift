@@ -62,6 +62,9 @@ public enum PEGenerator: BlockGenerator {
         let inFlit = b.input("in_flit", .uint(F), doc: "")
         let outReady = b.input("out_ready", .bool, doc: "the router takes our packet")
 
+        // No SRAM is read or written while reset is high, so a reset mid-operation leaves them alone.
+        func write(_ m: Memory, when en: Expr, address: Expr, data: Expr) { b.write(m, when: ~rst & en, address: address, data: data) }
+        func syncRead(_ m: Memory, when en: Expr, address: Expr, into name: String) -> Expr { b.syncRead(m, when: ~rst & en, address: address, into: name) }
         var mem: [PEMemory: Memory] = [:]
         for m in c.memories where m != .status {
             let (w, d) = c.geometry(m)
@@ -173,7 +176,7 @@ public enum PEGenerator: BlockGenerator {
         func hostRead(_ m: PEMemory) -> Expr { hostRe[m]! }
 
         // MARK: Load: axon map entry -> row operations
-        let axonQ = b.syncRead(mem[.axonMap]!, when: axonLoad | hostRead(.axonMap),
+        let axonQ = syncRead(mem[.axonMap]!, when: axonLoad | hostRead(.axonMap),
                                address: wordM[.axonMap]!.when(hostRead(.axonMap), else: head.bits(20 + c.axonBits - 1, 20)), into: "axon_q")
         var o = 0
         func take(_ e: Expr, _ w: Int) -> Expr {
@@ -181,14 +184,14 @@ public enum PEGenerator: BlockGenerator {
             return e.bits(o + w - 1, o)
         }
         let axRow = take(axonQ, c.rowBits), axGroup = take(axonQ, c.groupBits), axCount = take(axonQ, c.countBits), axLayer = take(axonQ, c.layerBits)
-        b.write(mem[.axonMap]!, when: cfgWrite(.axonMap), address: wordM[.axonMap]!, data: committed(.axonMap))
+        write(mem[.axonMap]!, when: cfgWrite(.axonMap), address: wordM[.axonMap]!, data: committed(.axonMap))
 
         // Layer parameters: a small register file read asynchronously.
         let pAddr = respAddr.bits(c.layerBits - 1, 0).when(respPending, else: lLayer)
         let pWord = b.node("params_word", b.asyncRead(mem[.params]!, address: pAddr))
         o = 0
         let pTheta = take(pWord, c.thresholdBits), pMode = take(pWord, 2), pFirst = take(pWord, c.groupBits), pCount = take(pWord, c.countBits)
-        b.write(mem[.params]!, when: cfgWrite(.params), address: wordM[.params]!, data: committed(.params))
+        write(mem[.params]!, when: cfgWrite(.params), address: wordM[.params]!, data: committed(.params))
 
         let mConsume = b.node("m_consume", mValid & ~hValid)
         let issue = b.node("issue", lActive & ~lLoad & lLeft.ne(0) & (~mValid | mConsume))
@@ -213,14 +216,14 @@ public enum PEGenerator: BlockGenerator {
 
         // MARK: Memory stage: synchronous reads, held until compute takes them
         let isAddL = lKind.eq(Kind.add.rawValue), isResetL = lKind.eq(Kind.reset.rawValue)
-        let wQ = b.syncRead(mem[.weights]!, when: (issue & isAddL) | hostRead(.weights),
+        let wQ = syncRead(mem[.weights]!, when: (issue & isAddL) | hostRead(.weights),
                             address: wordM[.weights]!.when(hostRead(.weights), else: lRow), into: "w_q")
-        let sQ = b.syncRead(mem[.state]!, when: (issue & ~isResetL) | hostRead(.state),
+        let sQ = syncRead(mem[.state]!, when: (issue & ~isResetL) | hostRead(.state),
                             address: wordM[.state]!.when(hostRead(.state), else: lGroup), into: "s_q")
-        let bQ = b.syncRead(mem[.bias]!, when: (issue & isResetL) | hostRead(.bias),
+        let bQ = syncRead(mem[.bias]!, when: (issue & isResetL) | hostRead(.bias),
                             address: wordM[.bias]!.when(hostRead(.bias), else: lGroup), into: "b_q")
-        b.write(mem[.weights]!, when: cfgWrite(.weights), address: wordM[.weights]!, data: committed(.weights))
-        b.write(mem[.bias]!, when: cfgWrite(.bias), address: wordM[.bias]!, data: committed(.bias))
+        write(mem[.weights]!, when: cfgWrite(.weights), address: wordM[.weights]!, data: committed(.weights))
+        write(mem[.bias]!, when: cfgWrite(.bias), address: wordM[.bias]!, data: committed(.bias))
         b.next(mValid, issue | (mValid & ~mConsume))
         b.next(mKind, lKind, when: issue)
         b.next(mGroup, lGroup, when: issue)
@@ -316,7 +319,7 @@ public enum PEGenerator: BlockGenerator {
         let sWe = b.node("state_we", cDone | cfgState)
         let sWAddr = b.node("state_waddr", wordM[.state]!.when(cfgState, else: group))
         let sWData = b.node("state_wdata", committed(.state).when(cfgState, else: res))
-        b.write(mem[.state]!, when: sWe, address: sWAddr, data: sWData)
+        write(mem[.state]!, when: sWe, address: sWAddr, data: sWData)
         b.next(byValid, .one, when: sWe)
         b.next(byAddr, sWAddr, when: sWe)
         b.next(byData, sWData, when: sWe)
@@ -336,9 +339,9 @@ public enum PEGenerator: BlockGenerator {
         b.assign(spRoom, fsp["in_ready"]!)
         b.assign(spFifoValid, fsp["out_valid"]!)
         let spHead = fsp["out_data"]!
-        let tQ = b.syncRead(mem[.targets]!, when: sTake | hostRead(.targets),
+        let tQ = syncRead(mem[.targets]!, when: sTake | hostRead(.targets),
                             address: wordM[.targets]!.when(hostRead(.targets), else: spHead.bits(c.neuronBits - 1, 0)), into: "t_q")
-        b.write(mem[.targets]!, when: cfgWrite(.targets), address: wordM[.targets]!, data: committed(.targets))
+        write(mem[.targets]!, when: cfgWrite(.targets), address: wordM[.targets]!, data: committed(.targets))
         let tValid = tQ.bit(33)
         let outRoom = b.wire("out_room", .bool)
         let sConsume = b.node("s_consume", sValid & (~tValid | outRoom))
@@ -353,8 +356,8 @@ public enum PEGenerator: BlockGenerator {
         // MARK: Read-back responses
         var rdata: [PEMemory: Expr] = [.weights: wQ, .state: sQ, .bias: bQ, .axonMap: axonQ, .targets: tQ, .params: pWord]
         if c.accumulatedWeights {
-            let accQ = b.syncRead(mem[.accumulated]!, when: hostRead(.accumulated), address: wordM[.accumulated]!, into: "acc_q")
-            b.write(mem[.accumulated]!, when: cfgWrite(.accumulated), address: wordM[.accumulated]!, data: committed(.accumulated))
+            let accQ = syncRead(mem[.accumulated]!, when: hostRead(.accumulated), address: wordM[.accumulated]!, into: "acc_q")
+            write(mem[.accumulated]!, when: cfgWrite(.accumulated), address: wordM[.accumulated]!, data: committed(.accumulated))
             rdata[.accumulated] = accQ
         }
         // Status counters.

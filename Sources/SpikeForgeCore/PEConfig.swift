@@ -155,7 +155,8 @@ public struct PEConfig: BlockConfig {
                 let addrBits = Bits.addressWidth(d) + (parts(m) > 1 ? Bits.addressWidth(parts(m)) : 0)
                 v.require(addrBits <= 16, field: "\(m) memory", value: "\(d) words x \(w) bits (\(parts(m)) parts of \(partBits) bits)",
                           expected: "a word address plus part index of at most 16 bits (the packet's address field)")
-                v.require(w <= 512, field: "\(m) memory", value: "\(w) bits per word", expected: "at most 512")
+                let limit = m == .axonMap || m == .params ? 64 : 512
+                v.require(w <= limit, field: "\(m) memory", value: "\(w) bits per word", expected: "at most \(limit)")
             }
         }
         try v.finish()
