@@ -63,6 +63,7 @@ public enum Catalog {
         entry(NeuronGenerator.self, summary: "ternary-spike integrate-and-fire neuron array", model: NeuronArrayModel.init, stimulus: Stimulus.neuron),
         entry(RouterGenerator.self, summary: "5-port X-Y mesh router with multicast", model: { RouterModel($0, x: 1, y: 1) }, stimulus: { Stimulus.router($0, x: 1, y: 1) }),
         entry(MeshGenerator.self, summary: "cols x rows X-Y mesh network-on-chip with a host port", model: MeshModel.init, stimulus: Stimulus.mesh),
+        entry(PEGenerator.self, summary: "processing element tile: YOSO-style PE core on an X-Y router", model: { PETileModel($0, x: 1, y: 1) }, stimulus: { Stimulus.peTile($0, x: 1, y: 1) }),
     ]
 
     public static func block(named name: String) throws(CLIError) -> BlockEntry {

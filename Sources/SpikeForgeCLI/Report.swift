@@ -9,7 +9,7 @@ import VerilogEmitter
 
 /// `spikeforge report ...`: measured co-design trade-offs.
 public struct Report: ParsableCommand {
-    public static let configuration = CommandConfiguration(abstract: "Measured co-design reports.", subcommands: [NeuronReport.self])
+    public static let configuration = CommandConfiguration(abstract: "Measured co-design reports.", subcommands: [NeuronReport.self, PEReport.self])
     public init() {}
 }
 

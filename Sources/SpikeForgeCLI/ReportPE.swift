@@ -1,0 +1,65 @@
+import ArgumentParser
+import CoSim
+import EDATools
+import Foundation
+import Generators
+import HWIR
+import SpikeForgeCore
+import VerilogEmitter
+
+/// `spikeforge report pe`: synaptic operations per busy cycle against `lanes`, the latency from
+/// a spike packet's arrival to the first spike it causes, and the Yosys cells and SRAM bits of
+/// one PE tile. Throughput and latency come from the cycle model, which the lockstep tests hold
+/// cycle-exact with the RTL.
+public struct PEReport: ParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "pe", abstract: "PE throughput against lanes, spike latency, Yosys cells and SRAM bits.")
+
+    @Option(help: "Input spike packets per throughput run.") var packets: Int = 2000
+    @Option(help: "Layer threshold θ of the throughput runs (larger: fewer output spikes).") var theta: Int = 2000
+    @Option(help: "Seed of the weights and spike streams.") var seed: UInt64 = 1
+    @Flag(help: "Skip Yosys synthesis (cells).") var noSynth = false
+
+    public init() {}
+
+    public func validate() throws {
+        var p: [String] = []
+        if packets < 1 || packets > 10_000_000 { p.append("--packets: got \(packets), expected 1...10000000") }
+        if theta < 1 || theta >= 1 << 14 { p.append("--theta: got \(theta), expected 1...16383 (the default PE's 14-bit threshold)") }
+        if !p.isEmpty { throw ValidationError(p.joined(separator: "\n")) }
+    }
+
+    public static func rows(packets: Int, theta: Int, seed: UInt64, synth: Bool) throws -> [[String]] {
+        var t = [["lanes", "synaptic ops", "busy cycles", "ops/cycle", "ops/cycle/lane", "spikes out", "latency (cycles)", "SRAM bits", "cells (logic)"]]
+        for lanes in [1, 2, 4, 8] {
+            let c = PEConfig(lanes: lanes)
+            let m = PEMeasurement.throughput(c, packets: packets, theta: theta, seed: seed)
+            let lat = PEMeasurement.latency(c)
+            let bits = c.memories.filter { $0 != .status }.reduce(0) { $0 + c.geometry($1).width * c.geometry($1).depth }
+            var cells = "-"
+            if synth {
+                let design = try PEGenerator.design(c)
+                let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sf-report-pe-\(UUID().uuidString)")
+                defer { try? FileManager.default.removeItem(at: dir) }
+                let files = try VerilogEmitter.emit(design, version: SpikeForgeVersion.string).filter { $0.name.hasSuffix(".v") }
+                try AtomicOutput.write(files: files.map { ($0.name, Data($0.contents.utf8)) }, to: dir)
+                cells = "\(try Gates.synth(files: files.map { dir.appendingPathComponent($0.name) }, top: design.top, expectedMemories: design.flattenedMemoryCount(), mapMemories: false).cells)"
+            }
+            t.append(["\(lanes)\(lanes == PEConfig.defaultConfig.lanes ? " (default)" : "")", "\(m.synapticOps)", "\(m.busyCycles)", String(format: "%.3f", m.opsPerCycle),
+                      String(format: "%.3f", m.efficiency), "\(m.spikesSent)", "\(lat)", "\(bits)", cells])
+        }
+        return t
+    }
+
+    public func run() throws {
+        print("PE report: default PE (\(PEConfig.defaultConfig.neurons) neurons, 8-bit weights, 16-bit V) with lanes 1, 2, 4, 8;")
+        print("one reluFloor layer of every neuron, \(packets) random input spikes from the host, θ = \(theta); cycle model (cycle-exact with the RTL).\n")
+        print(Table.render(try Self.rows(packets: packets, theta: theta, seed: seed, synth: !noSynth)))
+        print("""
+
+        ops/cycle/lane: synaptic operations per busy cycle over lanes; the goal is >= 0.9 (SRAM latency hidden by the pipeline).
+        latency: cycles from a spike packet entering the tile's west port to the first spike packet it causes leaving the tile.
+        SRAM bits: weights, state, bias, axon map, targets, parameters and accumulated weights.
+        cells: Yosys generic synthesis of the tile (router included) with the SRAMs kept as memories (not counted).
+        """)
+    }
+}
