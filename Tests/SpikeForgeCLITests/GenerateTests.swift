@@ -60,7 +60,7 @@ import Testing
     }
 
     @Test func unknownBlockListsKnownOnes() {
-        #expect(runCLI(["generate", "crossbar", "--out", "/tmp/unused"]) == "unknown block 'crossbar'; known blocks: satadd, accumulator, fifo, sram, arbiter, neuron, router, mesh")
+        #expect(runCLI(["generate", "crossbar", "--out", "/tmp/unused"]) == "unknown block 'crossbar'; known blocks: satadd, accumulator, fifo, sram, arbiter, neuron, router, mesh, pe")
     }
 
     @Test func everyViolationIsListed() {
