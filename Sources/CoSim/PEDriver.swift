@@ -19,12 +19,7 @@ public struct PEImages: Hashable, Sendable {
 
     /// Sets one field of one word.
     public mutating func set(_ m: PEMemory, word a: Int, lo: Int, width: Int, _ value: UInt64) {
-        var w = words[m]![a]
-        let v = value & Bits.mask(width)
-        let i = lo / 64, sh = lo % 64
-        w[i] = w[i] & ~(Bits.mask(width) << UInt64(sh)) | v << UInt64(sh)
-        if sh != 0 && sh + width > 64 { w[i + 1] = w[i + 1] & ~Bits.mask(sh + width - 64) | v >> UInt64(64 - sh) }
-        words[m]![a] = w
+        Bits.setField(&words[m]![a], lo: lo, width: width, value)
     }
 
     /// Weight row `row`, lane `lane`.
@@ -98,7 +93,7 @@ public struct PEImages: Hashable, Sendable {
         for m in config.memories where m != .status {
             let name = "\(m).hex"
             files.append((name, Data(ReadMemH.format(words[m]!, width: config.geometry(m).width).utf8)))
-            params["INIT_\(["WEIGHTS", "STATE", "BIAS", "AXON_MAP", "TARGETS", "PARAMS", "ACC"][m.rawValue])"] = "\"\(dir.appendingPathComponent(name).path)\""
+            params[m.initParameter] = "\"\(dir.appendingPathComponent(name).path)\""
         }
         try AtomicOutput.write(files: files, to: dir)
         return params
@@ -213,13 +208,13 @@ public struct PETileDriver<D: ClockedDevice> {
         guard drain() else { return nil }
         let responses = takeReceived().compactMap { PEPacket.response($0.flit) }
         guard responses.count == parts else { return nil }
-        var out = [UInt64](repeating: 0, count: (c.geometry(m).width + 63) / 64 + 1)
-        for r in responses where r.memory == m.rawValue {
-            let lo = r.tag * c.partBits, i = lo / 64, sh = lo % 64
-            out[i] |= r.data << UInt64(sh)
-            if sh != 0 && sh + c.partBits > 64 { out[i + 1] |= r.data >> UInt64(64 - sh) }
+        let width = c.geometry(m).width
+        var out = [UInt64](repeating: 0, count: (width + 63) / 64)
+        for r in responses where r.memory == m.rawValue && r.tag < parts {
+            let lo = r.tag * c.partBits
+            Bits.setField(&out, lo: lo, width: min(c.partBits, width - lo), r.data)
         }
-        return Array(out.prefix((c.geometry(m).width + 63) / 64))
+        return out
     }
 }
 

@@ -353,16 +353,23 @@ public struct RouterModel: CycleModel {
         self.x = x
         self.y = y
         core = .router(c, x: x, y: y)
+        (inputLayout, outputLayout) = Self.linkLayouts(RouterPort.allCases, flitWidth: c.flitWidth)
+    }
+
+    /// The ports of a block that shows a router's `ports` as its links: inputs `rst`, `my_x`,
+    /// `my_y`, then each port's `in_valid`, `in_flit`, `out_ready`; outputs each port's
+    /// `out_valid`, `out_flit`, then each port's `in_ready`, then `busy`. The router and the PE
+    /// tile (its four mesh ports) share it.
+    public static func linkLayouts(_ ports: [RouterPort], flitWidth: Int) -> (inputs: PortLayout, outputs: PortLayout) {
         var ins: [PortSpec] = [.init("rst", width: 1), .init("my_x", width: 4), .init("my_y", width: 4)]
         var outs: [PortSpec] = []
-        for p in RouterPort.allCases {
-            ins += [.init("\(p.prefix)_in_valid", width: 1), .init("\(p.prefix)_in_flit", width: c.flitWidth), .init("\(p.prefix)_out_ready", width: 1)]
-            outs += [.init("\(p.prefix)_out_valid", width: 1), .init("\(p.prefix)_out_flit", width: c.flitWidth)]
+        for p in ports {
+            ins += [.init("\(p.prefix)_in_valid", width: 1), .init("\(p.prefix)_in_flit", width: flitWidth), .init("\(p.prefix)_out_ready", width: 1)]
+            outs += [.init("\(p.prefix)_out_valid", width: 1), .init("\(p.prefix)_out_flit", width: flitWidth)]
         }
-        for p in RouterPort.allCases { outs.append(.init("\(p.prefix)_in_ready", width: 1)) }
+        for p in ports { outs.append(.init("\(p.prefix)_in_ready", width: 1)) }
         outs.append(.init("busy", width: 1))
-        inputLayout = PortLayout(ins)
-        outputLayout = PortLayout(outs)
+        return (PortLayout(ins), PortLayout(outs))
     }
 
     public func outputs(_ i: PortValues) -> PortValues {

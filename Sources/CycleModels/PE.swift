@@ -15,6 +15,11 @@ public struct WordMemory: Hashable, Sendable {
     @inline(__always) public func word(_ a: Int) -> ArraySlice<UInt64> { storage[a * wordsPerEntry ..< (a + 1) * wordsPerEntry] }
     @inline(__always) public func field(_ a: Int, lo: Int, width w: Int) -> UInt64 { Bits.field(word(a), lo: lo, width: w) }
 
+    /// Copies word `a` into `buffer` (of `wordsPerEntry` words) without allocating.
+    @inline(__always) public func read(_ a: Int, into buffer: inout [UInt64]) {
+        for k in 0 ..< wordsPerEntry { buffer[k] = storage[a * wordsPerEntry + k] }
+    }
+
     public mutating func write(_ a: Int, _ value: some Collection<UInt64>) {
         var k = 0
         for v in value where k < wordsPerEntry {
@@ -98,13 +103,12 @@ public struct PECoreModel: Sendable {
 
     public private(set) var counters = Counters()
 
-    let L: Int, P: Int, stateW: Int, lw: Int
+    let L: Int, P: Int, lw: Int
 
     public init(_ c: PEConfig) {
         config = c
         L = c.lanes
         P = c.partBits
-        stateW = c.geometry(.state).width
         lw = Bits.addressWidth(c.lanes)
         for m in c.memories where m != .status {
             let (w, d) = c.geometry(m)
@@ -201,13 +205,14 @@ public struct PECoreModel: Sendable {
         let axon = Int(head >> 20 & 0xFFFF)
         let axonOK = axon >> c.axonBits == 0
         let axonLoad = spikeGo && axonOK
-        let ax = AxonEntry.decode(axonQ, c)  // before this edge's read replaces it
+        // Decoded only when used (before this edge's read replaces the word).
+        let ax = aTake ? AxonEntry.decode(axonQ, c) : AxonEntry(row: 0, group: 0, count: 0, layer: 0)
 
         // Configuration and read decode.
         let cfgGo = ctrlGo && hType == FlitType.configWrite.rawValue
         let readGo = ctrlGo && hType == FlitType.readRequest.rawValue
         var okMem: PEMemory? = nil, okPart = 0, okWord = 0
-        if memId < 7, let m = PEMemory(rawValue: memId), memories[m] != nil {
+        if ctrlGo, memId < 7, let m = PEMemory(rawValue: memId), memories[m] != nil {
             let (w, p) = decode(m, addr: addr)
             if p < c.parts(m) {
                 okMem = m
@@ -229,7 +234,7 @@ public struct PECoreModel: Sendable {
 
         // Layer parameters (asynchronous read).
         let pAddr = respPending ? respAddr & Int(Bits.mask(c.layerBits)) : lLayer
-        let pw = params(pAddr)
+        let pw = issue || lLoad ? params(pAddr) : (theta: 0, modeCode: 0, first: 0, count: 0)
 
         // Compute.
         let active = mConsume || hValid
@@ -322,15 +327,15 @@ public struct PECoreModel: Sendable {
             count(.axonMap, read: true)
         }
         if (issue && lKind == 0) || hostRe == .weights {
-            wQ = Array(memories[.weights]!.word(hostRe == .weights ? okWord : lRow))
+            memories[.weights]!.read(hostRe == .weights ? okWord : lRow, into: &wQ)
             count(.weights, read: true)
         }
         if (issue && lKind != 1) || hostRe == .state {
-            sQ = Array(memories[.state]!.word(hostRe == .state ? okWord : lGroup))
+            memories[.state]!.read(hostRe == .state ? okWord : lGroup, into: &sQ)
             count(.state, read: true)
         }
         if (issue && lKind == 1) || hostRe == .bias {
-            bQ = Array(memories[.bias]!.word(hostRe == .bias ? okWord : lGroup))
+            memories[.bias]!.read(hostRe == .bias ? okWord : lGroup, into: &bQ)
             count(.bias, read: true)
         }
         if sTake || hostRe == .targets {
@@ -338,34 +343,31 @@ public struct PECoreModel: Sendable {
             count(.targets, read: true)
         }
         if hostRe == .accumulated {
-            accQ = Array(memories[.accumulated]!.word(okWord))
+            memories[.accumulated]!.read(okWord, into: &accQ)
             count(.accumulated, read: true)
         }
         // Writes: configuration (the last part commits the staged word) and state write-back.
         let cfgState = cfgWe == .state
+        // Every state write is also remembered for forwarding: the bypass register is the word.
         if let m = cfgWe {
             let word = committed(m, data: data)
-            if m != .state { memories[m]!.write(okWord, word) }
+            memories[m]!.write(okWord, word)
             count(m, write: true)
-            if m == .state {
-                memories[.state]!.write(okWord, word)
+            if cfgState {
                 bypValid = true
                 bypAddr = okWord
                 bypData = word
             }
-        }
-        if cDone && !cfgState {
-            var word = [UInt64](repeating: 0, count: (stateW + 63) / 64)
+        } else if cDone {
             for k in 0 ..< L {
                 let lo = k * c.stateLaneBits
-                Self.setField(&word, lo: lo, width: c.vBits, Bits.raw(resV[k], width: c.vBits))
-                Self.setField(&word, lo: lo + c.vBits, width: c.zBits, Bits.raw(resZ[k], width: c.zBits))
+                Bits.setField(&bypData, lo: lo, width: c.vBits, Bits.raw(resV[k], width: c.vBits))
+                Bits.setField(&bypData, lo: lo + c.vBits, width: c.zBits, Bits.raw(resZ[k], width: c.zBits))
             }
-            memories[.state]!.write(group, word)
+            memories[.state]!.write(group, bypData)
             count(.state, write: true)
             bypValid = true
             bypAddr = group
-            bypData = word
         }
         if cfgGo && okMem != nil && okPart < c.parts(okMem!) - 1 { stage[okPart] = data }
 
@@ -474,19 +476,9 @@ public struct PECoreModel: Sendable {
         var word = [UInt64](repeating: 0, count: (w + 63) / 64)
         for p in 0 ..< parts {
             let lo = p * P, width = min(P, w - lo)
-            Self.setField(&word, lo: lo, width: width, p == parts - 1 ? data : stage[p])
+            Bits.setField(&word, lo: lo, width: width, p == parts - 1 ? data : stage[p])
         }
         return word
-    }
-
-    static func setField(_ words: inout [UInt64], lo: Int, width: Int, _ value: UInt64) {
-        let v = value & Bits.mask(width)
-        let w = lo / 64, sh = lo % 64
-        words[w] = words[w] & ~(Bits.mask(width) << UInt64(sh)) | v << UInt64(sh)
-        if sh != 0 && sh + width > 64 {
-            let hiBits = sh + width - 64
-            words[w + 1] = words[w + 1] & ~Bits.mask(hiBits) | v >> UInt64(64 - sh)
-        }
     }
 
     /// The read response now on offer (the RTL's `respFlit`).
@@ -527,27 +519,20 @@ public struct PETileModel: CycleModel {
         config = c
         core = PECoreModel(c)
         router = .router(c.router, x: x, y: y)
-        var ins: [PortSpec] = [.init("rst", width: 1), .init("my_x", width: 4), .init("my_y", width: 4)]
-        var outs: [PortSpec] = []
-        for p in Self.mesh {
-            ins += [.init("\(p.prefix)_in_valid", width: 1), .init("\(p.prefix)_in_flit", width: c.flitWidth), .init("\(p.prefix)_out_ready", width: 1)]
-            outs += [.init("\(p.prefix)_out_valid", width: 1), .init("\(p.prefix)_out_flit", width: c.flitWidth), .init("\(p.prefix)_in_ready", width: 1)]
-        }
-        outs.append(.init("busy", width: 1))
-        inputLayout = PortLayout(ins)
-        outputLayout = PortLayout(outs)
+        (inputLayout, outputLayout) = RouterModel.linkLayouts(Self.mesh, flitWidth: c.flitWidth)
     }
 
     public func outputs(_ i: PortValues) -> PortValues {
         var o = PortValues(outputLayout)
         let rst = i.bool(0)
+        let n = Self.mesh.count
         for (k, p) in Self.mesh.enumerated() {
             let out = router.output(p.rawValue, inReset: rst)
-            o.set(3 * k, out.valid && !rst)
-            o[3 * k + 1] = out.flit[out.flit.startIndex]
-            o.set(3 * k + 2, !rst && router.inReady(p.rawValue))
+            o.set(2 * k, out.valid && !rst)
+            o[2 * k + 1] = out.flit[out.flit.startIndex]
+            o.set(2 * n + k, !rst && router.inReady(p.rawValue))
         }
-        o.set(12, (!rst && router.busy) || core.busy(rst: rst))
+        o.set(3 * n, (!rst && router.busy) || core.busy(rst: rst))
         return o
     }
 
@@ -571,36 +556,5 @@ public struct PETileModel: CycleModel {
         router.outReady[local] = core.inReady()
         core.step(inValid: toCoreValid, inFlit: toCoreFlit, outReady: routerTakes)
         router.step()
-    }
-}
-
-/// Cycle model of the `PECore` alone, behind its ports (for the core's own lockstep runs).
-public struct PECorePortModel: CycleModel {
-    public let inputLayout: PortLayout
-    public let outputLayout: PortLayout
-    public var core: PECoreModel
-
-    public init(_ c: PEConfig) {
-        core = PECoreModel(c)
-        inputLayout = PortLayout([.init("rst", width: 1), .init("in_valid", width: 1), .init("in_flit", width: c.flitWidth), .init("out_ready", width: 1)])
-        outputLayout = PortLayout([.init("in_ready", width: 1), .init("out_valid", width: 1), .init("out_flit", width: c.flitWidth), .init("busy", width: 1)])
-    }
-
-    public func outputs(_ i: PortValues) -> PortValues {
-        var o = PortValues(outputLayout)
-        let rst = i.bool(0)
-        o.set(0, core.inReady(rst: rst))
-        o.set(1, core.outValid(rst: rst))
-        o[2] = core.outFlit
-        o.set(3, core.busy(rst: rst))
-        return o
-    }
-
-    public mutating func step(_ i: PortValues) {
-        if i.bool(0) {
-            core.reset()
-        } else {
-            core.step(inValid: i.bool(1), inFlit: i[2], outReady: i.bool(3))
-        }
     }
 }

@@ -33,13 +33,6 @@ public enum PEGenerator: BlockGenerator {
         return Design(top: c.moduleName, modules: mods)
     }
 
-    /// The Verilog name of each memory and of its `$readmemh` parameter.
-    public static func rtlName(_ m: PEMemory) -> String {
-        ["weights", "state", "bias", "axon_map", "targets", "params", "acc", "status"][m.rawValue]
-    }
-
-    public static func initParameter(_ m: PEMemory) -> String { "INIT_" + rtlName(m).uppercased() }
-
     /// Row-operation kinds.
     enum Kind: Int { case add = 0, reset = 1, flush = 2 }
 
@@ -56,7 +49,7 @@ public enum PEGenerator: BlockGenerator {
         let clk = b.clock()
         let rst = b.reset()
         for m in c.memories where m != .status {
-            b.parameter(initParameter(m), default: .string(""), doc: "$readmemh image of the \(m) SRAM, \"\" for none")
+            b.parameter(m.initParameter, default: .string(""), doc: "$readmemh image of the \(m) SRAM, \"\" for none")
         }
         let inValid = b.input("in_valid", .bool, doc: "the router offers a packet")
         let inFlit = b.input("in_flit", .uint(F), doc: "")
@@ -68,7 +61,7 @@ public enum PEGenerator: BlockGenerator {
         var mem: [PEMemory: Memory] = [:]
         for m in c.memories where m != .status {
             let (w, d) = c.geometry(m)
-            mem[m] = b.memory("mem_\(rtlName(m))", width: w, depth: d, initParameter: initParameter(m))
+            mem[m] = b.memory("mem_\(m.rtlName)", width: w, depth: d, initParameter: m.initParameter)
         }
 
         // MARK: Input FIFO and dispatch
@@ -134,7 +127,7 @@ public enum PEGenerator: BlockGenerator {
             let part: Expr = aw < 16 ? addr.bits(15, aw) : Expr.lit(0, .uint(1))
             wordM[m] = word
             partM[m] = part
-            okM[m] = b.node("sel_\(rtlName(m))", memId.eq(m.rawValue) & part.lt(.lit(parts, part.type)))
+            okM[m] = b.node("sel_\(m.rtlName)", memId.eq(m.rawValue) & part.lt(.lit(parts, part.type)))
             lastM[m] = part.eq(parts - 1)
         }
         let statusAW = Bits.addressWidth(PEStatus.allCases.count)
@@ -169,29 +162,31 @@ public enum PEGenerator: BlockGenerator {
         }
         var cfgWe: [PEMemory: Expr] = [:], hostRe: [PEMemory: Expr] = [:]
         for m in c.memories where m != .status {
-            cfgWe[m] = b.node("cfg_we_\(rtlName(m))", cfgGo & okM[m]! & lastM[m]!)
-            if m != .params { hostRe[m] = b.node("host_re_\(rtlName(m))", readGo & okM[m]!) }
+            cfgWe[m] = b.node("cfg_we_\(m.rtlName)", cfgGo & okM[m]! & lastM[m]!)
+            if m != .params { hostRe[m] = b.node("host_re_\(m.rtlName)", readGo & okM[m]!) }
         }
-        func cfgWrite(_ m: PEMemory) -> Expr { cfgWe[m]! }
-        func hostRead(_ m: PEMemory) -> Expr { hostRe[m]! }
 
         // MARK: Load: axon map entry -> row operations
-        let axonQ = syncRead(mem[.axonMap]!, when: axonLoad | hostRead(.axonMap),
-                               address: wordM[.axonMap]!.when(hostRead(.axonMap), else: head.bits(20 + c.axonBits - 1, 20)), into: "axon_q")
-        var o = 0
-        func take(_ e: Expr, _ w: Int) -> Expr {
-            defer { o += w }
-            return e.bits(o + w - 1, o)
+        let axonQ = syncRead(mem[.axonMap]!, when: axonLoad | hostRe[.axonMap]!,
+                               address: wordM[.axonMap]!.when(hostRe[.axonMap]!, else: head.bits(20 + c.axonBits - 1, 20)), into: "axon_q")
+        /// The fields of a word, by the widths its `PEConfig` layout gives (LSB first).
+        func fields(_ e: Expr, _ widths: [Int]) -> [Expr] {
+            var lo = 0
+            return widths.map { w in
+                defer { lo += w }
+                return e.bits(lo + w - 1, lo)
+            }
         }
-        let axRow = take(axonQ, c.rowBits), axGroup = take(axonQ, c.groupBits), axCount = take(axonQ, c.countBits), axLayer = take(axonQ, c.layerBits)
-        write(mem[.axonMap]!, when: cfgWrite(.axonMap), address: wordM[.axonMap]!, data: committed(.axonMap))
+        let ax = fields(axonQ, c.axonFieldWidths)
+        let (axRow, axGroup, axCount, axLayer) = (ax[0], ax[1], ax[2], ax[3])
+        write(mem[.axonMap]!, when: cfgWe[.axonMap]!, address: wordM[.axonMap]!, data: committed(.axonMap))
 
         // Layer parameters: a small register file read asynchronously.
         let pAddr = respAddr.bits(c.layerBits - 1, 0).when(respPending, else: lLayer)
         let pWord = b.node("params_word", b.asyncRead(mem[.params]!, address: pAddr))
-        o = 0
-        let pTheta = take(pWord, c.thresholdBits), pMode = take(pWord, 2), pFirst = take(pWord, c.groupBits), pCount = take(pWord, c.countBits)
-        write(mem[.params]!, when: cfgWrite(.params), address: wordM[.params]!, data: committed(.params))
+        let pf = fields(pWord, c.paramFieldWidths)
+        let (pTheta, pMode, pFirst, pCount) = (pf[0], pf[1], pf[2], pf[3])
+        write(mem[.params]!, when: cfgWe[.params]!, address: wordM[.params]!, data: committed(.params))
 
         let mConsume = b.node("m_consume", mValid & ~hValid)
         let issue = b.node("issue", lActive & ~lLoad & lLeft.ne(0) & (~mValid | mConsume))
@@ -216,14 +211,14 @@ public enum PEGenerator: BlockGenerator {
 
         // MARK: Memory stage: synchronous reads, held until compute takes them
         let isAddL = lKind.eq(Kind.add.rawValue), isResetL = lKind.eq(Kind.reset.rawValue)
-        let wQ = syncRead(mem[.weights]!, when: (issue & isAddL) | hostRead(.weights),
-                            address: wordM[.weights]!.when(hostRead(.weights), else: lRow), into: "w_q")
-        let sQ = syncRead(mem[.state]!, when: (issue & ~isResetL) | hostRead(.state),
-                            address: wordM[.state]!.when(hostRead(.state), else: lGroup), into: "s_q")
-        let bQ = syncRead(mem[.bias]!, when: (issue & isResetL) | hostRead(.bias),
-                            address: wordM[.bias]!.when(hostRead(.bias), else: lGroup), into: "b_q")
-        write(mem[.weights]!, when: cfgWrite(.weights), address: wordM[.weights]!, data: committed(.weights))
-        write(mem[.bias]!, when: cfgWrite(.bias), address: wordM[.bias]!, data: committed(.bias))
+        let wQ = syncRead(mem[.weights]!, when: (issue & isAddL) | hostRe[.weights]!,
+                            address: wordM[.weights]!.when(hostRe[.weights]!, else: lRow), into: "w_q")
+        let sQ = syncRead(mem[.state]!, when: (issue & ~isResetL) | hostRe[.state]!,
+                            address: wordM[.state]!.when(hostRe[.state]!, else: lGroup), into: "s_q")
+        let bQ = syncRead(mem[.bias]!, when: (issue & isResetL) | hostRe[.bias]!,
+                            address: wordM[.bias]!.when(hostRe[.bias]!, else: lGroup), into: "b_q")
+        write(mem[.weights]!, when: cfgWe[.weights]!, address: wordM[.weights]!, data: committed(.weights))
+        write(mem[.bias]!, when: cfgWe[.bias]!, address: wordM[.bias]!, data: committed(.bias))
         b.next(mValid, issue | (mValid & ~mConsume))
         b.next(mKind, lKind, when: issue)
         b.next(mGroup, lGroup, when: issue)
@@ -315,7 +310,7 @@ public enum PEGenerator: BlockGenerator {
         b.next(hMode, mMode, when: mConsume)
         b.next(hFlushed, .concat(flushedNext.reversed()), when: active)
         // State write-back (or a configuration write), remembered for forwarding.
-        let cfgState = cfgWrite(.state)
+        let cfgState = cfgWe[.state]!
         let sWe = b.node("state_we", cDone | cfgState)
         let sWAddr = b.node("state_waddr", wordM[.state]!.when(cfgState, else: group))
         let sWData = b.node("state_wdata", committed(.state).when(cfgState, else: res))
@@ -339,9 +334,9 @@ public enum PEGenerator: BlockGenerator {
         b.assign(spRoom, fsp["in_ready"]!)
         b.assign(spFifoValid, fsp["out_valid"]!)
         let spHead = fsp["out_data"]!
-        let tQ = syncRead(mem[.targets]!, when: sTake | hostRead(.targets),
-                            address: wordM[.targets]!.when(hostRead(.targets), else: spHead.bits(c.neuronBits - 1, 0)), into: "t_q")
-        write(mem[.targets]!, when: cfgWrite(.targets), address: wordM[.targets]!, data: committed(.targets))
+        let tQ = syncRead(mem[.targets]!, when: sTake | hostRe[.targets]!,
+                            address: wordM[.targets]!.when(hostRe[.targets]!, else: spHead.bits(c.neuronBits - 1, 0)), into: "t_q")
+        write(mem[.targets]!, when: cfgWe[.targets]!, address: wordM[.targets]!, data: committed(.targets))
         let tValid = tQ.bit(33)
         let outRoom = b.wire("out_room", .bool)
         let sConsume = b.node("s_consume", sValid & (~tValid | outRoom))
@@ -356,8 +351,8 @@ public enum PEGenerator: BlockGenerator {
         // MARK: Read-back responses
         var rdata: [PEMemory: Expr] = [.weights: wQ, .state: sQ, .bias: bQ, .axonMap: axonQ, .targets: tQ, .params: pWord]
         if c.accumulatedWeights {
-            let accQ = syncRead(mem[.accumulated]!, when: hostRead(.accumulated), address: wordM[.accumulated]!, into: "acc_q")
-            write(mem[.accumulated]!, when: cfgWrite(.accumulated), address: wordM[.accumulated]!, data: committed(.accumulated))
+            let accQ = syncRead(mem[.accumulated]!, when: hostRe[.accumulated]!, address: wordM[.accumulated]!, into: "acc_q")
+            write(mem[.accumulated]!, when: cfgWe[.accumulated]!, address: wordM[.accumulated]!, data: committed(.accumulated))
             rdata[.accumulated] = accQ
         }
         // Status counters.
@@ -393,7 +388,7 @@ public enum PEGenerator: BlockGenerator {
                 if parts > 1 {
                     let part = respAddr.bits(15, aw)
                     for p in (1 ..< parts).reversed() { v = slice(p).when(part.eq(p), else: v) }
-                    v = b.node("resp_slice_\(rtlName(m))", v)
+                    v = b.node("resp_slice_\(m.rtlName)", v)
                 }
             }
             respData = v.when(respMem.eq(m.rawValue), else: respData)
@@ -426,8 +421,8 @@ public enum PEGenerator: BlockGenerator {
         let rst = b.reset()
         var coreParams: [String: ParameterValue] = [:]
         for m in c.memories where m != .status {
-            b.parameter(initParameter(m), default: .string(""), doc: "$readmemh image of the core's \(m) SRAM")
-            coreParams[initParameter(m)] = .parent(initParameter(m))
+            b.parameter(m.initParameter, default: .string(""), doc: "$readmemh image of the core's \(m) SRAM")
+            coreParams[m.initParameter] = .parent(m.initParameter)
         }
         let myX = b.input("my_x", .uint(4), doc: "this tile's column")
         let myY = b.input("my_y", .uint(4), doc: "this tile's row")

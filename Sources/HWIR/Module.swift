@@ -153,6 +153,13 @@ public struct Design: Hashable, Sendable {
         return m.memories.reduce(0) { $0 + $1.width * $1.depth } + m.instances.reduce(0) { $0 + flattenedMemoryBits(module: $1.module) }
     }
 
+    /// Memories at or below this many bits in total are small buffers that synthesis may map to
+    /// flops; a design with more holds SRAMs, which stay memory macros (`$mem`) through synthesis.
+    public static let macroMemoryBits = 1 << 16
+
+    /// Whether synthesis should keep this design's memories as macros (see `macroMemoryBits`).
+    public var keepsMemoriesAsMacros: Bool { flattenedMemoryBits() > Self.macroMemoryBits }
+
     /// Merges designs, keeping one copy of each module name.
     public func merging(_ others: [Design], top newTop: String) -> Design {
         var seen = Set<String>()

@@ -43,7 +43,7 @@ public struct Flow: ParsableCommand {
                 try AtomicOutput.write(files: files.map { ($0.name, Data($0.contents.utf8)) } + [("config.json", Data((cfg + "\n").utf8))], to: dir)
                 let v = files.filter { $0.name.hasSuffix(".v") }.map { dir.appendingPathComponent($0.name) }
                 try Gates.lint(files: v, top: design.top)
-                let synth = try Gates.synth(files: v, top: design.top, expectedMemories: design.flattenedMemoryCount(), mapMemories: design.flattenedMemoryBits() <= 1 << 16)
+                let synth = try Gates.synth(files: v, top: design.top, expectedMemories: design.flattenedMemoryCount(), mapMemories: !design.keepsMemoriesAsMacros)
                 try Gates.iverilog(files: v, top: design.top)
                 let (r, built) = try b.lockstep(nil, [], builder, cycles, seed)
                 rows.append([

@@ -41,7 +41,7 @@ public struct Generate: ParsableCommand {
         if check {
             let vfiles = files.filter { $0.name.hasSuffix(".v") }.map { dir.appendingPathComponent($0.name) }
             try Gates.lint(files: vfiles, top: design.top)
-            let r = try Gates.synth(files: vfiles, top: design.top, expectedMemories: design.flattenedMemoryCount(), mapMemories: design.flattenedMemoryBits() <= 1 << 16)
+            let r = try Gates.synth(files: vfiles, top: design.top, expectedMemories: design.flattenedMemoryCount(), mapMemories: !design.keepsMemoriesAsMacros)
             try Gates.iverilog(files: vfiles, top: design.top)
             print("gates: verilator -Wall clean; yosys \(r.cells) cells, \(r.memories) memories, no latches; iverilog ok")
         }

@@ -42,7 +42,7 @@ public struct PEReport: ParsableCommand {
                 defer { try? FileManager.default.removeItem(at: dir) }
                 let files = try VerilogEmitter.emit(design, version: SpikeForgeVersion.string).filter { $0.name.hasSuffix(".v") }
                 try AtomicOutput.write(files: files.map { ($0.name, Data($0.contents.utf8)) }, to: dir)
-                cells = "\(try Gates.synth(files: files.map { dir.appendingPathComponent($0.name) }, top: design.top, expectedMemories: design.flattenedMemoryCount(), mapMemories: false).cells)"
+                cells = "\(try Gates.synth(files: files.map { dir.appendingPathComponent($0.name) }, top: design.top, expectedMemories: design.flattenedMemoryCount(), mapMemories: !design.keepsMemoriesAsMacros).cells)"
             }
             t.append(["\(lanes)\(lanes == PEConfig.defaultConfig.lanes ? " (default)" : "")", "\(m.synapticOps)", "\(m.busyCycles)", String(format: "%.3f", m.opsPerCycle),
                       String(format: "%.3f", m.efficiency), "\(m.spikesSent)", "\(lat)", "\(bits)", cells])

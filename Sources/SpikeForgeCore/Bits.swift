@@ -73,4 +73,35 @@ public enum Bits {
         if sh != 0 && sh + width > 64 && w + 1 < words.endIndex { x |= words[w + 1] << UInt64(64 - sh) }
         return x & mask(width)
     }
+
+    /// Replaces the `width`-bit field at bit offset `lo` of packed words (`width` ≤ 64): the
+    /// inverse of `field`.
+    public static func setField(_ words: inout [UInt64], lo: Int, width: Int, _ value: UInt64) {
+        let v = value & mask(width)
+        let w = lo / 64, sh = lo % 64
+        words[w] = words[w] & ~(mask(width) << UInt64(sh)) | v << UInt64(sh)
+        if sh != 0 && sh + width > 64 {
+            let hiBits = sh + width - 64
+            words[w + 1] = words[w + 1] & ~mask(hiBits) | v >> UInt64(64 - sh)
+        }
+    }
+
+    /// Packs fields of the given widths, the first in the least significant bits (one word).
+    public static func pack(_ fields: [(value: UInt64, width: Int)]) -> UInt64 {
+        var out: UInt64 = 0, lo = 0
+        for f in fields {
+            out |= (f.value & mask(f.width)) << UInt64(lo)
+            lo += f.width
+        }
+        return out
+    }
+
+    /// The fields of the given widths, the first from the least significant bits.
+    public static func unpack(_ w: UInt64, _ widths: [Int]) -> [UInt64] {
+        var lo = 0
+        return widths.map { width in
+            defer { lo += width }
+            return w >> UInt64(lo) & mask(width)
+        }
+    }
 }

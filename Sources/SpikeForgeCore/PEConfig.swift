@@ -83,6 +83,10 @@ public struct PEConfig: BlockConfig {
     public var neuronBits: Int { Bits.addressWidth(targetDepth) }
     public var axonBits: Int { Bits.addressWidth(axons) }
     public var stateLaneBits: Int { vBits + zBits }
+    /// Field widths of an axon-map word, LSB first: first weight row, first group, group count, layer.
+    public var axonFieldWidths: [Int] { [rowBits, groupBits, countBits, layerBits] }
+    /// Field widths of a layer-parameter word, LSB first: θ, mode code, first group, group count.
+    public var paramFieldWidths: [Int] { [thresholdBits, 2, groupBits, countBits] }
     public static let statusCounterBits = 16
 
     static func pow2(_ n: Int) -> Int { 1 << Bits.addressWidth(max(n, 2)) }
@@ -93,9 +97,9 @@ public struct PEConfig: BlockConfig {
         case .weights: return (weightWord, weightRows)
         case .state: return (lanes * stateLaneBits, stateDepth)
         case .bias: return (lanes * vBits, stateDepth)
-        case .axonMap: return (rowBits + groupBits + countBits + layerBits, axons)
+        case .axonMap: return (axonFieldWidths.reduce(0, +), axons)
         case .targets: return (TargetEntry.bits, targetDepth)
-        case .params: return (thresholdBits + 2 + groupBits + countBits, paramDepth)
+        case .params: return (paramFieldWidths.reduce(0, +), paramDepth)
         case .accumulated: return (lanes * accBits, weightRows)
         case .status: return (Self.statusCounterBits, PEStatus.allCases.count)
         }
@@ -196,6 +200,11 @@ public enum PEMemory: Int, CaseIterable, Sendable, Codable, CustomStringConverti
     public var description: String {
         ["weights", "state", "bias", "axonMap", "targets", "params", "accumulated", "status"][rawValue]
     }
+
+    /// The memory's Verilog name (`mem_<name>` in the core).
+    public var rtlName: String { ["weights", "state", "bias", "axon_map", "targets", "params", "acc", "status"][rawValue] }
+    /// The core's and tile's `$readmemh` parameter for this memory (the simulation backdoor).
+    public var initParameter: String { "INIT_" + rtlName.uppercased() }
 }
 
 /// The status counters (memory 7), 16 bits each, wrapping.
@@ -223,14 +232,12 @@ public struct AxonEntry: Hashable, Sendable {
     }
 
     public func encode(_ c: PEConfig) -> UInt64 {
-        UInt64(row) | UInt64(group) << UInt64(c.rowBits) | UInt64(count) << UInt64(c.rowBits + c.groupBits)
-            | UInt64(layer) << UInt64(c.rowBits + c.groupBits + c.countBits)
+        Bits.pack(zip([row, group, count, layer], c.axonFieldWidths).map { (UInt64($0), $1) })
     }
 
     public static func decode(_ w: UInt64, _ c: PEConfig) -> AxonEntry {
-        AxonEntry(row: Int(w & Bits.mask(c.rowBits)), group: Int(w >> UInt64(c.rowBits) & Bits.mask(c.groupBits)),
-                  count: Int(w >> UInt64(c.rowBits + c.groupBits) & Bits.mask(c.countBits)),
-                  layer: Int(w >> UInt64(c.rowBits + c.groupBits + c.countBits) & Bits.mask(c.layerBits)))
+        let f = Bits.unpack(w, c.axonFieldWidths).map { Int($0) }
+        return AxonEntry(row: f[0], group: f[1], count: f[2], layer: f[3])
     }
 }
 
@@ -282,15 +289,12 @@ public struct LayerParams: Hashable, Sendable {
     }
 
     public func encode(_ c: PEConfig) -> UInt64 {
-        let t = UInt64(c.thresholdBits)
-        return UInt64(theta) & Bits.mask(c.thresholdBits) | mode.code << t | UInt64(firstGroup) << (t + 2)
-            | UInt64(groupCount) << (t + 2 + UInt64(c.groupBits))
+        Bits.pack(zip([UInt64(theta), mode.code, UInt64(firstGroup), UInt64(groupCount)], c.paramFieldWidths).map { ($0, $1) })
     }
 
     public static func decode(_ w: UInt64, _ c: PEConfig) -> (theta: Int64, modeCode: UInt64, first: Int, count: Int) {
-        let t = UInt64(c.thresholdBits)
-        return (Int64(w & Bits.mask(c.thresholdBits)), w >> t & 3, Int(w >> (t + 2) & Bits.mask(c.groupBits)),
-                Int(w >> (t + 2 + UInt64(c.groupBits)) & Bits.mask(c.countBits)))
+        let f = Bits.unpack(w, c.paramFieldWidths)
+        return (Int64(f[0]), f[1], Int(f[2]), Int(f[3]))
     }
 }
 

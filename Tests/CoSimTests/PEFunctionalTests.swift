@@ -42,8 +42,6 @@ import Testing
         return img
     }
 
-    static func engines() -> [String] { ["model", "verilator"] }
-
     @Test(arguments: [NeuronMode.reluFloor, .relu], ["model", "verilator"])
     func denseLayer(_ mode: NeuronMode, _ engine: String) throws {
         let c = Self.config

@@ -11,7 +11,8 @@ import Testing
     func tilePassesGates(_ lanes: Int) throws {
         let c = PEConfig(lanes: lanes)
         let d = try PEGenerator.design(c)
-        let r = try TestSupport.gates(d, mapMemories: false)
+        #expect(d.keepsMemoriesAsMacros)
+        let r = try TestSupport.gates(d)
         // Seven SRAMs, three core FIFOs and the router's ten input queues.
         #expect(r.memories == 7 + 3 + 10)
         #expect(r.cellTypes.keys.contains { $0.hasPrefix("$mem") }, "SRAMs must survive synthesis as memories")

@@ -32,14 +32,14 @@ public enum TestSupport {
     }
 
     /// Verilator `-Wall` lint with zero warnings, Yosys synthesis with no latches and every
-    /// memory inferred, Icarus `-g2012` compile. Throws the first gate that fails.
+    /// memory inferred (SRAM-sized memories kept as macros unless `mapMemories` says otherwise), Icarus `-g2012` compile. Throws the first gate that fails.
     @discardableResult
-    public static func gates(_ design: Design, mapMemories: Bool = true) throws -> SynthReport {
+    public static func gates(_ design: Design, mapMemories: Bool? = nil) throws -> SynthReport {
         let dir = tempDir("sf-gates")
         defer { try? FileManager.default.removeItem(at: dir) }
         let files = try emit(design, to: dir)
         try Gates.lint(files: files, top: design.top)
-        let report = try Gates.synth(files: files, top: design.top, expectedMemories: design.flattenedMemoryCount(), mapMemories: mapMemories)
+        let report = try Gates.synth(files: files, top: design.top, expectedMemories: design.flattenedMemoryCount(), mapMemories: mapMemories ?? !design.keepsMemoriesAsMacros)
         try Gates.iverilog(files: files, top: design.top)
         return report
     }
