@@ -10,7 +10,8 @@
 //   Generators  |
 //        ^      |
 //   EDATools <- CoSim (+ CVerilatorShim, Crypto)     Datasets (+ CZlib) <- Trainer (+ COpenBLAS)
-//        ^        ^                                                      ^
+//        ^        ^   ^                                                  ^
+//        |        |   Compiler (model -> mesh, SRAM images) -------------+
 //        SpikeForgeCLI <- spikeforge  ---------------------------------
 import PackageDescription
 
@@ -27,6 +28,7 @@ let package = Package(
         .library(name: "CoSim", targets: ["CoSim"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Trainer", targets: ["Trainer"]),
+        .library(name: "Compiler", targets: ["Compiler"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -42,10 +44,11 @@ let package = Package(
         .target(name: "EDATools", dependencies: ["SpikeForgeCore"]),
         .target(name: "Datasets", dependencies: ["SpikeForgeCore", "CZlib"]),
         .target(name: "Trainer", dependencies: ["SpikeForgeCore", "Datasets", "COpenBLAS", "CKernels", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Compiler", dependencies: ["SpikeForgeCore", "Trainer", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "CoSim",
             dependencies: [
-                "HWIR", "VerilogEmitter", "SpikeForgeCore", "EDATools", "CVerilatorShim", "CycleModels",
+                "HWIR", "VerilogEmitter", "SpikeForgeCore", "EDATools", "CVerilatorShim", "CycleModels", "Compiler",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -53,7 +56,7 @@ let package = Package(
             name: "SpikeForgeCLI",
             dependencies: [
                 "SpikeForgeCore", "HWIR", "VerilogEmitter", "Generators", "CycleModels",
-                "EDATools", "CoSim", "Datasets", "Trainer",
+                "EDATools", "CoSim", "Datasets", "Trainer", "Compiler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -85,9 +88,10 @@ let package = Package(
         .testTarget(name: "CycleModelsTests", dependencies: ["CycleModels", "SpikeForgeCore"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "SpikeForgeCore"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Datasets", "SpikeForgeCore"]),
+        .testTarget(name: "CompilerTests", dependencies: ["Compiler", "Trainer", "SpikeForgeCore"]),
         .testTarget(
             name: "CoSimTests",
-            dependencies: ["CoSim", "Generators", "CycleModels", "HWIR", "SpikeForgeCore", "SpikeForgeTestSupport"]
+            dependencies: ["CoSim", "Compiler", "Trainer", "Datasets", "Generators", "CycleModels", "HWIR", "SpikeForgeCore", "SpikeForgeTestSupport"]
         ),
         .testTarget(name: "SpikeForgeCLITests", dependencies: ["SpikeForgeCLI", "SpikeForgeCore"]),
     ]

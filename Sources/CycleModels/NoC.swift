@@ -66,6 +66,9 @@ public struct NoCCore: Sendable {
     public private(set) var delivered: [Bool]
     public private(set) var deliveredFlit: [UInt64]
     var transfers: [(r: Int, o: Int, i: Int)] = []
+    /// Flits moved from one router to a neighbour since construction (flit-hops; ejections to
+    /// local ports and the host are not hops). Not cleared by `reset()`.
+    public private(set) var flitHops = 0
     var scratch: [UInt64] = [0, 0, 0, 0]
 
     init(cols: Int, rows: Int, coords: [(x: Int, y: Int)], depth: Int, queues: Int, flitWidth: Int, outLink: [OutLink], extIn: [Int], extOut: [Int]) {
@@ -235,7 +238,9 @@ public struct NoCCore: Sendable {
             // would make every transfer copy the whole array.
             for k in 0 ..< words { scratch[k] = storage[base + k] }
             switch outLink[t.r * 5 + t.o] {
-            case let .fifo(d): push(d, scratch[0 ..< words])
+            case let .fifo(d):
+                push(d, scratch[0 ..< words])
+                flitHops += 1
             case let .external(e):
                 delivered[e] = true
                 for k in 0 ..< words { deliveredFlit[e * words + k] = scratch[k] }

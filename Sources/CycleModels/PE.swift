@@ -99,6 +99,7 @@ public struct PECoreModel: Sendable {
     public struct Counters: Hashable, Sendable {
         public var rowOps = 0, synapticOps = 0, spikesSent = 0, busyCycles = 0, cycles = 0
         public var sramReads: [Int] = Array(repeating: 0, count: 8), sramWrites: [Int] = Array(repeating: 0, count: 8)
+        public init() {}
     }
 
     public private(set) var counters = Counters()

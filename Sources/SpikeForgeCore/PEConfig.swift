@@ -89,7 +89,7 @@ public struct PEConfig: BlockConfig {
     public var paramFieldWidths: [Int] { [thresholdBits, 2, groupBits, countBits] }
     public static let statusCounterBits = 16
 
-    static func pow2(_ n: Int) -> Int { 1 << Bits.addressWidth(max(n, 2)) }
+    public static func pow2(_ n: Int) -> Int { 1 << Bits.addressWidth(max(n, 2)) }
 
     /// Width and depth of each memory of the core.
     public func geometry(_ m: PEMemory) -> (width: Int, depth: Int) {

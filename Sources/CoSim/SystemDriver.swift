@@ -1,0 +1,249 @@
+import Compiler
+import CycleModels
+import Foundation
+import SpikeForgeCore
+
+/// A run that did not finish: the system stayed busy (a deadlock or a runaway) or a response
+/// never came back.
+public enum SystemRunError: Error, Equatable, CustomStringConvertible {
+    case timeout(phase: String, image: Int, cycle: Int, limit: Int)
+    case missingResponses(image: Int, missing: Int, cycle: Int)
+
+    public var description: String {
+        switch self {
+        case let .timeout(phase, image, cycle, limit):
+            return "image \(image): the system was still busy \(limit) cycles into the \(phase) phase (cycle \(cycle)); deadlock or runaway"
+        case let .missingResponses(image, missing, cycle):
+            return "image \(image): \(missing) read responses never arrived (cycle \(cycle))"
+        }
+    }
+}
+
+/// How the host loads the SRAMs.
+public enum LoadMethod: String, CaseIterable, Sendable {
+    /// Configuration packets through the host port, as the hardware is loaded (YOSO).
+    case packets
+    /// `$readmemh` on the RTL (the `INIT_*` parameters), direct writes on the model.
+    case backdoor
+}
+
+/// One inference's results and timing.
+public struct Inference: Sendable, Equatable {
+    /// Output potentials (the sum of each output neuron's partial sums), read back by packets.
+    public var logits: [Int64]
+    public var prediction: Int { logits.indices.max { logits[$0] < logits[$1] || (logits[$0] == logits[$1] && $0 > $1) } ?? 0 }
+    /// Cycles of the reset control packet, of the inference proper (first input spike to
+    /// quiescence, residual flushes included), and of reading the output potentials back.
+    public var resetCycles: Int, computeCycles: Int, readoutCycles: Int
+    public var totalCycles: Int { resetCycles + computeCycles + readoutCycles }
+    /// Input events sent (one packet per pixel with a non-zero level, up to 15 each).
+    public var inputEvents: Int
+    /// Spikes each layer sent (status counters of the tiles, read through packets).
+    public var spikesPerLayer: [Int]
+}
+
+/// The host of a compiled system, over any engine with the system's ports (`SystemModel` or the
+/// Verilated `SpikeSystem_*`): loading, then per image reset → input spikes → quiescence →
+/// residual flushes layer by layer → read-back of the output potentials → class.
+public struct SystemDriver<D: ClockedDevice> {
+    public var device: D
+    public let plan: SystemPlan
+    public private(set) var cycle = 0
+    /// Input spikes as one multicast packet per event (true) or one unicast per tile.
+    public var multicast = true
+    public private(set) var busy = true
+    /// Whether the last cycle offered a flit: `busy` is sampled before the edge, so it cannot
+    /// show a flit taken in the same cycle.
+    var offered = false
+    var queue: [UInt64] = []
+    var head = 0
+    var frame: PortValues
+    var out: [UInt64]
+    var received: [UInt64] = []
+    var lastSpikes: [Int]
+    var images = 0
+    let iRst: Int, iValid: Int, iFlit: Int, iReady: Int
+    let oReady: Int, oValid: Int, oFlit: Int, oBusy: Int
+    /// Cycles a phase may take before the run is declared stuck.
+    public var limit = 5_000_000
+
+    public init(_ device: D, plan: SystemPlan) {
+        self.device = device
+        self.plan = plan
+        let il = device.inputLayout, ol = device.outputLayout
+        frame = PortValues(il)
+        out = Array(repeating: 0, count: ol.stride)
+        iRst = il.index(of: "rst")!
+        iValid = il.index(of: "host_in_valid")!
+        iFlit = il.index(of: "host_in_flit")!
+        iReady = il.index(of: "host_out_ready")!
+        oReady = ol.index(of: "host_in_ready")!
+        oValid = ol.index(of: "host_out_valid")!
+        oFlit = ol.index(of: "host_out_flit")!
+        oBusy = ol.index(of: "busy")!
+        lastSpikes = Array(repeating: 0, count: plan.system.tiles)
+    }
+
+    var c: PEConfig { plan.system.pe }
+    var all: TileRect { TileRect(x0: 0, x1: plan.system.cols - 1, y0: 0, y1: plan.system.rows - 1) }
+
+    public mutating func send(_ packets: [UInt64]) { queue += packets }
+    public var pending: Int { queue.count - head }
+
+    /// One cycle; the host always takes what the system offers.
+    public mutating func tick(reset: Bool = false) {
+        for k in frame.words.indices { frame.words[k] = 0 }
+        frame.set(iRst, reset)
+        frame.set(iReady, true)
+        let offering = head < queue.count
+        offered = offering
+        if offering {
+            frame.set(iValid, true)
+            frame[iFlit] = queue[head]
+        }
+        frame.words.withUnsafeBufferPointer { i in out.withUnsafeMutableBufferPointer { o in device.run(cycles: 1, inputs: i, outputs: o) } }
+        let o = PortValues(device.outputLayout, words: out)
+        if offering && o.bool(oReady) && !reset { head += 1 }
+        if o.bool(oValid) && !reset { received.append(o[oFlit]) }
+        busy = o.bool(oBusy)
+        if head == queue.count && head > 0 {
+            queue.removeAll(keepingCapacity: true)
+            head = 0
+        }
+        cycle += 1
+    }
+
+    /// Holds `rst` for a few cycles: every register clears (the SRAMs keep their contents).
+    public mutating func powerOnReset() {
+        for _ in 0 ..< 3 { tick(reset: true) }
+        lastSpikes = Array(repeating: 0, count: plan.system.tiles)
+    }
+
+    /// Runs until every queued packet has gone in and the system is quiet (a cycle that offers
+    /// nothing and sees `busy` low); returns the cycles.
+    @discardableResult
+    public mutating func drain(phase: String) throws(SystemRunError) -> Int {
+        let start = cycle
+        repeat {
+            tick()
+            if cycle - start > limit { throw .timeout(phase: phase, image: images, cycle: cycle, limit: limit) }
+        } while pending > 0 || busy || offered
+        return cycle - start
+    }
+
+    /// Loads every tile's SRAMs: configuration packets through the host port, or (`.backdoor`)
+    /// nothing here, because the engine was built or loaded with the images.
+    @discardableResult
+    public mutating func load(_ images: SystemImages) throws(SystemRunError) -> Int {
+        for (k, img) in images.tiles.enumerated() {
+            send(img.configurationPackets(x: k % plan.system.cols, y: k / plan.system.cols, memories: SystemImages.memories(c).filter { $0 != .state && $0 != .accumulated }))
+        }
+        return try drain(phase: "configuration")
+    }
+
+    /// Reads parts of words back: one read request per (tile, memory, word, part), at most 256
+    /// in flight (the tag is 8 bits). Returns the data of each, in order.
+    public mutating func read(_ requests: [(x: Int, y: Int, memory: PEMemory, word: Int, part: Int)]) throws(SystemRunError) -> [UInt64] {
+        var data = [UInt64](repeating: 0, count: requests.count)
+        var start = 0
+        while start < requests.count {
+            let batch = requests[start ..< min(requests.count, start + 256)]
+            received.removeAll(keepingCapacity: true)
+            for (k, r) in batch.enumerated() {
+                send([PEPacket.readRequest(x: r.x, y: r.y, memory: r.memory.rawValue, address: c.packetAddress(r.memory, word: r.word, part: r.part), tag: k)])
+            }
+            let begin = cycle
+            while received.count < batch.count {
+                tick()
+                if cycle - begin > limit { throw .missingResponses(image: images, missing: batch.count - received.count, cycle: cycle) }
+            }
+            for f in received {
+                let tag = Int(f >> 24 & 0xFF)
+                data[start + tag] = (f >> 32) & Bits.mask(c.partBits)
+            }
+            start += batch.count
+        }
+        return data
+    }
+
+    /// The input spike packets of one image: one event per pixel with a non-zero level (split
+    /// into events of multiplicity up to 15), multicast to the input rectangle or unicast to
+    /// each tile of the first layer.
+    func inputPackets(_ levels: [Int32]) -> (packets: [UInt64], events: Int) {
+        let r = plan.input
+        let firstLayerTiles = plan.tiles.filter { $0.slices.contains { $0.layer == 0 } }
+        var p: [UInt64] = []
+        var events = 0
+        for (j, level) in levels.enumerated() where level > 0 {
+            var left = Int(level)
+            while left > 0 {
+                let m = min(left, 15)
+                if multicast {
+                    p.append(PEPacket.spike(x0: r.x0, x1: r.x1, y0: r.y0, y1: r.y1, axon: j, negative: false, multiplicity: m))
+                } else {
+                    for t in firstLayerTiles { p.append(PEPacket.spike(x: t.x, y: t.y, axon: j, multiplicity: m)) }
+                }
+                events += 1
+                left -= m
+            }
+        }
+        return (p, events)
+    }
+
+    /// One inference.
+    public mutating func infer(levels: [Int32]) throws(SystemRunError) -> Inference {
+        defer { images += 1 }
+        send([PEPacket.control(x0: all.x0, x1: all.x1, y0: all.y0, y1: all.y1, opcode: PEControl.reset.rawValue, layer: 0)])
+        let resetCycles = try drain(phase: "reset")
+        let (packets, events) = inputPackets(levels)
+        send(packets)
+        var compute = try drain(phase: "input")
+        for (l, layer) in plan.layers.enumerated() where layer.flush && !layer.isOutput {
+            send([PEPacket.control(x0: all.x0, x1: all.x1, y0: all.y0, y1: all.y1, opcode: PEControl.flush.rawValue, layer: l)])
+            compute += try drain(phase: "flush of \(layer.name)")
+        }
+        let begin = cycle
+        let logits = try readLogits()
+        let readout = cycle - begin
+        return Inference(logits: logits, resetCycles: resetCycles, computeCycles: compute, readoutCycles: readout, inputEvents: events,
+                         spikesPerLayer: try spikesPerLayer())
+    }
+
+    /// The output potentials: every partial sum of every output neuron, read part by part, added.
+    mutating func readLogits() throws(SystemRunError) -> [Int64] {
+        let L = c.lanes, SL = c.stateLaneBits, P = c.partBits, out = plan.outputLayer
+        var reqs: [(x: Int, y: Int, memory: PEMemory, word: Int, part: Int)] = []
+        var where_: [(neuron: Int, firstReq: Int, lo: Int, parts: Int)] = []
+        for t in plan.tiles {
+            for s in t.slices where s.layer == out {
+                for n in s.neuronLo ..< s.neuronHi {
+                    let k = n - s.neuronLo, group = s.firstGroup + k / L, lane = k % L
+                    let lo = lane * SL, p0 = lo / P, p1 = (lo + c.vBits - 1) / P
+                    where_.append((n, reqs.count, lo - p0 * P, p1 - p0 + 1))
+                    for p in p0 ... p1 { reqs.append((t.x, t.y, .state, group, p)) }
+                }
+            }
+        }
+        let data = try read(reqs)
+        var logits = [Int64](repeating: 0, count: plan.layers[out].outputs)
+        for w in where_ {
+            var bits = [UInt64](repeating: 0, count: (w.parts * P + 63) / 64 + 1)
+            for p in 0 ..< w.parts { Bits.setField(&bits, lo: p * P, width: P, data[w.firstReq + p]) }
+            logits[w.neuron] += Bits.signExtend(Bits.field(bits[...], lo: w.lo, width: c.vBits), width: c.vBits)
+        }
+        return logits
+    }
+
+    /// Spikes each layer sent during the last image: the tiles' "spikes out" status counters
+    /// (16 bits, so a tile may send at most 65,535 spikes per image), read through packets.
+    mutating func spikesPerLayer() throws(SystemRunError) -> [Int] {
+        var spikes = [Int](repeating: 0, count: plan.layers.count)
+        let firing = plan.tiles.enumerated().compactMap { k, t in t.slices.first { !plan.layers[$0.layer].isOutput }.map { (k, t, $0.layer) } }
+        let data = try read(firing.map { ($0.1.x, $0.1.y, .status, PEStatus.spikesOut.rawValue, 0) })
+        for ((k, _, layer), v) in zip(firing, data) {
+            spikes[layer] += (Int(v) - lastSpikes[k] + 65536) % 65536
+            lastSpikes[k] = Int(v)
+        }
+        return spikes
+    }
+}

@@ -1,0 +1,55 @@
+import Compiler
+import CycleModels
+import Foundation
+import Generators
+import SpikeForgeCore
+
+extension SystemModel {
+    /// The backdoor: every tile's SRAMs set directly, as `$readmemh` sets the RTL's.
+    public mutating func load(_ images: SystemImages) {
+        for (k, img) in images.tiles.enumerated() { img.load(into: &cores[k]) }
+    }
+
+    /// Event counts summed over every tile since construction.
+    public var counters: PECoreModel.Counters {
+        var s = PECoreModel.Counters()
+        for c in cores {
+            let k = c.counters
+            s.rowOps += k.rowOps
+            s.synapticOps += k.synapticOps
+            s.spikesSent += k.spikesSent
+            s.busyCycles += k.busyCycles
+            s.cycles = max(s.cycles, k.cycles)
+            for m in 0 ..< 8 {
+                s.sramReads[m] += k.sramReads[m]
+                s.sramWrites[m] += k.sramWrites[m]
+            }
+        }
+        return s
+    }
+}
+
+/// The two engines a compiled system runs on.
+public enum SystemEngines {
+    /// The `-G` parameters that point every tile's `INIT_*` at the image set in `dir` (as
+    /// `SystemImages.write` names the files).
+    public static func backdoorParameters(_ c: SystemConfig, imagesDir dir: URL) -> [String: String] {
+        var p: [String: String] = [:]
+        for y in 0 ..< c.rows {
+            for x in 0 ..< c.cols {
+                for m in SystemImages.memories(c.pe) {
+                    p[SystemConfig.initParameter(x: x, y: y, m)] = "\"\(dir.appendingPathComponent(SystemImages.fileStem(x: x, y: y, m) + ".hex").path)\""
+                }
+            }
+        }
+        return p
+    }
+
+    /// The Verilated system: with `imagesDir`, its SRAMs load those images by `$readmemh`;
+    /// without, they start empty for configuration packets.
+    public static func verilator(_ c: SystemConfig, imagesDir: URL?, builder: VerilatorBuild, trace: Bool = false) throws -> (VerilatedModel, BuiltModel) {
+        let params = imagesDir.map { backdoorParameters(c, imagesDir: $0) } ?? [:]
+        let built = try builder.build(try SystemGenerator.design(c), options: BuildOptions(trace: trace, parameters: params))
+        return (try VerilatedModel(built), built)
+    }
+}

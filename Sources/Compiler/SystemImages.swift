@@ -1,0 +1,177 @@
+import Crypto
+import Foundation
+import SpikeForgeCore
+import Trainer
+
+/// The SRAM contents of every tile of a compiled system (SPEC §5 "SRAM images"), built from the
+/// plan and the model, written as `$readmemh` hex plus raw little-endian binary with a SHA-256
+/// manifest, and loaded back with every check.
+public struct SystemImages: Equatable, Sendable {
+    public let system: SystemConfig
+    /// Tile (x, y) is `tiles[y * cols + x]`.
+    public var tiles: [PEImages]
+    public var modelDigest: String
+
+    /// The memories an image set carries: every SRAM but the status counters. The state SRAM
+    /// is all zero (the reset control packet starts every inference).
+    public static func memories(_ c: PEConfig) -> [PEMemory] { c.memories.filter { $0 != .status } }
+
+    public init(system: SystemConfig, tiles: [PEImages], modelDigest: String) {
+        self.system = system
+        self.tiles = tiles
+        self.modelDigest = modelDigest
+    }
+
+    /// Builds every tile's SRAMs: layer parameters, axon map, weight rows, biases and targets.
+    public init(plan: SystemPlan, model: IntegerModel) {
+        let c = plan.system.pe, L = c.lanes
+        system = plan.system
+        modelDigest = plan.model.digest
+        tiles = plan.tiles.map { t in
+            var img = PEImages(c)
+            for l in 0 ..< c.paramDepth { img.setLayer(l, LayerParams(theta: 0, mode: .linear, firstGroup: 0, groupCount: 0)) }
+            for s in t.slices {
+                let lp = plan.layers[s.layer], layer = model.layers[s.layer]
+                img.setLayer(s.layer, LayerParams(theta: lp.isOutput ? 0 : Int(lp.threshold), mode: lp.mode, firstGroup: s.firstGroup, groupCount: s.groups))
+                for j in s.inputLo ..< s.inputHi {
+                    let row = s.firstRow + (j - s.inputLo) * s.groups
+                    img.setAxon(lp.axonBase + j, AxonEntry(row: row, group: s.firstGroup, count: s.groups, layer: s.layer))
+                    for g in 0 ..< s.groups {
+                        for lane in 0 ..< L {
+                            let n = s.neuronLo + g * L + lane
+                            guard n < s.neuronHi else { continue }
+                            img.setWeight(row: row + g, lane: lane, Int64(layer.weights[n * layer.inputs + j]))
+                        }
+                    }
+                }
+                for n in s.neuronLo ..< s.neuronHi {
+                    let local = s.firstGroup * L + (n - s.neuronLo)
+                    img.setBias(neuron: local, s.holdsBias ? layer.bias[n] : 0)
+                    if let r = s.target, !lp.isOutput {
+                        img.setTarget(neuron: local, TargetEntry(axon: plan.layers[s.layer + 1].axonBase + n, x0: r.x0, x1: r.x1, y0: r.y0, y1: r.y1))
+                    }
+                }
+            }
+            return img
+        }
+    }
+
+    // MARK: Files
+
+    public struct Manifest: Codable, Equatable, Sendable {
+        public struct Entry: Codable, Equatable, Sendable {
+            public var x: Int, y: Int
+            public var memory: String
+            public var id: Int
+            public var depth: Int
+            public var width: Int
+            public var hex: String
+            public var hexSHA256: String
+            public var bin: String
+            public var binSHA256: String
+        }
+
+        public var format = "spikeforge-images"
+        public var formatVersion = 1
+        public var generator = "spikeforge \(SpikeForgeVersion.string)"
+        public var system: SystemConfig
+        public var systemModule: String
+        public var model: ModelIdentity
+        public var memories: [Entry]
+    }
+
+    static func sha(_ d: Data) -> String { SHA256.hash(data: d).map { String(format: "%02x", $0) }.joined() }
+
+    /// One word per `ceil(width / 8)` bytes, least significant byte first.
+    static func binary(_ words: [[UInt64]], width: Int) -> Data {
+        let bytes = (width + 7) / 8
+        var d = Data(capacity: words.count * bytes)
+        for w in words { for k in 0 ..< bytes { d.append(UInt8(truncatingIfNeeded: w[k / 8] >> UInt64(8 * (k % 8)))) } }
+        return d
+    }
+
+    public static func fileStem(x: Int, y: Int, _ m: PEMemory) -> String { "x\(x)_y\(y)_\(m.rtlName)" }
+
+    /// Writes `<stem>.hex`, `<stem>.bin` for every tile and memory, and `manifest.json`, into
+    /// `dir` atomically.
+    public func write(to dir: URL, model: ModelIdentity) throws(OutputError) {
+        var files: [(name: String, contents: Data)] = []
+        var entries: [Manifest.Entry] = []
+        let c = system.pe
+        for (k, img) in tiles.enumerated() {
+            let x = k % system.cols, y = k / system.cols
+            for m in Self.memories(c) {
+                let (w, d) = c.geometry(m)
+                let stem = Self.fileStem(x: x, y: y, m)
+                let hex = Data(ReadMemH.format(img.words[m]!, width: w).utf8), bin = Self.binary(img.words[m]!, width: w)
+                files.append(("\(stem).hex", hex))
+                files.append(("\(stem).bin", bin))
+                entries.append(.init(x: x, y: y, memory: "\(m)", id: m.rawValue, depth: d, width: w, hex: "\(stem).hex", hexSHA256: Self.sha(hex),
+                                     bin: "\(stem).bin", binSHA256: Self.sha(bin)))
+            }
+        }
+        let manifest = Manifest(system: system, systemModule: system.moduleName, model: model, memories: entries)
+        let json = (try? CanonicalJSON.encode(manifest, pretty: true)) ?? "{}"
+        files.append(("manifest.json", Data((json + "\n").utf8)))
+        try AtomicOutput.write(files: files, to: dir)
+    }
+
+    /// Reads an image set, verifying every checksum, the hardware it was made for, and every
+    /// memory's depth, width and contents against `expected` (and the model, when given).
+    public static func load(from dir: URL, expected: SystemConfig, modelDigest: String? = nil) throws(CompileError) -> SystemImages {
+        let mURL = dir.appendingPathComponent("manifest.json")
+        guard let data = try? Data(contentsOf: mURL) else { throw .file(path: mURL.path, problems: ["missing or unreadable"]) }
+        let manifest: Manifest
+        do { manifest = try JSONDecoder().decode(Manifest.self, from: data) } catch {
+            throw .file(path: mURL.path, problems: ["not a SpikeForge image manifest: \(error)"])
+        }
+        var problems: [String] = []
+        if manifest.format != "spikeforge-images" || manifest.formatVersion != 1 {
+            problems.append("format \(manifest.format) version \(manifest.formatVersion), expected spikeforge-images version 1")
+        }
+        if manifest.system != expected {
+            problems.append("the images are for \(manifest.system.moduleName), but the hardware is \(expected.moduleName)")
+            throw .file(path: dir.path, problems: problems)
+        }
+        if let md = modelDigest, md != manifest.model.digest {
+            problems.append("the images hold model \(manifest.model.digest.prefix(12))…, expected \(md.prefix(12))… (the design's model)")
+        }
+        let c = expected.pe
+        var tiles = (0 ..< expected.tiles).map { _ in PEImages(c) }
+        var seen = Set<String>()
+        for e in manifest.memories {
+            let at = "tile (\(e.x),\(e.y)) \(e.memory)"
+            guard (0 ..< expected.cols).contains(e.x), (0 ..< expected.rows).contains(e.y), let m = PEMemory(rawValue: e.id), "\(m)" == e.memory,
+                  Self.memories(c).contains(m)
+            else {
+                problems.append("\(at): no such tile or memory in \(expected.moduleName)")
+                continue
+            }
+            seen.insert("\(e.x),\(e.y),\(m.rawValue)")
+            let (w, d) = c.geometry(m)
+            if e.depth != d || e.width != w { problems.append("\(at): \(e.depth) x \(e.width) bits, expected \(d) x \(w)") }
+            let hexURL = dir.appendingPathComponent(e.hex), binURL = dir.appendingPathComponent(e.bin)
+            guard let hex = try? Data(contentsOf: hexURL) else { problems.append("\(at): \(e.hex) missing"); continue }
+            guard let bin = try? Data(contentsOf: binURL) else { problems.append("\(at): \(e.bin) missing"); continue }
+            var ok = true
+            if sha(hex) != e.hexSHA256 { problems.append("\(at): \(e.hex) has SHA-256 \(sha(hex)), expected \(e.hexSHA256) (changed or corrupted)"); ok = false }
+            if sha(bin) != e.binSHA256 { problems.append("\(at): \(e.bin) has SHA-256 \(sha(bin)), expected \(e.binSHA256) (changed or corrupted)"); ok = false }
+            guard ok, e.depth == d, e.width == w else { continue }
+            do {
+                let words = try ReadMemH.parse(String(decoding: hex, as: UTF8.self), width: w, path: hexURL.path)
+                if words.count != d { problems.append("\(at): \(words.count) words in \(e.hex), expected \(d)"); continue }
+                if binary(words, width: w) != bin { problems.append("\(at): \(e.hex) and \(e.bin) disagree"); continue }
+                tiles[e.y * expected.cols + e.x].words[m] = words
+            } catch {
+                problems.append("\(at): \(error)")
+            }
+        }
+        for t in 0 ..< expected.tiles {
+            for m in Self.memories(c) where !seen.contains("\(t % expected.cols),\(t / expected.cols),\(m.rawValue)") {
+                problems.append("tile (\(t % expected.cols),\(t / expected.cols)) \(m): not in the manifest")
+            }
+        }
+        if !problems.isEmpty { throw .file(path: dir.path, problems: problems) }
+        return SystemImages(system: expected, tiles: tiles, modelDigest: manifest.model.digest)
+    }
+}

@@ -1,0 +1,131 @@
+import Crypto
+import Foundation
+import SpikeForgeCore
+import Trainer
+
+/// How the compiler spreads a network over the mesh (docs/SYSTEM.md).
+public enum PlacementPolicy: String, Codable, CaseIterable, Sendable {
+    /// Fewest tiles: each layer packs its neurons into as few tiles as its weight rows allow.
+    case fill
+    /// Most parallelism: every tile holds a share of the last hidden layer, and the output
+    /// layer is split by fan-in into partial sums next to it (the host adds them up).
+    case spread
+}
+
+/// A rectangle of tiles (a spike packet's destination).
+public struct TileRect: Codable, Hashable, Sendable, CustomStringConvertible {
+    public var x0: Int, x1: Int, y0: Int, y1: Int
+    public init(x0: Int, x1: Int, y0: Int, y1: Int) {
+        self.x0 = min(x0, x1)
+        self.x1 = max(x0, x1)
+        self.y0 = min(y0, y1)
+        self.y1 = max(y0, y1)
+    }
+
+    public static func tile(_ x: Int, _ y: Int) -> TileRect { TileRect(x0: x, x1: x, y0: y, y1: y) }
+    public func contains(_ x: Int, _ y: Int) -> Bool { (x0 ... x1).contains(x) && (y0 ... y1).contains(y) }
+    public var description: String { x0 == x1 && y0 == y1 ? "(\(x0),\(y0))" : "(\(x0)..\(x1),\(y0)..\(y1))" }
+}
+
+/// One network layer as the hardware holds it.
+public struct LayerPlan: Codable, Hashable, Sendable {
+    public var name: String
+    public var inputs: Int
+    public var outputs: Int
+    public var mode: NeuronMode
+    /// θ of the layer; the hardware stores 0 for the output layer, which never fires.
+    public var threshold: Int64
+    public var flush: Bool
+    public var isOutput: Bool
+    /// Input `j` of this layer arrives as axon id `axonBase + j` (one axon space for the system).
+    public var axonBase: Int
+    /// Range analysis: bounds on `|V|` and `|z|` over every input and spike order.
+    public var vBound: Int64
+    public var zBound: Int64
+}
+
+/// Part of one layer on one tile: neurons `neuronLo..<neuronHi` over inputs `inputLo..<inputHi`
+/// (the whole fan-in, or one partial sum of an output layer split by fan-in).
+public struct Slice: Codable, Hashable, Sendable {
+    public var layer: Int
+    public var neuronLo: Int, neuronHi: Int
+    public var inputLo: Int, inputHi: Int
+    public var firstGroup: Int, groups: Int
+    public var firstRow: Int
+    /// Whether this slice starts from the bias (exactly one slice per neuron does).
+    public var holdsBias: Bool
+    /// Where the slice's spikes go (nil for the output layer).
+    public var target: TileRect?
+
+    public var rows: Int { (inputHi - inputLo) * groups }
+    public var neurons: Int { neuronHi - neuronLo }
+}
+
+public struct TilePlan: Codable, Hashable, Sendable {
+    public var x: Int, y: Int
+    public var slices: [Slice]
+    public var rowsUsed: Int { slices.map(\.rows).reduce(0, +) }
+    public var groupsUsed: Int { slices.map(\.groups).reduce(0, +) }
+}
+
+/// What the images were compiled from.
+public struct ModelIdentity: Codable, Hashable, Sendable {
+    public var architecture: String
+    /// SHA-256 over the integer model (weights, biases, thresholds, modes, input and weight bits).
+    public var digest: String
+    public var inputBits: Int
+    public var wBits: Int
+}
+
+/// The resolved system: hardware, placement and everything the host driver needs. Written as
+/// `system.json` by `spikeforge export`; `spikeforge generate system --config` reads its
+/// `system` field.
+public struct SystemPlan: Codable, Hashable, Sendable {
+    public var format = "spikeforge-system"
+    public var formatVersion = 1
+    public var generator = "spikeforge \(SpikeForgeVersion.string)"
+    public var system: SystemConfig
+    public var policy: PlacementPolicy
+    public var model: ModelIdentity
+    public var layers: [LayerPlan]
+    /// Every tile, row-major (tile (x, y) is `tiles[y * cols + x]`).
+    public var tiles: [TilePlan]
+    /// Where the host sends input spikes.
+    public var input: TileRect
+
+    public func tile(_ x: Int, _ y: Int) -> TilePlan { tiles[y * system.cols + x] }
+    public var activeTiles: Int { tiles.filter { !$0.slices.isEmpty }.count }
+    public var outputLayer: Int { layers.count - 1 }
+
+    public static func load(_ url: URL) throws(CompileError) -> SystemPlan {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch { throw .file(path: url.path, problems: ["cannot read: \(error.localizedDescription)"]) }
+        let plan: SystemPlan
+        do { plan = try JSONDecoder().decode(SystemPlan.self, from: data) } catch {
+            throw .file(path: url.path, problems: ["not a SpikeForge system file: \(error)"])
+        }
+        if plan.format != "spikeforge-system" || plan.formatVersion != 1 {
+            throw .file(path: url.path, problems: ["format \(plan.format) version \(plan.formatVersion), expected spikeforge-system version 1"])
+        }
+        return plan
+    }
+
+    public func json() throws -> String { try CanonicalJSON.encode(self, pretty: true) + "\n" }
+}
+
+extension IntegerModel {
+    /// SHA-256 over everything the hardware computes with.
+    public var digest: String {
+        var d = Data()
+        func put(_ v: Int64) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
+        put(Int64(inputBits))
+        put(Int64(wBits))
+        for l in layers {
+            d.append(contentsOf: Array(l.name.utf8))
+            for v in [Int64(l.inputs), Int64(l.outputs), l.threshold, Int64(l.mode.code), l.flush ? 1 : 0, l.isOutput ? 1 : 0] { put(v) }
+            for w in l.weights { put(Int64(w)) }
+            for b in l.bias { put(b) }
+        }
+        return SHA256.hash(data: d).map { String(format: "%02x", $0) }.joined()
+    }
+}

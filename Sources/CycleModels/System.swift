@@ -1,0 +1,62 @@
+import SpikeForgeCore
+
+/// Cycle model of `SystemGenerator`'s system: one `NoCCore` mesh with a `PECoreModel` on every
+/// local port, and the host on the west port of (0, 0). Ports as the RTL top:
+/// `rst, host_in_valid, host_in_flit, host_out_ready` in; `host_in_ready, host_out_valid,
+/// host_out_flit, busy` out.
+///
+/// Each cycle does what `PETileModel` does for one tile, for every tile at once: the mesh's
+/// local inputs are the cores' outputs before the edge, and each core steps on what its router
+/// offered before the edge.
+public struct SystemModel: CycleModel {
+    public let config: SystemConfig
+    public let inputLayout: PortLayout
+    public let outputLayout: PortLayout
+    public private(set) var mesh: NoCCore
+    /// Tile (x, y) is `cores[y * cols + x]`.
+    public var cores: [PECoreModel]
+
+    public init(_ c: SystemConfig) {
+        config = c
+        mesh = .mesh(MeshConfig(cols: c.cols, rows: c.rows, flitWidth: c.pe.flitWidth, bufferDepth: c.pe.routerBufferDepth))
+        cores = Array(repeating: PECoreModel(c.pe), count: c.tiles)
+        let F = c.pe.flitWidth
+        inputLayout = PortLayout([.init("rst", width: 1), .init("host_in_valid", width: 1), .init("host_in_flit", width: F), .init("host_out_ready", width: 1)])
+        outputLayout = PortLayout([.init("host_in_ready", width: 1), .init("host_out_valid", width: 1), .init("host_out_flit", width: F), .init("busy", width: 1)])
+    }
+
+    public var busy: Bool { mesh.busy || cores.contains { $0.busy() } }
+
+    public func outputs(_ i: PortValues) -> PortValues {
+        var o = PortValues(outputLayout)
+        let rst = i.bool(0), n = config.tiles
+        o.set(0, !rst && mesh.inReady(n))
+        let h = mesh.output(n, inReset: rst)
+        o.set(1, h.valid && !rst)
+        o[2] = h.flit[h.flit.startIndex]
+        o.set(3, !rst && busy)
+        return o
+    }
+
+    public mutating func step(_ i: PortValues) {
+        if i.bool(0) {
+            mesh.reset()
+            for k in cores.indices { cores[k].reset() }
+            return
+        }
+        let n = config.tiles
+        for k in 0 ..< n {
+            let toCore = mesh.output(k)
+            let valid = toCore.valid, flit = toCore.flit[toCore.flit.startIndex]
+            let routerTakes = mesh.inReady(k)
+            mesh.inValid[k] = cores[k].outValid()
+            mesh.inFlit[k] = cores[k].outFlit
+            mesh.outReady[k] = cores[k].inReady()
+            cores[k].step(inValid: valid, inFlit: flit, outReady: routerTakes)
+        }
+        mesh.inValid[n] = i.bool(1)
+        mesh.inFlit[n] = i[2]
+        mesh.outReady[n] = i.bool(3)
+        mesh.step()
+    }
+}

@@ -1,0 +1,36 @@
+/// The hardware of a whole SpikeForge system (SPEC §3–4): a `cols × rows` mesh of identical PE
+/// tiles (`PEConfig`) with the host port on the west edge of tile (0, 0).
+///
+/// The compiler (`Compiler`) resolves one from a trained model; `spikeforge generate system`
+/// builds its RTL and `SystemModel` its cycle model. The reference system is 6 × 7.
+public struct SystemConfig: BlockConfig {
+    public static let blockName = "system"
+    /// The reference system: 6 × 7 tiles of the default PE with an axon space for 784-800-10.
+    public static let defaultConfig = SystemConfig(cols: 6, rows: 7, pe: PEConfig(vBits: 24, zBits: 12, axons: 2048))
+    public var cols: Int { pe.cols }
+    public var rows: Int { pe.rows }
+    /// Every tile's configuration; its `cols` and `rows` are the mesh.
+    public var pe: PEConfig
+
+    public init(cols: Int, rows: Int, pe: PEConfig) {
+        var p = pe
+        p.cols = cols
+        p.rows = rows
+        self.pe = p
+    }
+
+    public var tiles: Int { cols * rows }
+
+    public func validate() throws(ConfigError) {
+        do {
+            try pe.validate()
+        } catch {
+            throw ConfigError.invalid(block: "SystemConfig", violations: error.violations.map { .init(field: "pe.\($0.field)", value: $0.value, expected: $0.expected) })
+        }
+    }
+
+    public var moduleName: String { "SpikeSystem_" + pe.moduleName.replacingOccurrences(of: "PETile_", with: "") }
+
+    /// The top-level parameter that carries the `$readmemh` image of memory `m` of tile (x, y).
+    public static func initParameter(x: Int, y: Int, _ m: PEMemory) -> String { "INIT_X\(x)_Y\(y)_\(m.rtlName.uppercased())" }
+}

@@ -1,0 +1,104 @@
+import CoSim
+import Compiler
+import CycleModels
+import Generators
+import Foundation
+import SpikeForgeCore
+import SpikeForgeTestSupport
+import Testing
+import Trainer
+
+/// End to end on a small network: compile 16-12-4 onto a 2 x 2 mesh (both policies), build the
+/// SRAM images, load them (packets or backdoor), run every test input on the cycle model and
+/// the Verilated system, and compare every output potential with the trainer's integer model.
+@Suite struct SystemDriverTests {
+    /// A random 16-12-4 integer network: hidden `mode` (with the flush for `relu`), output layer.
+    static func model(seed: UInt64, mode: NeuronMode = .reluFloor, hidden: Int = 12) -> IntegerModel {
+        var rng = SplitMix64(seed: seed)
+        func r(_ n: Int) -> Int64 { Int64(rng.next() % UInt64(n)) }
+        let h = IntegerLayer(name: "fc1", inputs: 16, outputs: hidden, weights: (0 ..< 16 * hidden).map { _ in Int32(r(255) - 127) },
+                             bias: (0 ..< hidden).map { _ in r(301) - 150 }, threshold: 100 + r(200), mode: mode, flush: mode == .relu, isOutput: false)
+        let o = IntegerLayer(name: "fc2", inputs: hidden, outputs: 4, weights: (0 ..< hidden * 4).map { _ in Int32(r(255) - 127) },
+                             bias: (0 ..< 4).map { _ in r(2001) - 1000 }, threshold: 1000, mode: .linear, flush: false, isOutput: true)
+        return IntegerModel(layers: [h, o], wBits: 8, inputBits: 4)
+    }
+
+    static func inputs(seed: UInt64, count: Int) -> [[Int32]] {
+        var rng = SplitMix64(seed: seed)
+        return (0 ..< count).map { _ in (0 ..< 16).map { _ in rng.chance(0.3) ? 0 : Int32(rng.next() % 16) } }
+    }
+
+    static let small = PEConfig(neurons: 32, lanes: 4, weightRows: 128, inFIFODepth: 2, spikeFIFODepth: 2, outFIFODepth: 2, routerBufferDepth: 2)
+
+    static func compile(_ m: IntegerModel, _ policy: PlacementPolicy) throws -> SystemPlan {
+        try Compiler.compile(m, CompileOptions(cols: 2, rows: 2, policy: policy, pe: small))
+    }
+
+    /// Runs every input, checks each against the integer model, returns the inferences.
+    static func run<D: ClockedDevice>(_ d: inout SystemDriver<D>, _ m: IntegerModel, _ inputs: [[Int32]], seed: UInt64) throws -> [Inference] {
+        let engine = IntegerEngine(m)
+        var out: [Inference] = []
+        for (k, levels) in inputs.enumerated() {
+            let got = try d.infer(levels: levels)
+            let want = engine.trace(levels: levels)
+            #expect(got.logits == want.logits, "image \(k): logits \(got.logits), integer model \(want.logits) (seed \(seed), cycle \(d.cycle))")
+            #expect(got.spikesPerLayer[1] == 0)
+            out.append(got)
+        }
+        return out
+    }
+
+    @Test(arguments: [PlacementPolicy.fill, .spread], [NeuronMode.reluFloor, .relu])
+    func modelBackdoorAndPackets(_ policy: PlacementPolicy, _ mode: NeuronMode) throws {
+        let seed = Lockstep.seed(default: 0x5157)
+        let m = Self.model(seed: seed, mode: mode)
+        let plan = try Self.compile(m, policy)
+        let images = SystemImages(plan: plan, model: m)
+        let inputs = Self.inputs(seed: seed, count: 40)
+        var model = SystemModel(plan.system)
+        model.load(images)
+        var back = SystemDriver(model, plan: plan)
+        back.powerOnReset()
+        let a = try Self.run(&back, m, inputs, seed: seed)
+        var pk = SystemDriver(SystemModel(plan.system), plan: plan)
+        pk.powerOnReset()
+        let loadCycles = try pk.load(images)
+        #expect(loadCycles > 100)
+        let b = try Self.run(&pk, m, inputs, seed: seed)
+        #expect(a == b, "packets and backdoor loading must give identical results and timing (seed \(seed))")
+        #expect(a.map(\.spikesPerLayer[0]).reduce(0, +) > 0, "the hidden layer must spike")
+    }
+
+    /// The Verilated system, loaded by packets and by the `$readmemh` backdoor, gives exactly
+    /// the model's inferences: logits, spike counts and every phase's cycle count.
+    @Test(arguments: [PlacementPolicy.fill, .spread])
+    func verilatorMatchesModel(_ policy: PlacementPolicy) throws {
+        let seed = Lockstep.seed(default: 0x7E57)
+        let m = Self.model(seed: seed, mode: policy == .fill ? .relu : .reluFloor)
+        let plan = try Self.compile(m, policy)
+        let images = SystemImages(plan: plan, model: m)
+        let inputs = Self.inputs(seed: seed, count: 25)
+        var model = SystemModel(plan.system)
+        model.load(images)
+        var md = SystemDriver(model, plan: plan)
+        md.powerOnReset()
+        let want = try Self.run(&md, m, inputs, seed: seed)
+
+        // Backdoor: the images as exported, at a fixed path so the build is cached.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spikeforge-system-test-\(policy)-\(plan.model.digest.prefix(16))")
+        try images.write(to: dir, model: plan.model)
+        let loaded = try SystemImages.load(from: dir, expected: plan.system, modelDigest: plan.model.digest)
+        #expect(loaded == images)
+        let design = try SystemGenerator.design(plan.system)
+        var back = SystemDriver(try TestSupport.build(design, options: BuildOptions(parameters: SystemEngines.backdoorParameters(plan.system, imagesDir: dir))), plan: plan)
+        back.powerOnReset()
+        let a = try Self.run(&back, m, inputs, seed: seed)
+        #expect(a == want, "Verilator (backdoor) and the cycle model differ (seed \(seed))")
+
+        var pk = SystemDriver(try TestSupport.build(design), plan: plan)
+        pk.powerOnReset()
+        try pk.load(images)
+        let b = try Self.run(&pk, m, inputs, seed: seed)
+        #expect(b == want, "Verilator (packets) and the cycle model differ (seed \(seed))")
+    }
+}
