@@ -1,83 +1,94 @@
 import ArgumentParser
 import CoSim
+import Compiler
+import Datasets
 import EDATools
 import Foundation
+import Generators
 import SpikeForgeCore
+import Trainer
 import VerilogEmitter
 
-/// `spikeforge flow`: the main job. For now it generates every primitive, runs the RTL gates on
-/// it and co-simulates it against its cycle model in Verilator; later issues grow it into
-/// train -> export -> generate -> simulate.
+/// `spikeforge flow`: the main job. Train → export → generate → simulate: a SpikeGrad model, its
+/// compilation onto the PE mesh with SRAM images, the system's RTL (linted), and the images run
+/// on the cycle model and on the Verilated RTL, each checked against the integer model.
 public struct Flow: ParsableCommand {
     public static let configuration = CommandConfiguration(
-        abstract: "Generate every block, gate it (lint, synthesis, Icarus) and co-simulate it against its cycle model."
+        abstract: "Train, compile onto the PE mesh, generate the system RTL, and simulate it on the cycle model and Verilator.",
+        discussion: """
+        Without --data it runs on SpikeForge's generated digits (784-128-10 on a 3x3 mesh) in a few minutes.
+        With --data DIR (MNIST) it defaults to the reference: 784-800-10 on the 6x7 system.
+        """
     )
 
-    @Option(name: .long, help: "Output directory for the generated RTL.")
-    var out: String = "spikeforge-out"
-
-    @Option(name: .long, help: "Lockstep cycles per block.")
-    var cycles: Int = 100_000
-
-    @Option(name: .long, help: "Stimulus seed.")
-    var seed: UInt64 = 1
+    @OptionGroup var source: DataOptions
+    @Option(help: "Layer sizes (default 784-128-10, or 784-800-10 with --data).") var arch: String?
+    @Option(help: "Training epochs (default 5, or 30 with --data).") var epochs: Int?
+    @Option(help: "Mesh COLSxROWS (default 3x3, or 6x7 with --data).") var mesh: String?
+    @Option(help: "Placement: fill or spread.") var policy: String = "spread"
+    @Option(help: "Simulate the first N test images on each engine.") var limit: Int = 300
+    @Option(help: "SRAM loading in simulation: packets or backdoor.") var load: String = "packets"
+    @Option(help: "Output directory: OUT/model, OUT/design (system.json, images/, rtl/).") var out: String = "spikeforge-out"
+    @Option(help: "Seed.") var seed: UInt64 = 1
 
     public init() {}
 
+    var mnist: Bool { source.data != nil }
+
     public func validate() throws {
-        if cycles < 1 { throw ValidationError("--cycles: got \(cycles), expected at least 1") }
+        var p: [String] = []
+        if let e = epochs, e < 1 { p.append("--epochs: got \(e), expected at least 1") }
+        if limit < 1 { p.append("--limit: got \(limit), expected at least 1") }
+        if LoadMethod(rawValue: load) == nil { p.append("--load: got '\(load)', expected packets or backdoor") }
+        if PlacementPolicy(rawValue: policy) == nil { p.append("--policy: got '\(policy)', expected fill or spread") }
+        do { _ = try Architecture.parse(arch ?? "784-10") } catch { p.append(error.description) }
+        if !p.isEmpty { throw ValidationError(p.joined(separator: "\n")) }
     }
 
     public func run() throws {
         let root = URL(fileURLWithPath: out)
-        let builder = try VerilatorBuild()
-        print("SpikeForge \(SpikeForgeVersion.string) flow: \(Catalog.blocks.count) blocks, \(cycles) lockstep cycles each, seed \(seed)")
-        print("Verilator: \(builder.verilatorVersion); cache: \(builder.root.path)\n")
-        var rows: [[String]] = [["block", "module", "lint", "cells", "mems", "iverilog", "build", "cycles", "mismatches", "RTL Mcyc/s", "model Mcyc/s"]]
-        var failures: [String] = []
-        for b in Catalog.blocks {
-            do {
-                let (design, cfg) = try b.generate(nil, [])
-                let files = try VerilogEmitter.emit(design, version: SpikeForgeVersion.string)
-                let dir = root.appendingPathComponent(b.name)
-                try AtomicOutput.write(files: files.map { ($0.name, Data($0.contents.utf8)) } + [("config.json", Data((cfg + "\n").utf8))], to: dir)
-                let v = files.filter { $0.name.hasSuffix(".v") }.map { dir.appendingPathComponent($0.name) }
-                try Gates.lint(files: v, top: design.top)
-                let synth = try Gates.synth(files: v, top: design.top, expectedMemories: design.flattenedMemoryCount(), mapMemories: !design.keepsMemoriesAsMacros)
-                try Gates.iverilog(files: v, top: design.top)
-                let (r, built) = try b.lockstep(nil, [], builder, cycles, seed)
-                rows.append([
-                    b.name, design.top, "clean", "\(synth.cells)", "\(synth.memories)", "ok", built.cached ? "cached" : String(format: "%.1fs", built.seconds),
-                    "\(r.cycles)", "0", String(format: "%.2f", Double(r.cycles) / r.dutSeconds / 1e6), String(format: "%.2f", Double(r.cycles) / r.referenceSeconds / 1e6),
-                ])
-            } catch {
-                failures.append("\(b.name): \(error)")
-                rows.append([b.name, "-", "FAILED", "", "", "", "", "", "", "", ""])
-            }
-        }
-        print(Table.render(rows))
-        print("\nRTL written to \(root.path)/<block>/ (one .v per module, files.f, config.json)")
-        if !failures.isEmpty { throw CLIError.failed(what: "\(failures.count) block(s) failed", details: failures) }
-        print("all \(Catalog.blocks.count) blocks: gates passed, \(cycles * Catalog.blocks.count) lockstep cycles, zero mismatches")
-    }
-}
+        let modelDir = root.appendingPathComponent("model"), designDir = root.appendingPathComponent("design")
+        let t0 = Date()
+        print("SpikeForge \(SpikeForgeVersion.string) flow: train -> export -> generate -> simulate\n")
 
-/// Plain-text tables with columns lined up.
-enum Table {
-    static func render(_ rows: [[String]]) -> String {
-        let widths = (0 ..< (rows.map(\.count).max() ?? 0)).map { c in rows.map { c < $0.count ? $0[c].count : 0 }.max() ?? 0 }
-        return rows.enumerated().map { i, r in
-            let line = r.enumerated().map { c, cell in cell + String(repeating: " ", count: widths[c] - cell.count) }.joined(separator: "  ")
-            let trimmed = line.trailingSpacesTrimmed
-            return i == 0 ? trimmed + "\n" + widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") : trimmed
-        }.joined(separator: "\n")
-    }
-}
+        // 1. Train.
+        var train = try Train.parse([])
+        train.source = source
+        train.arch = arch ?? (mnist ? "784-800-10" : "784-128-10")
+        train.epochs = epochs ?? (mnist ? 30 : 5)
+        train.seed = seed
+        train.out = modelDir.path
+        train.quiet = true
+        print("== 1. train ==")
+        try train.run()
 
-extension String {
-    var trailingSpacesTrimmed: String {
-        var s = Substring(self)
-        while s.last == " " { s = s.dropLast() }
-        return String(s)
+        // 2. Export.
+        print("\n== 2. export ==")
+        var sys = try SystemOptions.parse([])
+        sys.mesh = mesh ?? (mnist ? "6x7" : "3x3")
+        sys.policy = policy
+        let plan = try Export.export(modelDir: modelDir, options: try sys.options(), out: designDir)
+        Export.describe(plan)
+
+        // 3. Generate and lint.
+        print("\n== 3. generate ==")
+        let design = try SystemGenerator.design(plan.system)
+        let files = try VerilogEmitter.emit(design, version: SpikeForgeVersion.string)
+        let rtl = designDir.appendingPathComponent("rtl")
+        try AtomicOutput.write(files: files.map { ($0.name, Data($0.contents.utf8)) } + [("config.json", Data((try CanonicalJSON.encode(plan.system, pretty: true) + "\n").utf8))], to: rtl)
+        try Gates.lint(files: files.filter { $0.name.hasSuffix(".v") }.map { rtl.appendingPathComponent($0.name) }, top: design.top)
+        print("\(design.top): \(files.count - 1) modules written to \(rtl.path); verilator --lint-only -Wall clean")
+
+        // 4. Simulate on both engines.
+        print("\n== 4. simulate ==")
+        var sim = try Simulate.parse([])
+        sim.design = designDir.path
+        sim.images = source.data
+        sim.generatedTest = source.generatedTest
+        sim.limit = limit
+        sim.engine = "both"
+        sim.load = load
+        try sim.run()
+        print(String(format: "flow finished in %.1f s. Outputs: %@ (model), %@ (system.json, images/, rtl/)", Date().timeIntervalSince(t0), modelDir.path, designDir.path))
     }
 }

@@ -5,9 +5,9 @@ import SpikeForgeCore
 public struct SpikeForge: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "spikeforge",
-        abstract: "Hardware co-design for ternary-spike neural networks: RTL generators, cycle models, Verilator co-simulation.",
+        abstract: "Hardware co-design for ternary-spike neural networks: train, compile to a PE mesh, generate RTL, simulate bit-exactly.",
         version: "spikeforge \(SpikeForgeVersion.string)",
-        subcommands: [Flow.self, Train.self, Eval.self, Generate.self, Report.self, NoC.self, Bench.self]
+        subcommands: [Flow.self, Train.self, Eval.self, Export.self, Generate.self, Simulate.self, Check.self, Report.self, NoC.self, Bench.self]
     )
 
     public init() {}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import Compiler
+import Foundation
+import SpikeForgeCore
+import Trainer
+
+/// Options that say which hardware a model is compiled for.
+struct SystemOptions: ParsableArguments {
+    @Option(help: "Mesh size, COLSxROWS (the reference system is 6x7).") var mesh: String = "6x7"
+    @Option(help: "Placement: fill (fewest tiles) or spread (most parallelism).") var policy: String = "spread"
+    @Option(name: .customLong("set"), help: "Fix one PE field, as key=value (neurons, lanes, weightRows, vBits, zBits, ...). Repeatable.")
+    var sets: [String] = []
+
+    func options() throws -> CompileOptions {
+        var problems: [String] = []
+        let parts = mesh.lowercased().split(separator: "x").map { Int($0) }
+        var cols = 0, rows = 0
+        if parts.count == 2, let c = parts[0], let r = parts[1], (1 ... 16).contains(c), (1 ... 16).contains(r) {
+            (cols, rows) = (c, r)
+        } else {
+            problems.append("--mesh: got '\(mesh)', expected COLSxROWS with each in 1...16 (e.g. 6x7)")
+        }
+        let p = PlacementPolicy(rawValue: policy)
+        if p == nil { problems.append("--policy: got '\(policy)', expected one of \(PlacementPolicy.allCases.map(\.rawValue).joined(separator: ", "))") }
+        var pe = SystemConfig.defaultConfig.pe
+        do {
+            let fixed = try ConfigResolver.resolve(PEConfig.self, overrides: sets)
+            // Start from the reference PE; take only the fields the user set.
+            let keys = Set(sets.compactMap { $0.split(separator: "=", maxSplits: 1).first.map(String.init) })
+            let enc = try JSONSerialization.jsonObject(with: JSONEncoder().encode(fixed)) as! [String: Any]
+            var base = try JSONSerialization.jsonObject(with: JSONEncoder().encode(pe)) as! [String: Any]
+            for k in keys { base[k] = enc[k] }
+            pe = try JSONDecoder().decode(PEConfig.self, from: JSONSerialization.data(withJSONObject: base))
+            for k in keys where k == "cols" || k == "rows" { problems.append("--set \(k): the mesh size comes from --mesh") }
+            if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\n")) }
+            return CompileOptions(cols: cols, rows: rows, policy: p!, pe: pe, fixed: keys)
+        } catch let e as ConfigError {
+            problems += e.violations.map { "--set \($0.field): got \($0.value), expected \($0.expected)" }
+        }
+        throw ValidationError(problems.joined(separator: "\n"))
+    }
+}
+
+/// `spikeforge export`: compiles a trained model onto a mesh and writes the design directory:
+/// `system.json` (the resolved system), `model/` (a copy of the model) and `images/` (every
+/// tile's SRAM images with their manifest).
+public struct Export: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        abstract: "Compile a trained model onto the PE mesh and export the system and its SRAM images.",
+        discussion: "Writes OUT/system.json, OUT/model/ and OUT/images/ (per tile and memory: $readmemh hex, raw little-endian binary; manifest.json with SHA-256)."
+    )
+
+    @Option(help: "Model directory (from spikeforge train).") var model: String
+    @OptionGroup var system: SystemOptions
+    @Option(help: "Output design directory.") var out: String = "spikeforge-design"
+
+    public init() {}
+
+    public func validate() throws { _ = try system.options() }
+
+    public func run() throws {
+        let plan = try Self.export(modelDir: URL(fileURLWithPath: model), options: try system.options(), out: URL(fileURLWithPath: out))
+        Self.describe(plan)
+        print("wrote \(out)/system.json, \(out)/model/ and \(out)/images/ (\(plan.system.tiles * SystemImages.memories(plan.system.pe).count) memories)")
+    }
+
+    static func export(modelDir: URL, options: CompileOptions, out: URL) throws -> SystemPlan {
+        let (m, _) = try ModelFile.load(modelDir)
+        let plan = try Compiler.compile(m, options)
+        let images = SystemImages(plan: plan, model: m)
+        // The model, copied file for file (its manifest's SHA-256 still hold).
+        var modelFiles: [(name: String, contents: Data)] = []
+        for name in try FileManager.default.contentsOfDirectory(atPath: modelDir.path).sorted() where name.hasSuffix(".json") || name.hasSuffix(".npy") {
+            modelFiles.append((name, try Data(contentsOf: modelDir.appendingPathComponent(name))))
+        }
+        try AtomicOutput.write(files: modelFiles, to: out.appendingPathComponent("model"))
+        try images.write(to: out.appendingPathComponent("images"), model: plan.model)
+        try AtomicOutput.write(files: [("system.json", Data(try plan.json().utf8))], to: out)
+        return plan
+    }
+
+    static func describe(_ plan: SystemPlan) {
+        let c = plan.system.pe
+        print("system \(plan.system.moduleName)")
+        print("  mesh \(plan.system.cols)x\(plan.system.rows), policy \(plan.policy.rawValue): \(plan.activeTiles) active tiles; input multicast to \(plan.input)")
+        print("  PE: \(c.neurons) neurons, \(c.lanes) lanes, \(c.weightRows) weight rows, \(c.axons) axons, vBits \(c.vBits), zBits \(c.zBits), thresholdBits \(c.thresholdBits)")
+        for (l, layer) in plan.layers.enumerated() {
+            let tiles = plan.tiles.filter { $0.slices.contains { $0.layer == l } }
+            print("  \(layer.name): \(layer.inputs)->\(layer.outputs) \(layer.isOutput ? "output" : layer.mode.rawValue + (layer.flush ? "+flush" : "")) on \(tiles.count) tiles; |V| <= \(layer.vBound)\(layer.isOutput ? "" : ", |z| <= \(layer.zBound)")")
+        }
+        let maxRows = plan.tiles.map(\.rowsUsed).max() ?? 0
+        print("  weight rows used: at most \(maxRows) of \(c.weightRows) per tile")
+    }
+}
