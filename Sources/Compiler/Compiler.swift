@@ -241,9 +241,10 @@ struct Placer {
         return rects[0]!
     }
 
-    /// Spread: the last hidden layer on every tile of its band but the band's sink (0, r0),
-    /// each tile sending its spikes one hop towards the sink (west, or north in column 0), where
-    /// the output layer's partial sum over exactly those inputs lies. Earlier hidden layers get
+    /// Spread: the last hidden layer on every tile of its band but the band's sink (0, r0). The
+    /// band's tiles form one path to the sink (west in row r0, alternately east and west in the
+    /// rows below, north between rows); each tile sends its spikes one hop along it, to the
+    /// next tile, which holds the output layer's partial sum over exactly those inputs. Earlier hidden layers get
     /// bands of whole rows below, in proportion to their synaptic work.
     mutating func spread() -> TileRect {
         let L = layers.count, cols = system.cols
@@ -266,28 +267,30 @@ struct Placer {
         var bandStart = [Int](repeating: 0, count: earlier + 1)
         for b in 1 ... max(1, earlier) where b <= earlier { bandStart[b] = bandStart[b - 1] + bandRows[b - 1] }
         func band(_ b: Int) -> TileRect { TileRect(x0: 0, x1: cols - 1, y0: bandStart[b], y1: bandStart[b] + bandRows[b] - 1) }
-        // Band 0: the chain.
+        // Band 0: one path through every tile, ending at the sink (0, r0): west along row r0,
+        // and in the rows below alternately east and west (a boustrophedon), so every tile
+        // but the first receives the spikes of exactly one other. Listed from the sink.
         let r0 = bandStart[0], r1 = r0 + bandRows[0] - 1
-        var order: [(Int, Int)] = []
+        var path: [(Int, Int)] = []
         for y in r0 ... r1 {
-            if y > r0 { order.append((0, y)) }
-            for x in stride(from: cols - 1, through: 1, by: -1) { order.append((x, y)) }
+            let xs = Array(0 ..< cols)
+            path += ((y - r0) % 2 == 0 ? xs : xs.reversed()).map { ($0, y) }
         }
-        if order.isEmpty {
+        if path.count < 2 {
             violations.append(.init(field: "mesh", value: "1x1", expected: "at least 2 tiles for spread"))
             return .tile(0, 0)
         }
         let hidden = layers[last], output = layers[L - 1]
-        let shares = Self.split(groups(hidden.outputs), order.count)
+        let shares = Self.split(groups(hidden.outputs), path.count - 1)
         var neuron = 0
         var sources: [Int: [Range<Int>]] = [:]
-        for ((x, y), s) in zip(order, shares) where s > 0 {
+        for (k, s) in zip(1 ..< path.count, shares) where s > 0 {
+            let (x, y) = path[k], (sx, sy) = path[k - 1]
             let hi = min(hidden.outputs, neuron + s * lanes)
             let t = index(x, y)
             add(t, layer: last, neurons: neuron ..< hi, inputs: 0 ..< hidden.inputs, bias: true)
-            let sink = x > 0 ? index(x - 1, y) : index(0, y - 1)
-            tiles[t].slices[tiles[t].slices.count - 1].target = .tile(sink % cols, sink / cols)
-            sources[sink, default: []].append(neuron ..< hi)
+            tiles[t].slices[tiles[t].slices.count - 1].target = .tile(sx, sy)
+            sources[index(sx, sy), default: []].append(neuron ..< hi)
             neuron = hi
         }
         let sinkTile = index(0, r0)
@@ -322,7 +325,8 @@ struct Placer {
 /// - the tile-level spike graph is acyclic (no tile feeds itself, directly or through others);
 /// - no spike ever moves south, or east in row 0: those are the links the host's X-Y input
 ///   multicast (east along row 0, then south) occupies, so a spike never waits behind an input
-///   flit that waits for the spike's own source tile.
+///   flit that waits for the spike's own source tile. (East in the rows below is free: input
+///   flits only cross those rows southwards.)
 enum Safety {
     static func check(_ plan: SystemPlan) throws(CompileError) {
         let cols = plan.system.cols

@@ -106,7 +106,9 @@ public enum PEGenerator: BlockGenerator {
         let sNeg = b.reg("s_neg_q", .bool)
         let respPending = b.reg("resp_pending_q", .bool)
         let respMem = b.reg("resp_mem_q", .uint(4))
-        let respAddr = b.reg("resp_addr_q", .uint(16))
+        let respAddrQ = b.reg("resp_addr_q", .uint(16))
+        let respAddr = b.node("resp_addr", respAddrQ)
+        b.allowUnused(respAddr, because: "each memory decodes only its own word and part bits; for some geometries no memory reads a middle bit")
         let respTag = b.reg("resp_tag_q", .uint(8))
         let spFifoValid = b.wire("sp_head_valid", .bool)
 
@@ -365,7 +367,7 @@ public enum PEGenerator: BlockGenerator {
         }
         b.next(respPending, readGo | (respPending & ~outRoom))
         b.next(respMem, memId, when: readGo)
-        b.next(respAddr, addr, when: readGo)
+        b.next(respAddrQ, addr, when: readGo)
         b.next(respTag, head.bits(47, 40), when: readGo)
         let respOK = b.reg("resp_ok_q", .bool)
         b.next(respOK, anyWritable | statusOK, when: readGo)

@@ -24,7 +24,9 @@ struct SystemOptions: ParsableArguments {
         if p == nil { problems.append("--policy: got '\(policy)', expected one of \(PlacementPolicy.allCases.map(\.rawValue).joined(separator: ", "))") }
         var pe = SystemConfig.defaultConfig.pe
         do {
-            let fixed = try ConfigResolver.resolve(PEConfig.self, overrides: sets)
+            // Keys and types are checked here; the cross-field rules once the compiler has picked
+            // the fields the user left free (a fixed vBits is judged against the chosen threshold).
+            let fixed = try ConfigResolver.resolve(PEConfig.self, overrides: sets, validating: false)
             // Start from the reference PE; take only the fields the user set.
             let keys = Set(sets.compactMap { $0.split(separator: "=", maxSplits: 1).first.map(String.init) })
             let enc = try JSONSerialization.jsonObject(with: JSONEncoder().encode(fixed)) as! [String: Any]

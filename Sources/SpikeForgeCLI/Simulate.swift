@@ -63,6 +63,7 @@ public struct Simulate: ParsableCommand {
     @Flag(help: "Send input spikes as one unicast per first-layer tile instead of one multicast.") var unicast = false
     @Option(help: "Write an FST waveform of the Verilated run (use with a small --limit).") var trace: String?
     @Option(help: "Cycles a phase may take before the run is declared stuck.") var timeout: Int = 5_000_000
+    @Option(help: "Parallel engines, each on a contiguous share of the images (each loads its own SRAMs).") var jobs: Int = 1
 
     public init() {}
 
@@ -74,6 +75,8 @@ public struct Simulate: ParsableCommand {
         if generatedTest < 1 { p.append("--generated-test: got \(generatedTest), expected at least 1") }
         if trace != nil && engine == "model" { p.append("--trace: needs --engine verilator or both (the waveform is the RTL's)") }
         if timeout < 100 { p.append("--timeout: got \(timeout), expected at least 100") }
+        if jobs < 1 || jobs > 64 { p.append("--jobs: got \(jobs), expected 1...64") }
+        if trace != nil && jobs > 1 { p.append("--trace: needs --jobs 1 (one waveform)") }
         if !p.isEmpty { throw ValidationError(p.joined(separator: "\n")) }
     }
 
@@ -89,7 +92,7 @@ public struct Simulate: ParsableCommand {
         print("images: \(set.source), \(set.count); load: \(loadMethod.rawValue); input spikes: \(unicast ? "unicast" : "multicast")\n")
         var results: [String: SimulationRun] = [:]
         for e in engine == "both" ? ["model", "verilator"] : [engine] {
-            let r = try Self.simulate(d, set: set, engine: e, load: loadMethod, multicast: !unicast, trace: trace, timeout: timeout)
+            let r = try Self.parallel(d, set: set, jobs: jobs, engine: e, load: loadMethod, multicast: !unicast, trace: trace, timeout: timeout)
             r.print()
             results[e] = r
         }
@@ -104,24 +107,47 @@ public struct Simulate: ParsableCommand {
         if !bad.isEmpty { throw CLIError.failed(what: "\(bad.count) image(s) differ from the trainer's integer model", details: Array(bad.prefix(20))) }
     }
 
-    static func simulate(_ d: DesignDir, set: ImageSet, engine: String, load: LoadMethod, multicast: Bool, trace: String?, timeout: Int,
+    /// Runs `jobs` engines in parallel, each on a contiguous share of the images, and merges
+    /// their results in image order (times are wall-clock over the whole parallel run).
+    static func parallel(_ d: DesignDir, set: ImageSet, jobs: Int, engine: String, load: LoadMethod, multicast: Bool, trace: String?,
+                         timeout: Int) throws -> SimulationRun {
+        let n = min(jobs, set.count)
+        if n <= 1 { return try simulate(d, set: set, range: 0 ..< set.count, engine: engine, load: load, multicast: multicast, trace: trace, timeout: timeout) }
+        if engine != "model" { _ = try SystemEngines.verilator(d.plan.system, imagesDir: load == .backdoor ? d.imagesDir : nil, builder: try VerilatorBuild()) }
+        let results = Box<[Result<SimulationRun, Error>?]>(Array(repeating: nil, count: n))
+        let start = Date()
+        DispatchQueue.concurrentPerform(iterations: n) { k in
+            let lo = set.count * k / n, hi = set.count * (k + 1) / n
+            let r = Result { try simulate(d, set: set, range: lo ..< hi, engine: engine, load: load, multicast: multicast, trace: nil, timeout: timeout, progress: k == 0) }
+            results.lock.lock()
+            results.value[k] = r
+            results.lock.unlock()
+        }
+        var merged = try results.value[0]!.get()
+        for r in results.value.dropFirst() { merged.merge(try r!.get()) }
+        merged.seconds = Date().timeIntervalSince(start) - merged.setupSeconds
+        merged.jobs = n
+        return merged
+    }
+
+    static func simulate(_ d: DesignDir, set: ImageSet, range: Range<Int>, engine: String, load: LoadMethod, multicast: Bool, trace: String?, timeout: Int,
                          progress: Bool = true) throws -> SimulationRun {
         let setup = Date()
         if engine == "model" {
             var m = SystemModel(d.plan.system)
             if load == .backdoor { m.load(d.images) }
-            return try run(SystemDriver(m, plan: d.plan), d, set, engine: engine, load: load, multicast: multicast, timeout: timeout, setup: setup,
+            return try run(SystemDriver(m, plan: d.plan), d, set, range, engine: engine, load: load, multicast: multicast, timeout: timeout, setup: setup,
                            counters: { ($0 as! SystemModel).counters }, hops: { ($0 as! SystemModel).mesh.flitHops }, progress: progress)
         }
         let builder = try VerilatorBuild()
         let (v, built) = try SystemEngines.verilator(d.plan.system, imagesDir: load == .backdoor ? d.imagesDir : nil, builder: builder, trace: trace != nil)
-        print("Verilator model \(built.top.name): \(built.cached ? "cached" : String(format: "built in %.1f s", built.seconds))")
+        if progress { print("Verilator model \(built.top.name): \(built.cached ? "cached" : String(format: "built in %.1f s", built.seconds))") }
         if let trace { try v.trace(to: trace) }
-        return try run(SystemDriver(v, plan: d.plan), d, set, engine: engine, load: load, multicast: multicast, timeout: timeout, setup: setup,
+        return try run(SystemDriver(v, plan: d.plan), d, set, range, engine: engine, load: load, multicast: multicast, timeout: timeout, setup: setup,
                        counters: nil, hops: nil, progress: progress)
     }
 
-    static func run<D: ClockedDevice>(_ driver: SystemDriver<D>, _ d: DesignDir, _ set: ImageSet, engine: String, load: LoadMethod, multicast: Bool,
+    static func run<D: ClockedDevice>(_ driver: SystemDriver<D>, _ d: DesignDir, _ set: ImageSet, _ range: Range<Int>, engine: String, load: LoadMethod, multicast: Bool,
                                       timeout: Int, setup: Date, counters: ((D) -> PECoreModel.Counters)?, hops: ((D) -> Int)?,
                                       progress: Bool) throws -> SimulationRun {
         var drv = driver
@@ -135,7 +161,7 @@ public struct Simulate: ParsableCommand {
         var r = SimulationRun(engine: engine, plan: d.plan, model: d.model, loadCycles: loadCycles)
         let start = Date()
         let cyclesAtStart = drv.cycle
-        for i in 0 ..< set.count {
+        for i in range {
             let levels = d.model.levels(set.image(i))
             let got = try drv.infer(levels: levels)
             let want = engineInt.trace(levels: levels)
@@ -143,11 +169,12 @@ public struct Simulate: ParsableCommand {
             if got.prediction == Int(set.labels[i]) { r.correct += 1 }
             if want.prediction == Int(set.labels[i]) { r.integerCorrect += 1 }
             r.inferences.append(got)
-            if progress && (i + 1) % 500 == 0 {
-                FileHandle.standardError.write(Data(String(format: "\r%@: %d/%d images, %.1f images/s", engine, i + 1, set.count, Double(i + 1) / Date().timeIntervalSince(start)).utf8))
+            let done = i + 1 - range.lowerBound
+            if progress && done % 250 == 0 {
+                FileHandle.standardError.write(Data(String(format: "\r%@: %d/%d images, %.1f images/s", engine, done, range.count, Double(done) / Date().timeIntervalSince(start)).utf8))
             }
         }
-        if progress && set.count >= 500 { FileHandle.standardError.write(Data("\n".utf8)) }
+        if progress && range.count >= 250 { FileHandle.standardError.write(Data("\n".utf8)) }
         r.seconds = Date().timeIntervalSince(start)
         r.setupSeconds = start.timeIntervalSince(setup)
         r.simulatedCycles = drv.cycle - cyclesAtStart
@@ -167,9 +194,15 @@ public struct Simulate: ParsableCommand {
     }
 }
 
+final class Box<T>: @unchecked Sendable {
+    let lock = NSLock()
+    var value: T
+    init(_ v: T) { value = v }
+}
+
 /// A design directory: the plan, its model (checked against the plan's digest), its verified
 /// images, and (when present) RTL that must match the plan.
-struct DesignDir {
+struct DesignDir: Sendable {
     var url: URL
     var plan: SystemPlan
     var model: IntegerModel
@@ -210,6 +243,28 @@ struct SimulationRun {
     var simulatedCycles = 0
     var events: PECoreModel.Counters?
     var flitHops = 0
+    var jobs = 1
+
+    /// Appends the results of the next share of the images.
+    mutating func merge(_ o: SimulationRun) {
+        inferences += o.inferences
+        mismatches += o.mismatches
+        correct += o.correct
+        integerCorrect += o.integerCorrect
+        simulatedCycles += o.simulatedCycles
+        setupSeconds = max(setupSeconds, o.setupSeconds)
+        flitHops += o.flitHops
+        if var e = events, let f = o.events {
+            e.rowOps += f.rowOps
+            e.synapticOps += f.synapticOps
+            e.spikesSent += f.spikesSent
+            for m in 0 ..< 8 {
+                e.sramReads[m] += f.sramReads[m]
+                e.sramWrites[m] += f.sramWrites[m]
+            }
+            events = e
+        }
+    }
 
     var count: Int { inferences.count }
     var imagesPerSecond: Double { Double(count) / max(seconds, 1e-9) }
@@ -269,7 +324,7 @@ struct SimulationRun {
         } else {
             Swift.print("NoC flit-hops, SRAM accesses, energy: counted by the cycle model (--engine model or both), which is cycle-exact with this RTL")
         }
-        Swift.print(String(format: "simulation: %.1f images/s, %.0f simulated cycles/s (%.1f s for %d images; setup %.1f s)\n", imagesPerSecond,
-                           Double(simulatedCycles) / max(seconds, 1e-9), seconds, count, setupSeconds))
+        Swift.print(String(format: "simulation: %.1f images/s, %.0f simulated cycles/s (%.1f s for %d images on %d engine%@; setup and loading %.1f s)\n", imagesPerSecond,
+                           Double(simulatedCycles) / max(seconds, 1e-9), seconds, count, jobs, jobs == 1 ? "" : "s in parallel", setupSeconds))
     }
 }

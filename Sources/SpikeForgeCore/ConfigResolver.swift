@@ -2,9 +2,10 @@ import Foundation
 
 /// Builds a block configuration from its default, an optional JSON file and `key=value`
 /// overrides, in that order. Unknown keys and unparsable values are all reported together;
-/// then `validate()` reports every range violation.
+/// then `validate()` reports every range violation (unless `validating` is false: callers that
+/// still choose some fields validate the finished configuration themselves).
 public enum ConfigResolver {
-    public static func resolve<C: BlockConfig>(_: C.Type, file: String? = nil, overrides: [String] = []) throws(ConfigError) -> C {
+    public static func resolve<C: BlockConfig>(_: C.Type, file: String? = nil, overrides: [String] = [], validating: Bool = true) throws(ConfigError) -> C {
         let block = String(describing: C.self)
         guard let defaultData = try? JSONEncoder().encode(C.defaultConfig),
               var dict = (try? JSONSerialization.jsonObject(with: defaultData)) as? [String: Any]
@@ -49,7 +50,7 @@ public enum ConfigResolver {
             throw .badValue(block: block, key: "?", value: "\(dict)", expected: "a decodable \(block): \(error)")
         }
         do {
-            try config.validate()
+            if validating { try config.validate() }
         } catch let ConfigError.invalid(_, more) {
             violations += more
         } catch {

@@ -52,9 +52,10 @@ import Trainer
             #expect(plan.tile(0, 0).slices.map(\.layer) == [1], "the output layer sits next to the host")
         } else {
             #expect(plan.activeTiles == 4)
-            // (1,0) and (0,1) send to the sink (0,0), (1,1) to (0,1): two partial sums.
-            #expect(plan.tiles.filter { $0.slices.contains { $0.layer == 1 } }.map { [$0.x, $0.y] } == [[0, 0], [0, 1]])
-            #expect(plan.tile(1, 1).slices.first?.target == .tile(0, 1))
+            // The path (0,1) -> (1,1) -> (1,0) -> sink (0,0): each tile's partial sum is next on it.
+            #expect(plan.tiles.filter { $0.slices.contains { $0.layer == 1 } }.map { [$0.x, $0.y] } == [[0, 0], [1, 0], [1, 1]])
+            #expect(plan.tile(0, 1).slices.first?.target == .tile(1, 1))
+            #expect(plan.tile(1, 1).slices.first?.target == .tile(1, 0))
         }
     }
 

@@ -104,7 +104,7 @@ import Testing
     @Test func versionAndMissingArguments() {
         #expect(runCLI(["--version"]) == "spikeforge \(SpikeForgeVersion.string)")
         #expect(runCLI(["generate", "fifo"]) == "Missing expected argument '--out <out>'")
-        #expect(runCLI(["flow", "--cycles", "0"]) == "--cycles: got 0, expected at least 1")
+        #expect(runCLI(["check", "--cycles", "0"]) == "--cycles: got 0, expected at least 1")
         #expect(runCLI(["bench", "cosim", "--cycles", "10", "--repeats", "0"]) == "--cycles: got 10, expected at least 1000\n--batch: got 4096, expected 1...10\n--repeats: got 0, expected at least 1")
     }
 }

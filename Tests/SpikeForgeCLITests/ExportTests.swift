@@ -1,0 +1,59 @@
+import Foundation
+import SpikeForgeCLI
+import Testing
+
+/// `spikeforge export`, `generate system` and `simulate` from the command line, and their errors.
+@Suite(.serialized) struct ExportTests {
+    static let root = FileManager.default.temporaryDirectory.appendingPathComponent("sf-export-\(UUID().uuidString)")
+
+    /// A small trained model (784-16-10 on 600 generated digits), trained once.
+    static let model: URL = {
+        let dir = root.appendingPathComponent("model")
+        let err = runCLI(["train", "--generated-train", "600", "--generated-test", "60", "--arch", "784-16-10", "--epochs", "1", "--quiet", "--out", dir.path])
+        precondition(err == nil, "training failed: \(err!)")
+        return dir
+    }()
+
+    @Test func exportGenerateSimulateOnBothEngines() throws {
+        let design = Self.root.appendingPathComponent("design")
+        #expect(runCLI(["export", "--model", Self.model.path, "--mesh", "2x2", "--out", design.path]) == nil)
+        for f in ["system.json", "model/manifest.json", "images/manifest.json", "images/x1_y1_weights.hex", "images/x1_y1_weights.bin"] {
+            #expect(FileManager.default.fileExists(atPath: design.appendingPathComponent(f).path), "\(f)")
+        }
+        #expect(runCLI(["generate", "system", "--config", design.appendingPathComponent("system.json").path, "--out", design.appendingPathComponent("rtl").path]) == nil)
+        #expect(runCLI(["simulate", "--design", design.path, "--generated-test", "12", "--engine", "both"]) == nil)
+        #expect(runCLI(["simulate", "--design", design.path, "--generated-test", "6", "--engine", "model", "--load", "backdoor", "--unicast"]) == nil)
+
+        // A corrupted image is refused by its checksum, and so is stale RTL.
+        let hex = design.appendingPathComponent("images/x0_y0_params.hex")
+        let good = try Data(contentsOf: hex)
+        var bad = Data("00\n".utf8)
+        bad.append(good.dropFirst(3))
+        try bad.write(to: hex)
+        let corrupted = runCLI(["simulate", "--design", design.path, "--generated-test", "2"])
+        #expect(corrupted?.contains("x0_y0_params.hex has SHA-256") == true, "\(corrupted ?? "accepted")")
+        try good.write(to: hex)
+        let v = design.appendingPathComponent("rtl").appendingPathComponent(try FileManager.default.contentsOfDirectory(atPath: design.appendingPathComponent("rtl").path).first { $0.hasPrefix("SpikeSystem_") }!)
+        try (try String(contentsOf: v, encoding: .utf8) + "// edited\n").write(to: v, atomically: true, encoding: .utf8)
+        let stale = runCLI(["simulate", "--design", design.path, "--generated-test", "2"])
+        #expect(stale?.contains("differs from what system.json generates") == true, "\(stale ?? "accepted")")
+    }
+
+    @Test func badFlagsAreAllListed() {
+        let e = runCLI(["export", "--model", "m", "--mesh", "6by7", "--policy", "best", "--set", "lanes=zero"]) ?? ""
+        #expect(e.contains("--mesh: got '6by7'") && e.contains("--policy: got 'best'") && e.contains("lanes"), "\(e)")
+        let s = runCLI(["simulate", "--engine", "fpga", "--load", "jtag", "--limit", "0"]) ?? ""
+        #expect(s.contains("--engine: got 'fpga'") && s.contains("--load: got 'jtag'") && s.contains("--limit: got 0"), "\(s)")
+    }
+
+    @Test func modelsThatDoNotFitOrOverflowAreRefused() {
+        let out = Self.root.appendingPathComponent("refused")
+        let fit = runCLI(["export", "--model", Self.model.path, "--mesh", "1x1", "--policy", "fill", "--out", out.path]) ?? ""
+        #expect(fit.contains("does not fit the 1x1 system") && fit.contains("tiles: got 2 needed"), "\(fit)")
+        let range = runCLI(["export", "--model", Self.model.path, "--mesh", "2x2", "--set", "vBits=12", "--out", out.path]) ?? ""
+        #expect(range.contains("range analysis") && range.contains("vBits: got 12, expected at least") && range.contains("|V| can reach"), "\(range)")
+        #expect(!FileManager.default.fileExists(atPath: out.path), "nothing written on failure")
+        let missing = runCLI(["export", "--model", Self.root.appendingPathComponent("nope").path, "--out", out.path]) ?? ""
+        #expect(missing.contains("nope"), "\(missing)")
+    }
+}
