@@ -63,43 +63,13 @@ public enum SystemGenerator: BlockGenerator {
                 outs.append(b.instance("u_tile_\(x)_\(y)", of: tile, parameters: params, inputs: ins))
             }
         }
+        let links = MeshLinks(cols: c.cols, rows: c.rows, flitWidth: F, inValid: inV, inFlit: inF, outReady: outR, outputs: outs,
+                              host: (hostInValid, hostInFlit, hostOutReady))
         var busy: [Expr] = []
         for y in 0 ..< c.rows {
             for x in 0 ..< c.cols {
-                let i = idx(x, y), o = outs[i]
-                busy.append(o["busy"]!)
-                func neighbour(_ p: RouterPort) -> (Int, RouterPort)? {
-                    switch p {
-                    case .north: return y > 0 ? (idx(x, y - 1), .south) : nil
-                    case .south: return y < c.rows - 1 ? (idx(x, y + 1), .north) : nil
-                    case .east: return x < c.cols - 1 ? (idx(x + 1, y), .west) : nil
-                    case .west: return x > 0 ? (idx(x - 1, y), .east) : nil
-                    case .local: return nil
-                    }
-                }
-                for (k, p) in mesh.enumerated() {
-                    if let (j, q) = neighbour(p) {
-                        b.assign(inV[i][k], outs[j]["\(q.prefix)_out_valid"]!)
-                        b.assign(inF[i][k], outs[j]["\(q.prefix)_out_flit"]!)
-                        b.assign(outR[i][k], outs[j]["\(q.prefix)_in_ready"]!)
-                    } else if x == 0 && y == 0 && p == .west {
-                        b.assign(inV[i][k], hostInValid)
-                        b.assign(inF[i][k], hostInFlit)
-                        b.assign(outR[i][k], hostOutReady)
-                        b.output("host_in_ready", o["w_in_ready"]!, doc: "the system takes the host's flit")
-                        b.output("host_out_valid", o["w_out_valid"]!, doc: "a flit for the host")
-                        b.output("host_out_flit", o["w_out_flit"]!, doc: "")
-                    } else {
-                        // Mesh edge: nothing comes in, and X-Y routing never sends anything out.
-                        b.assign(inV[i][k], .zero)
-                        b.assign(inF[i][k], .lit(0, .uint(F)))
-                        b.assign(outR[i][k], .zero)
-                        let why = "mesh edge; X-Y routing never uses it"
-                        b.allowUnused(o["\(p.prefix)_in_ready"]!, because: why)
-                        b.allowUnused(o["\(p.prefix)_out_valid"]!, because: why)
-                        b.allowUnused(o["\(p.prefix)_out_flit"]!, because: why)
-                    }
-                }
+                busy.append(outs[idx(x, y)]["busy"]!)
+                for p in mesh { links.connect(b, x: x, y: y, port: p, hostReadyDoc: "the system takes the host's flit") }
             }
         }
         b.output("busy", busy.dropFirst().reduce(busy[0], |), doc: "some tile holds a flit or a row operation")

@@ -23,12 +23,14 @@ import Testing
         #expect(top.outputs.map(\.name) == ["host_in_ready", "host_out_valid", "host_out_flit", "busy"])
     }
 
+    /// The reference system: its FIFOs are the router queues and the core's input FIFO (64-bit x
+    /// 4), the spike FIFO (9-bit x 4) and the 64-entry output FIFO.
     @Test func sameConfigurationSameVerilog() throws {
         let a = try TestSupport.emit(try SystemGenerator.design(.defaultConfig)).map { try String(contentsOf: $0, encoding: .utf8) }
         let b = try TestSupport.emit(try SystemGenerator.design(.defaultConfig)).map { try String(contentsOf: $0, encoding: .utf8) }
         #expect(a == b)
         let names = try TestSupport.emit(try SystemGenerator.design(.defaultConfig)).map { $0.deletingPathExtension().lastPathComponent.split(separator: "_").first.map(String.init) ?? "" }
-        #expect(names.sorted() == ["MeshRouter", "PECore", "PETile", "RRArbiter", "SpikeSystem", "SyncFIFO", "SyncFIFO"], "\(names)")
+        #expect(names.sorted() == ["MeshRouter", "PECore", "PETile", "RRArbiter", "SpikeSystem", "SyncFIFO", "SyncFIFO", "SyncFIFO"], "\(names)")
     }
 
     @Test func invalidTilesAreReportedAsSystemFields() {
