@@ -136,7 +136,7 @@ public struct SystemDriver<D: ClockedDevice> {
     @discardableResult
     public mutating func load(_ images: SystemImages) throws(SystemRunError) -> Int {
         for (k, img) in images.tiles.enumerated() {
-            send(img.configurationPackets(x: k % plan.system.cols, y: k / plan.system.cols, memories: SystemImages.memories(c).filter { $0 != .state && $0 != .accumulated }))
+            send(img.configurationPackets(x: k % plan.system.cols, y: k / plan.system.cols, memories: c.srams.filter { $0 != .state && $0 != .accumulated }))
         }
         return try drain(phase: "configuration")
     }

@@ -10,23 +10,11 @@ extension SystemModel {
         for (k, img) in images.tiles.enumerated() { img.load(into: &cores[k]) }
     }
 
-    /// Event counts summed over every tile since construction.
-    public var counters: PECoreModel.Counters {
-        var s = PECoreModel.Counters()
-        for c in cores {
-            let k = c.counters
-            s.rowOps += k.rowOps
-            s.synapticOps += k.synapticOps
-            s.spikesSent += k.spikesSent
-            s.busyCycles += k.busyCycles
-            s.cycles = max(s.cycles, k.cycles)
-            for m in 0 ..< 8 {
-                s.sramReads[m] += k.sramReads[m]
-                s.sramWrites[m] += k.sramWrites[m]
-            }
-        }
-        return s
-    }
+    /// Event counts summed over every tile since construction (`cycles`: tile-cycles).
+    public var counters: PECoreModel.Counters { cores.map(\.counters).reduce(PECoreModel.Counters(), +) }
+
+    /// What the energy estimate counts: every core's events and the mesh's flit-hops.
+    public var activity: (events: PECoreModel.Counters, hops: Int) { (counters, mesh.flitHops) }
 }
 
 /// The two engines a compiled system runs on.
@@ -37,7 +25,7 @@ public enum SystemEngines {
         var p: [String: String] = [:]
         for y in 0 ..< c.rows {
             for x in 0 ..< c.cols {
-                for m in SystemImages.memories(c.pe) {
+                for m in c.pe.srams {
                     p[SystemConfig.initParameter(x: x, y: y, m)] = "\"\(dir.appendingPathComponent(SystemImages.fileStem(x: x, y: y, m) + ".hex").path)\""
                 }
             }

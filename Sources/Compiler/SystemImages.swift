@@ -8,13 +8,10 @@ import Trainer
 /// manifest, and loaded back with every check.
 public struct SystemImages: Equatable, Sendable {
     public let system: SystemConfig
-    /// Tile (x, y) is `tiles[y * cols + x]`.
+    /// Tile (x, y) is `tiles[y * cols + x]`: every SRAM (`PEConfig.srams`). The state SRAM is
+    /// all zero (the reset control packet starts every inference).
     public var tiles: [PEImages]
     public var modelDigest: String
-
-    /// The memories an image set carries: every SRAM but the status counters. The state SRAM
-    /// is all zero (the reset control packet starts every inference).
-    public static func memories(_ c: PEConfig) -> [PEMemory] { c.memories.filter { $0 != .status } }
 
     public init(system: SystemConfig, tiles: [PEImages], modelDigest: String) {
         self.system = system
@@ -100,7 +97,7 @@ public struct SystemImages: Equatable, Sendable {
         let c = system.pe
         for (k, img) in tiles.enumerated() {
             let x = k % system.cols, y = k / system.cols
-            for m in Self.memories(c) {
+            for m in c.srams {
                 let (w, d) = c.geometry(m)
                 let stem = Self.fileStem(x: x, y: y, m)
                 let hex = Data(ReadMemH.format(img.words[m]!, width: w).utf8), bin = Self.binary(img.words[m]!, width: w)
@@ -142,7 +139,7 @@ public struct SystemImages: Equatable, Sendable {
         for e in manifest.memories {
             let at = "tile (\(e.x),\(e.y)) \(e.memory)"
             guard (0 ..< expected.cols).contains(e.x), (0 ..< expected.rows).contains(e.y), let m = PEMemory(rawValue: e.id), "\(m)" == e.memory,
-                  Self.memories(c).contains(m)
+                  c.srams.contains(m)
             else {
                 problems.append("\(at): no such tile or memory in \(expected.moduleName)")
                 continue
@@ -167,7 +164,7 @@ public struct SystemImages: Equatable, Sendable {
             }
         }
         for t in 0 ..< expected.tiles {
-            for m in Self.memories(c) where !seen.contains("\(t % expected.cols),\(t / expected.cols),\(m.rawValue)") {
+            for m in c.srams where !seen.contains("\(t % expected.cols),\(t / expected.cols),\(m.rawValue)") {
                 problems.append("tile (\(t % expected.cols),\(t / expected.cols)) \(m): not in the manifest")
             }
         }

@@ -100,6 +100,23 @@ public struct PECoreModel: Sendable {
         public var rowOps = 0, synapticOps = 0, spikesSent = 0, busyCycles = 0, cycles = 0
         public var sramReads: [Int] = Array(repeating: 0, count: 8), sramWrites: [Int] = Array(repeating: 0, count: 8)
         public init() {}
+
+        /// Field by field: `a + b` adds the counts of two cores (cycles become core-cycles), and
+        /// `later - earlier` gives the events between two snapshots of the same counters.
+        static func combine(_ a: Counters, _ b: Counters, _ op: (Int, Int) -> Int) -> Counters {
+            var r = Counters()
+            r.rowOps = op(a.rowOps, b.rowOps)
+            r.synapticOps = op(a.synapticOps, b.synapticOps)
+            r.spikesSent = op(a.spikesSent, b.spikesSent)
+            r.busyCycles = op(a.busyCycles, b.busyCycles)
+            r.cycles = op(a.cycles, b.cycles)
+            r.sramReads = zip(a.sramReads, b.sramReads).map(op)
+            r.sramWrites = zip(a.sramWrites, b.sramWrites).map(op)
+            return r
+        }
+
+        public static func + (a: Counters, b: Counters) -> Counters { combine(a, b, +) }
+        public static func - (a: Counters, b: Counters) -> Counters { combine(a, b, -) }
     }
 
     public private(set) var counters = Counters()
@@ -111,7 +128,7 @@ public struct PECoreModel: Sendable {
         L = c.lanes
         P = c.partBits
         lw = Bits.addressWidth(c.lanes)
-        for m in c.memories where m != .status {
+        for m in c.srams {
             let (w, d) = c.geometry(m)
             memories[m] = WordMemory(width: w, depth: d)
         }
@@ -131,7 +148,7 @@ public struct PECoreModel: Sendable {
         resV = hV
         resZ = hV
         fireQ = Array(repeating: 0, count: c.lanes)
-        let maxParts = c.memories.filter { $0 != .status }.map { c.parts($0) }.max() ?? 1
+        let maxParts = c.srams.map { c.parts($0) }.max() ?? 1
         stage = Array(repeating: 0, count: max(0, maxParts - 1))
     }
 

@@ -48,7 +48,7 @@ public enum PEGenerator: BlockGenerator {
         """, configuration: describe(c))
         let clk = b.clock()
         let rst = b.reset()
-        for m in c.memories where m != .status {
+        for m in c.srams {
             b.parameter(m.initParameter, default: .string(""), doc: "$readmemh image of the \(m) SRAM, \"\" for none")
         }
         let inValid = b.input("in_valid", .bool, doc: "the router offers a packet")
@@ -59,7 +59,7 @@ public enum PEGenerator: BlockGenerator {
         func write(_ m: Memory, when en: Expr, address: Expr, data: Expr) { b.write(m, when: ~rst & en, address: address, data: data) }
         func syncRead(_ m: Memory, when en: Expr, address: Expr, into name: String) -> Expr { b.syncRead(m, when: ~rst & en, address: address, into: name) }
         var mem: [PEMemory: Memory] = [:]
-        for m in c.memories where m != .status {
+        for m in c.srams {
             let (w, d) = c.geometry(m)
             mem[m] = b.memory("mem_\(m.rtlName)", width: w, depth: d, initParameter: m.initParameter)
         }
@@ -122,7 +122,7 @@ public enum PEGenerator: BlockGenerator {
 
         // Per-memory decode of the address field: word below, part above.
         var okM: [PEMemory: Expr] = [:], lastM: [PEMemory: Expr] = [:], wordM: [PEMemory: Expr] = [:], partM: [PEMemory: Expr] = [:]
-        for m in c.memories where m != .status {
+        for m in c.srams {
             let (_, d) = c.geometry(m)
             let aw = Bits.addressWidth(d), parts = c.parts(m)
             let word = addr.bits(aw - 1, 0)
@@ -134,7 +134,7 @@ public enum PEGenerator: BlockGenerator {
         }
         let statusAW = Bits.addressWidth(PEStatus.allCases.count)
         let statusOK = b.node("sel_status", memId.eq(PEMemory.status.rawValue) & addr.bits(15, statusAW).lt(.lit(c.parts(.status), .uint(16 - statusAW))))
-        let anyWritable = c.memories.filter { $0 != .status }.map { okM[$0]! }.reduce(Expr.zero, |)
+        let anyWritable = c.srams.map { okM[$0]! }.reduce(Expr.zero, |)
         let cfgGo = b.node("cfg_go", ctrlGo & isCfg)
         let readGo = b.node("read_go", ctrlGo & isRead)
         let badAccess = b.node("bad_access", (cfgGo & ~anyWritable) | (readGo & ~(anyWritable | statusOK)))
@@ -146,12 +146,12 @@ public enum PEGenerator: BlockGenerator {
         let ignored = b.node("ignored", (ctrlGo & isCtrl & ~startReset & ~startFlush) | (ctrlGo & ~(isCfg | isRead | isCtrl)) | (spikeGo & ~axonOK))
 
         // Staging registers for all parts but the last of a multi-part word.
-        let maxParts = c.memories.filter { $0 != .status }.map { c.parts($0) }.max() ?? 1
+        let maxParts = c.srams.map { c.parts($0) }.max() ?? 1
         var stage: [Expr] = []
         for p in 0 ..< max(0, maxParts - 1) {
             let r = b.reg("stage\(p)_q", .uint(P))
             var en = Expr.zero
-            for m in c.memories where m != .status && c.parts(m) - 1 > p { en = en | (okM[m]! & partM[m]!.eq(p)) }
+            for m in c.srams where c.parts(m) - 1 > p { en = en | (okM[m]! & partM[m]!.eq(p)) }
             b.next(r, data, when: cfgGo & en)
             stage.append(r)
         }
@@ -163,7 +163,7 @@ public enum PEGenerator: BlockGenerator {
             return Expr.concat([top == P ? data : data.bits(top - 1, 0)] + stage.prefix(parts - 1).reversed())
         }
         var cfgWe: [PEMemory: Expr] = [:], hostRe: [PEMemory: Expr] = [:]
-        for m in c.memories where m != .status {
+        for m in c.srams {
             cfgWe[m] = b.node("cfg_we_\(m.rtlName)", cfgGo & okM[m]! & lastM[m]!)
             if m != .params { hostRe[m] = b.node("host_re_\(m.rtlName)", readGo & okM[m]!) }
         }
@@ -422,7 +422,7 @@ public enum PEGenerator: BlockGenerator {
         let clk = b.clock()
         let rst = b.reset()
         var coreParams: [String: ParameterValue] = [:]
-        for m in c.memories where m != .status {
+        for m in c.srams {
             b.parameter(m.initParameter, default: .string(""), doc: "$readmemh image of the core's \(m) SRAM")
             coreParams[m.initParameter] = .parent(m.initParameter)
         }

@@ -27,7 +27,7 @@ public enum SystemGenerator: BlockGenerator {
         """, configuration: describe(c))
         let clk = b.clock()
         let rst = b.reset()
-        let memories = c.pe.memories.filter { $0 != .status }
+        let memories = c.pe.srams
         for y in 0 ..< c.rows {
             for x in 0 ..< c.cols {
                 for m in memories {

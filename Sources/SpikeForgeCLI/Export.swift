@@ -63,7 +63,7 @@ public struct Export: ParsableCommand {
     public func run() throws {
         let plan = try Self.export(modelDir: URL(fileURLWithPath: model), options: try system.options(), out: URL(fileURLWithPath: out))
         Self.describe(plan)
-        print("wrote \(out)/system.json, \(out)/model/ and \(out)/images/ (\(plan.system.tiles * SystemImages.memories(plan.system.pe).count) memories)")
+        print("wrote \(out)/system.json, \(out)/model/ and \(out)/images/ (\(plan.system.tiles * plan.system.pe.srams.count) memories)")
     }
 
     static func export(modelDir: URL, options: CompileOptions, out: URL) throws -> SystemPlan {

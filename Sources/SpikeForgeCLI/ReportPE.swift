@@ -34,7 +34,7 @@ public struct PEReport: ParsableCommand {
             let c = PEConfig(lanes: lanes)
             let m = PEMeasurement.throughput(c, packets: packets, theta: theta, seed: seed)
             let lat = PEMeasurement.latency(c)
-            let bits = c.memories.filter { $0 != .status }.reduce(0) { $0 + c.geometry($1).width * c.geometry($1).depth }
+            let bits = c.srams.reduce(0) { $0 + c.geometry($1).width * c.geometry($1).depth }
             var cells = "-"
             if synth {
                 let design = try PEGenerator.design(c)

@@ -137,18 +137,18 @@ public struct Simulate: ParsableCommand {
             var m = SystemModel(d.plan.system)
             if load == .backdoor { m.load(d.images) }
             return try run(SystemDriver(m, plan: d.plan), d, set, range, engine: engine, load: load, multicast: multicast, timeout: timeout, setup: setup,
-                           counters: { ($0 as! SystemModel).counters }, hops: { ($0 as! SystemModel).mesh.flitHops }, progress: progress)
+                           activity: { ($0 as! SystemModel).activity }, progress: progress)
         }
         let builder = try VerilatorBuild()
         let (v, built) = try SystemEngines.verilator(d.plan.system, imagesDir: load == .backdoor ? d.imagesDir : nil, builder: builder, trace: trace != nil)
         if progress { print("Verilator model \(built.top.name): \(built.cached ? "cached" : String(format: "built in %.1f s", built.seconds))") }
         if let trace { try v.trace(to: trace) }
         return try run(SystemDriver(v, plan: d.plan), d, set, range, engine: engine, load: load, multicast: multicast, timeout: timeout, setup: setup,
-                       counters: nil, hops: nil, progress: progress)
+                       activity: nil, progress: progress)
     }
 
     static func run<D: ClockedDevice>(_ driver: SystemDriver<D>, _ d: DesignDir, _ set: ImageSet, _ range: Range<Int>, engine: String, load: LoadMethod, multicast: Bool,
-                                      timeout: Int, setup: Date, counters: ((D) -> PECoreModel.Counters)?, hops: ((D) -> Int)?,
+                                      timeout: Int, setup: Date, activity: ((D) -> (events: PECoreModel.Counters, hops: Int))?,
                                       progress: Bool) throws -> SimulationRun {
         var drv = driver
         drv.multicast = multicast
@@ -156,7 +156,7 @@ public struct Simulate: ParsableCommand {
         drv.powerOnReset()
         var loadCycles = 0
         if load == .packets { loadCycles = try drv.load(d.images) }
-        let c0 = counters?(drv.device), h0 = hops?(drv.device) ?? 0
+        let a0 = activity?(drv.device)
         let engineInt = IntegerEngine(d.model)
         var r = SimulationRun(engine: engine, plan: d.plan, model: d.model, loadCycles: loadCycles)
         let start = Date()
@@ -178,17 +178,9 @@ public struct Simulate: ParsableCommand {
         r.seconds = Date().timeIntervalSince(start)
         r.setupSeconds = start.timeIntervalSince(setup)
         r.simulatedCycles = drv.cycle - cyclesAtStart
-        if let c0, let c1 = counters?(drv.device) {
-            var k = PECoreModel.Counters()
-            k.rowOps = c1.rowOps - c0.rowOps
-            k.synapticOps = c1.synapticOps - c0.synapticOps
-            k.spikesSent = c1.spikesSent - c0.spikesSent
-            for m in 0 ..< 8 {
-                k.sramReads[m] = c1.sramReads[m] - c0.sramReads[m]
-                k.sramWrites[m] = c1.sramWrites[m] - c0.sramWrites[m]
-            }
-            r.events = k
-            r.flitHops = (hops?(drv.device) ?? 0) - h0
+        if let a0, let a1 = activity?(drv.device) {
+            r.events = a1.events - a0.events
+            r.flitHops = a1.hops - a0.hops
         }
         return r
     }
@@ -254,16 +246,7 @@ struct SimulationRun {
         simulatedCycles += o.simulatedCycles
         setupSeconds = max(setupSeconds, o.setupSeconds)
         flitHops += o.flitHops
-        if var e = events, let f = o.events {
-            e.rowOps += f.rowOps
-            e.synapticOps += f.synapticOps
-            e.spikesSent += f.spikesSent
-            for m in 0 ..< 8 {
-                e.sramReads[m] += f.sramReads[m]
-                e.sramWrites[m] += f.sramWrites[m]
-            }
-            events = e
-        }
+        if let e = events, let f = o.events { events = e + f }
     }
 
     var count: Int { inferences.count }
@@ -305,7 +288,7 @@ struct SimulationRun {
         if let e = events {
             let c = plan.system.pe
             Swift.print(String(format: "NoC flit-hops per image: %.1f", Double(flitHops) / n))
-            Swift.print("SRAM accesses per image (reads / writes): " + SystemImages.memories(c).map { m in
+            Swift.print("SRAM accesses per image (reads / writes): " + c.srams.map { m in
                 String(format: "%@ %.0f / %.0f", "\(m)", Double(e.sramReads[m.rawValue]) / n, Double(e.sramWrites[m.rawValue]) / n)
             }.joined(separator: ", "))
             var rows: [[String]] = [["event", "per image", "pJ each", "nJ per image", "source"]]
@@ -315,7 +298,7 @@ struct SimulationRun {
                 rows.append([ev.name, String(format: "%.0f", count), String(format: "%.3f", ev.picojoules), String(format: "%.2f", ev.picojoules * count / 1000), ev.source])
             }
             add(EnergyModel.add, Double(e.synapticOps) / n)
-            for m in SystemImages.memories(c) where e.sramReads[m.rawValue] + e.sramWrites[m.rawValue] > 0 {
+            for m in c.srams where e.sramReads[m.rawValue] + e.sramWrites[m.rawValue] > 0 {
                 add(EnergyModel.sram(c, m), Double(e.sramReads[m.rawValue] + e.sramWrites[m.rawValue]) / n)
             }
             add(EnergyModel.flitHop(bits: c.flitWidth), Double(flitHops) / n)

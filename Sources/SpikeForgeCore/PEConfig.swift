@@ -109,6 +109,9 @@ public struct PEConfig: BlockConfig {
     public func parts(_ m: PEMemory) -> Int { (geometry(m).width + partBits - 1) / partBits }
     /// The memories this configuration builds (the accumulated weights are optional).
     public var memories: [PEMemory] { PEMemory.allCases.filter { $0 != .accumulated || accumulatedWeights } }
+    /// The memories that are SRAMs: every one but the status counters. Configuration packets
+    /// write them, images hold them, and their `INIT_*` parameters load them.
+    public var srams: [PEMemory] { memories.filter { $0 != .status } }
 
     /// The 16-bit address field of a configuration or read packet: the part index above the
     /// word address (`addressWidth(depth)` bits).
@@ -154,7 +157,7 @@ public struct PEConfig: BlockConfig {
             // The state SRAM must hold every neuron, and each word must fit the packet fields.
             v.require(stateDepth * lanes >= neurons, field: "neurons", value: "\(neurons)",
                       expected: "at most the state SRAM's \(stateDepth) words × \(lanes) lanes")
-            for m in memories where m != .status {
+            for m in srams {
                 let (w, d) = geometry(m)
                 let addrBits = Bits.addressWidth(d) + (parts(m) > 1 ? Bits.addressWidth(parts(m)) : 0)
                 v.require(addrBits <= 16, field: "\(m) memory", value: "\(d) words x \(w) bits (\(parts(m)) parts of \(partBits) bits)",

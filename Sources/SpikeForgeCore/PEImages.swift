@@ -9,7 +9,7 @@ public struct PEImages: Hashable, Sendable {
     public init(_ c: PEConfig) {
         config = c
         words = [:]
-        for m in c.memories where m != .status {
+        for m in c.srams {
             let (w, d) = c.geometry(m)
             words[m] = Array(repeating: Array(repeating: 0, count: (w + 63) / 64), count: d)
         }
@@ -41,7 +41,7 @@ public struct PEImages: Hashable, Sendable {
         var rng = SplitMix64(seed: seed)
         var img = PEImages(c)
         func r(_ n: Int) -> Int { Int(rng.next() % UInt64(max(n, 1))) }
-        for m in c.memories where m != .status && m != .axonMap && m != .targets && m != .params {
+        for m in c.srams where m != .axonMap && m != .targets && m != .params {
             let (w, d) = c.geometry(m)
             for a in 0 ..< d { img.words[m]![a] = (0 ..< (w + 63) / 64).map { k in rng.bits(min(64, w - 64 * k)) } }
         }
@@ -88,7 +88,7 @@ public struct PEImages: Hashable, Sendable {
     public func writeHex(to dir: URL) throws -> [String: String] {
         var files: [(name: String, contents: Data)] = []
         var params: [String: String] = [:]
-        for m in config.memories where m != .status {
+        for m in config.srams {
             let name = "\(m).hex"
             files.append((name, Data(ReadMemH.format(words[m]!, width: config.geometry(m).width).utf8)))
             params[m.initParameter] = "\"\(dir.appendingPathComponent(name).path)\""
@@ -100,7 +100,7 @@ public struct PEImages: Hashable, Sendable {
     /// The configuration packets that write every word of these images to the PE at (x, y).
     public func configurationPackets(x: Int, y: Int, memories: [PEMemory]? = nil) -> [UInt64] {
         var out: [UInt64] = []
-        for m in memories ?? config.memories where m != .status {
+        for m in memories ?? config.srams {
             for (a, w) in words[m]!.enumerated() { out += PEPacket.writeWord(config, x: x, y: y, memory: m, index: a, word: w) }
         }
         return out

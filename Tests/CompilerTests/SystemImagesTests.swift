@@ -29,7 +29,7 @@ import Trainer
         let word0 = images.tiles[1].words[.weights]![0][0]
         #expect(bin.prefix(4).enumerated().allSatisfy { k, b in b == UInt8(truncatingIfNeeded: word0 >> UInt64(8 * k)) })
         let manifest = try JSONDecoder().decode(SystemImages.Manifest.self, from: Data(contentsOf: dir.appendingPathComponent("manifest.json")))
-        #expect(manifest.memories.count == plan.system.tiles * SystemImages.memories(c).count)
+        #expect(manifest.memories.count == plan.system.tiles * c.srams.count)
         #expect(manifest.model == plan.model && manifest.system == plan.system)
     }
 
