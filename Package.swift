@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "EDATools", dependencies: ["SpikeForgeCore"]),
         .target(name: "Datasets", dependencies: ["SpikeForgeCore", "CZlib"]),
         .target(name: "Trainer", dependencies: ["SpikeForgeCore", "Datasets", "COpenBLAS", "CKernels", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Compiler", dependencies: ["SpikeForgeCore", "Trainer", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Compiler", dependencies: ["SpikeForgeCore", "Trainer"]),
         .target(
             name: "CoSim",
             dependencies: [

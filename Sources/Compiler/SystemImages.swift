@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import SpikeForgeCore
 import Trainer
@@ -77,8 +76,6 @@ public struct SystemImages: Equatable, Sendable {
         public var memories: [Entry]
     }
 
-    static func sha(_ d: Data) -> String { SHA256.hash(data: d).map { String(format: "%02x", $0) }.joined() }
-
     /// One word per `ceil(width / 8)` bytes, least significant byte first.
     static func binary(_ words: [[UInt64]], width: Int) -> Data {
         let bytes = (width + 7) / 8
@@ -103,8 +100,8 @@ public struct SystemImages: Equatable, Sendable {
                 let hex = Data(ReadMemH.format(img.words[m]!, width: w).utf8), bin = Self.binary(img.words[m]!, width: w)
                 files.append(("\(stem).hex", hex))
                 files.append(("\(stem).bin", bin))
-                entries.append(.init(x: x, y: y, memory: "\(m)", id: m.rawValue, depth: d, width: w, hex: "\(stem).hex", hexSHA256: Self.sha(hex),
-                                     bin: "\(stem).bin", binSHA256: Self.sha(bin)))
+                entries.append(.init(x: x, y: y, memory: "\(m)", id: m.rawValue, depth: d, width: w, hex: "\(stem).hex", hexSHA256: Checksum.sha256(hex),
+                                     bin: "\(stem).bin", binSHA256: Checksum.sha256(bin)))
             }
         }
         let manifest = Manifest(system: system, systemModule: system.moduleName, model: model, memories: entries)
@@ -150,10 +147,9 @@ public struct SystemImages: Equatable, Sendable {
             let hexURL = dir.appendingPathComponent(e.hex), binURL = dir.appendingPathComponent(e.bin)
             guard let hex = try? Data(contentsOf: hexURL) else { problems.append("\(at): \(e.hex) missing"); continue }
             guard let bin = try? Data(contentsOf: binURL) else { problems.append("\(at): \(e.bin) missing"); continue }
-            var ok = true
-            if sha(hex) != e.hexSHA256 { problems.append("\(at): \(e.hex) has SHA-256 \(sha(hex)), expected \(e.hexSHA256) (changed or corrupted)"); ok = false }
-            if sha(bin) != e.binSHA256 { problems.append("\(at): \(e.bin) has SHA-256 \(sha(bin)), expected \(e.binSHA256) (changed or corrupted)"); ok = false }
-            guard ok, e.depth == d, e.width == w else { continue }
+            let bad = [Checksum.problem(hex, expected: e.hexSHA256, name: e.hex), Checksum.problem(bin, expected: e.binSHA256, name: e.bin)].compactMap { $0 }
+            problems += bad.map { "\(at): \($0)" }
+            guard bad.isEmpty, e.depth == d, e.width == w else { continue }
             do {
                 let words = try ReadMemH.parse(String(decoding: hex, as: UTF8.self), width: w, path: hexURL.path)
                 if words.count != d { problems.append("\(at): \(words.count) words in \(e.hex), expected \(d)"); continue }

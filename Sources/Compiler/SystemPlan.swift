@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import SpikeForgeCore
 import Trainer
@@ -126,6 +125,6 @@ extension IntegerModel {
             for w in l.weights { put(Int64(w)) }
             for b in l.bias { put(b) }
         }
-        return SHA256.hash(data: d).map { String(format: "%02x", $0) }.joined()
+        return Checksum.sha256(d)
     }
 }

@@ -56,8 +56,19 @@ public struct ModelManifest: Codable, Sendable, Equatable {
     public var ranges: [LayerRange]?
 }
 
+/// SHA-256 checksums of the files SpikeForge writes (models, SRAM images) and their check.
+public enum Checksum {
+    /// Lower-case hex SHA-256 of `d`.
+    public static func sha256(_ d: Data) -> String { SHA256.hash(data: d).map { String(format: "%02x", $0) }.joined() }
+
+    /// nil when `d` has the SHA-256 `expected`; otherwise what is wrong with the file `name`.
+    public static func problem(_ d: Data, expected: String, name: String) -> String? {
+        let got = sha256(d)
+        return got == expected ? nil : "\(name) has SHA-256 \(got), expected \(expected) (changed or corrupted)"
+    }
+}
+
 public enum ModelFile {
-    static func hex(_ d: Data) -> String { SHA256.hash(data: d).map { String(format: "%02x", $0) }.joined() }
 
     /// Writes `model` (and what is known about its training) to `directory`, atomically.
     public static func save(_ model: IntegerModel, to directory: URL, training: TrainingConfig? = nil, outputScale: Float? = nil,
@@ -80,8 +91,8 @@ public enum ModelFile {
             files.append((bName, bData))
             layers.append(.init(name: l.name, kind: "dense", inputs: l.inputs, outputs: l.outputs, mode: l.mode, flush: l.flush,
                                 threshold: l.threshold, isOutput: l.isOutput,
-                                weights: .init(file: wName, dtype: wt.descr, shape: [l.outputs, l.inputs], sha256: hex(wData)),
-                                bias: .init(file: bName, dtype: bt.descr, shape: [l.outputs], sha256: hex(bData))))
+                                weights: .init(file: wName, dtype: wt.descr, shape: [l.outputs, l.inputs], sha256: Checksum.sha256(wData)),
+                                bias: .init(file: bName, dtype: bt.descr, shape: [l.outputs], sha256: Checksum.sha256(bData))))
         }
         let manifest = ModelManifest(architecture: model.architecture.description, wBits: model.wBits, inputBits: model.inputBits,
                                      layers: layers, training: training, outputScale: outputScale.map(Double.init),
@@ -123,7 +134,7 @@ public enum ModelFile {
             func tensor(_ t: ModelManifest.Tensor, shape: [Int], what: String) -> [Int64]? {
                 let path = directory.appendingPathComponent(t.file).path
                 guard let d = FileManager.default.contents(atPath: path) else { problems.append("\(at) \(what) file \(t.file) is missing"); return nil }
-                if hex(d) != t.sha256 { problems.append("\(at) \(what) file \(t.file) has SHA-256 \(hex(d)), expected \(t.sha256) (changed or corrupted)") }
+                if let p = Checksum.problem(d, expected: t.sha256, name: "file \(t.file)") { problems.append("\(at) \(what) \(p)") }
                 let a: NPYArray
                 do { a = try NPY.decode(d, path: path) } catch { problems.append("\(at) \(what): \(error)"); return nil }
                 if a.dtype.isFloat { problems.append("\(at) \(what) \(t.file) has dtype \(a.dtype.descr), expected an integer dtype"); return nil }
