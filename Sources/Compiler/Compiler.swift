@@ -14,7 +14,6 @@ public enum RangeAnalysis {
     public struct Bounds: Sendable, Equatable {
         public var vBound: Int64
         public var zBound: Int64
-        public var zLo: [Int64], zHi: [Int64]
     }
 
     public static func analyze(_ model: IntegerModel) -> [Bounds] {
@@ -44,7 +43,7 @@ public enum RangeAnalysis {
                     zB = max(zB, zHi[i], -zLo[i])
                 }
             }
-            out.append(Bounds(vBound: vB, zBound: zB, zLo: zLo, zHi: zHi))
+            out.append(Bounds(vBound: vB, zBound: zB))
             lo = zLo
             hi = zHi
         }
@@ -74,9 +73,6 @@ public struct CompileOptions: Sendable {
         self.pe = pe
         self.fixed = fixed
     }
-
-    /// The fields the compiler resolves.
-    public static let derivedFields: Set<String> = ["vBits", "zBits", "thresholdBits", "axons", "layers"]
 }
 
 /// Model to mesh (docs/SYSTEM.md): range analysis, hardware widths, placement, targets, and the

@@ -57,7 +57,6 @@ public struct Slice: Codable, Hashable, Sendable {
     public var target: TileRect?
 
     public var rows: Int { (inputHi - inputLo) * groups }
-    public var neurons: Int { neuronHi - neuronLo }
 }
 
 public struct TilePlan: Codable, Hashable, Sendable {

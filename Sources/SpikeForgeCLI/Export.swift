@@ -22,17 +22,11 @@ struct SystemOptions: ParsableArguments {
         }
         let p = PlacementPolicy(rawValue: policy)
         if p == nil { problems.append("--policy: got '\(policy)', expected one of \(PlacementPolicy.allCases.map(\.rawValue).joined(separator: ", "))") }
-        var pe = SystemConfig.defaultConfig.pe
         do {
             // Keys and types are checked here; the cross-field rules once the compiler has picked
             // the fields the user left free (a fixed vBits is judged against the chosen threshold).
-            let fixed = try ConfigResolver.resolve(PEConfig.self, overrides: sets, validating: false)
-            // Start from the reference PE; take only the fields the user set.
+            let pe = try ConfigResolver.resolve(PEConfig.self, base: SystemConfig.defaultConfig.pe, overrides: sets, validating: false)
             let keys = Set(sets.compactMap { $0.split(separator: "=", maxSplits: 1).first.map(String.init) })
-            let enc = try JSONSerialization.jsonObject(with: JSONEncoder().encode(fixed)) as! [String: Any]
-            var base = try JSONSerialization.jsonObject(with: JSONEncoder().encode(pe)) as! [String: Any]
-            for k in keys { base[k] = enc[k] }
-            pe = try JSONDecoder().decode(PEConfig.self, from: JSONSerialization.data(withJSONObject: base))
             for k in keys where k == "cols" || k == "rows" { problems.append("--set \(k): the mesh size comes from --mesh") }
             if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\n")) }
             return CompileOptions(cols: cols, rows: rows, policy: p!, pe: pe, fixed: keys)

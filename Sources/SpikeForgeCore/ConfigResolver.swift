@@ -1,13 +1,14 @@
 import Foundation
 
-/// Builds a block configuration from its default, an optional JSON file and `key=value`
-/// overrides, in that order. Unknown keys and unparsable values are all reported together;
-/// then `validate()` reports every range violation (unless `validating` is false: callers that
-/// still choose some fields validate the finished configuration themselves).
+/// Builds a block configuration from a base (its default unless given), an optional JSON file
+/// and `key=value` overrides, in that order. Unknown keys and unparsable values are all reported
+/// together; then `validate()` reports every range violation (unless `validating` is false:
+/// callers that still choose some fields validate the finished configuration themselves).
 public enum ConfigResolver {
-    public static func resolve<C: BlockConfig>(_: C.Type, file: String? = nil, overrides: [String] = [], validating: Bool = true) throws(ConfigError) -> C {
+    public static func resolve<C: BlockConfig>(_: C.Type, base: C? = nil, file: String? = nil, overrides: [String] = [],
+                                               validating: Bool = true) throws(ConfigError) -> C {
         let block = String(describing: C.self)
-        guard let defaultData = try? JSONEncoder().encode(C.defaultConfig),
+        guard let defaultData = try? JSONEncoder().encode(base ?? C.defaultConfig),
               var dict = (try? JSONSerialization.jsonObject(with: defaultData)) as? [String: Any]
         else { throw .badFile(path: "<default>", reason: "cannot encode the default \(block)") }
         let known = dict.keys.sorted()
