@@ -7,7 +7,6 @@ extension PEImages {
     public func load(into core: inout PECoreModel) {
         for (m, w) in words { core.memories[m]!.load(w) }
     }
-
 }
 
 /// Drives a PE tile (Swift model or Verilated RTL, any `ClockedDevice` with the tile's ports)
@@ -21,8 +20,7 @@ public struct PETileDriver<D: ClockedDevice> {
     public private(set) var received: [(cycle: Int, flit: UInt64)] = []
     /// Packets the tile sent out of its north, east or south port (towards other tiles).
     public private(set) var sentToMesh = 0
-    var queue: [UInt64] = []
-    var head = 0
+    var packets = PacketQueue()
     var frame: PortValues
     var out: [UInt64]
     let iValid: Int, iFlit: Int, readies: [Int], iX: Int, iY: Int, iRst: Int
@@ -47,8 +45,8 @@ public struct PETileDriver<D: ClockedDevice> {
         oBusy = ol.index(of: "busy")!
     }
 
-    public mutating func send(_ packets: [UInt64]) { queue += packets }
-    public var pending: Int { queue.count - head }
+    public mutating func send(_ packets: [UInt64]) { self.packets.send(packets) }
+    public var pending: Int { packets.pending }
     public private(set) var busy = true
 
     /// One cycle; `reset` holds the synchronous reset.
@@ -58,22 +56,18 @@ public struct PETileDriver<D: ClockedDevice> {
         frame[iX] = UInt64(x)
         frame[iY] = UInt64(y)
         for r in readies { frame.set(r, true) }
-        let offering = head < queue.count
-        if offering {
+        let offer = packets.next
+        if let offer {
             frame.set(iValid, true)
-            frame[iFlit] = queue[head]
+            frame[iFlit] = offer
         }
         frame.words.withUnsafeBufferPointer { i in out.withUnsafeMutableBufferPointer { o in device.run(cycles: 1, inputs: i, outputs: o) } }
         let o = PortValues(device.outputLayout, words: out)
-        if offering && o.bool(oInReady) && !reset { head += 1 }
+        if offer != nil && o.bool(oInReady) && !reset { packets.taken() }
         for (k, v) in oValid.enumerated() where o.bool(v) && !reset {
             if k == 3 { received.append((cycle, o[oFlit[k]])) } else { sentToMesh += 1 }
         }
         busy = o.bool(oBusy)
-        if head == queue.count {
-            queue.removeAll(keepingCapacity: true)
-            head = 0
-        }
         cycle += 1
     }
 

@@ -55,8 +55,7 @@ public struct SystemDriver<D: ClockedDevice> {
     /// Whether the last cycle offered a flit: `busy` is sampled before the edge, so it cannot
     /// show a flit taken in the same cycle.
     var offered = false
-    var queue: [UInt64] = []
-    var head = 0
+    var packets = PacketQueue()
     var frame: PortValues
     var out: [UInt64]
     var received: [UInt64] = []
@@ -64,6 +63,15 @@ public struct SystemDriver<D: ClockedDevice> {
     var images = 0
     let iRst: Int, iValid: Int, iFlit: Int, iReady: Int
     let oReady: Int, oValid: Int, oFlit: Int, oBusy: Int
+    // Fixed by the plan: the first layer's tiles, the reads that fetch the output potentials
+    // (and where each neuron's V lies in them), and the tiles whose spikes are counted.
+    let inputTiles: [(x: Int, y: Int)]
+    let logitReads: [ReadRequest]
+    let logitFields: [(neuron: Int, firstRead: Int, lo: Int, parts: Int)]
+    let firing: [(tile: Int, layer: Int)]
+
+    /// One read: tile, memory, word and part.
+    public typealias ReadRequest = (x: Int, y: Int, memory: PEMemory, word: Int, part: Int)
     /// Cycles a phase may take before the run is declared stuck.
     public var limit = 5_000_000
 
@@ -82,34 +90,46 @@ public struct SystemDriver<D: ClockedDevice> {
         oFlit = ol.index(of: "host_out_flit")!
         oBusy = ol.index(of: "busy")!
         lastSpikes = Array(repeating: 0, count: plan.system.tiles)
+        inputTiles = plan.tiles.filter { $0.slices.contains { $0.layer == 0 } }.map { ($0.x, $0.y) }
+        let c = plan.system.pe, L = c.lanes, P = c.partBits
+        var reads: [ReadRequest] = [], fields: [(neuron: Int, firstRead: Int, lo: Int, parts: Int)] = []
+        for t in plan.tiles {
+            for s in t.slices where s.layer == plan.outputLayer {
+                for n in s.neuronLo ..< s.neuronHi {
+                    let k = n - s.neuronLo, group = s.firstGroup + k / L, lo = (k % L) * c.stateLaneBits
+                    let p0 = lo / P, p1 = (lo + c.vBits - 1) / P
+                    fields.append((n, reads.count, lo - p0 * P, p1 - p0 + 1))
+                    for p in p0 ... p1 { reads.append((t.x, t.y, .state, group, p)) }
+                }
+            }
+        }
+        logitReads = reads
+        logitFields = fields
+        firing = plan.tiles.enumerated().compactMap { k, t in t.slices.first { !plan.layers[$0.layer].isOutput }.map { (k, $0.layer) } }
     }
 
     var c: PEConfig { plan.system.pe }
     var all: TileRect { TileRect(x0: 0, x1: plan.system.cols - 1, y0: 0, y1: plan.system.rows - 1) }
 
-    public mutating func send(_ packets: [UInt64]) { queue += packets }
-    public var pending: Int { queue.count - head }
+    public mutating func send(_ packets: [UInt64]) { self.packets.send(packets) }
+    public var pending: Int { packets.pending }
 
     /// One cycle; the host always takes what the system offers.
     public mutating func tick(reset: Bool = false) {
         for k in frame.words.indices { frame.words[k] = 0 }
         frame.set(iRst, reset)
         frame.set(iReady, true)
-        let offering = head < queue.count
-        offered = offering
-        if offering {
+        let offer = packets.next
+        offered = offer != nil
+        if let offer {
             frame.set(iValid, true)
-            frame[iFlit] = queue[head]
+            frame[iFlit] = offer
         }
         frame.words.withUnsafeBufferPointer { i in out.withUnsafeMutableBufferPointer { o in device.run(cycles: 1, inputs: i, outputs: o) } }
         let o = PortValues(device.outputLayout, words: out)
-        if offering && o.bool(oReady) && !reset { head += 1 }
+        if offered && o.bool(oReady) && !reset { packets.taken() }
         if o.bool(oValid) && !reset { received.append(o[oFlit]) }
         busy = o.bool(oBusy)
-        if head == queue.count && head > 0 {
-            queue.removeAll(keepingCapacity: true)
-            head = 0
-        }
         cycle += 1
     }
 
@@ -143,7 +163,7 @@ public struct SystemDriver<D: ClockedDevice> {
 
     /// Reads parts of words back: one read request per (tile, memory, word, part), at most 256
     /// in flight (the tag is 8 bits). Returns the data of each, in order.
-    public mutating func read(_ requests: [(x: Int, y: Int, memory: PEMemory, word: Int, part: Int)]) throws(SystemRunError) -> [UInt64] {
+    public mutating func read(_ requests: [ReadRequest]) throws(SystemRunError) -> [UInt64] {
         var data = [UInt64](repeating: 0, count: requests.count)
         var start = 0
         while start < requests.count {
@@ -171,7 +191,6 @@ public struct SystemDriver<D: ClockedDevice> {
     /// each tile of the first layer.
     func inputPackets(_ levels: [Int32]) -> (packets: [UInt64], events: Int) {
         let r = plan.input
-        let firstLayerTiles = plan.tiles.filter { $0.slices.contains { $0.layer == 0 } }
         var p: [UInt64] = []
         var events = 0
         for (j, level) in levels.enumerated() where level > 0 {
@@ -181,7 +200,7 @@ public struct SystemDriver<D: ClockedDevice> {
                 if multicast {
                     p.append(PEPacket.spike(x0: r.x0, x1: r.x1, y0: r.y0, y1: r.y1, axon: j, negative: false, multiplicity: m))
                 } else {
-                    for t in firstLayerTiles { p.append(PEPacket.spike(x: t.x, y: t.y, axon: j, multiplicity: m)) }
+                    for t in inputTiles { p.append(PEPacket.spike(x: t.x, y: t.y, axon: j, multiplicity: m)) }
                 }
                 events += 1
                 left -= m
@@ -211,25 +230,13 @@ public struct SystemDriver<D: ClockedDevice> {
 
     /// The output potentials: every partial sum of every output neuron, read part by part, added.
     mutating func readLogits() throws(SystemRunError) -> [Int64] {
-        let L = c.lanes, SL = c.stateLaneBits, P = c.partBits, out = plan.outputLayer
-        var reqs: [(x: Int, y: Int, memory: PEMemory, word: Int, part: Int)] = []
-        var where_: [(neuron: Int, firstReq: Int, lo: Int, parts: Int)] = []
-        for t in plan.tiles {
-            for s in t.slices where s.layer == out {
-                for n in s.neuronLo ..< s.neuronHi {
-                    let k = n - s.neuronLo, group = s.firstGroup + k / L, lane = k % L
-                    let lo = lane * SL, p0 = lo / P, p1 = (lo + c.vBits - 1) / P
-                    where_.append((n, reqs.count, lo - p0 * P, p1 - p0 + 1))
-                    for p in p0 ... p1 { reqs.append((t.x, t.y, .state, group, p)) }
-                }
-            }
-        }
-        let data = try read(reqs)
-        var logits = [Int64](repeating: 0, count: plan.layers[out].outputs)
-        for w in where_ {
-            var bits = [UInt64](repeating: 0, count: (w.parts * P + 63) / 64 + 1)
-            for p in 0 ..< w.parts { Bits.setField(&bits, lo: p * P, width: P, data[w.firstReq + p]) }
-            logits[w.neuron] += Bits.signExtend(Bits.field(bits[...], lo: w.lo, width: c.vBits), width: c.vBits)
+        let P = c.partBits
+        let data = try read(logitReads)
+        var logits = [Int64](repeating: 0, count: plan.layers[plan.outputLayer].outputs)
+        for f in logitFields {
+            var bits = [UInt64](repeating: 0, count: (f.parts * P + 63) / 64 + 1)
+            for p in 0 ..< f.parts { Bits.setField(&bits, lo: p * P, width: P, data[f.firstRead + p]) }
+            logits[f.neuron] += Bits.signExtend(Bits.field(bits[...], lo: f.lo, width: c.vBits), width: c.vBits)
         }
         return logits
     }
@@ -238,9 +245,9 @@ public struct SystemDriver<D: ClockedDevice> {
     /// (16 bits, so a tile may send at most 65,535 spikes per image), read through packets.
     mutating func spikesPerLayer() throws(SystemRunError) -> [Int] {
         var spikes = [Int](repeating: 0, count: plan.layers.count)
-        let firing = plan.tiles.enumerated().compactMap { k, t in t.slices.first { !plan.layers[$0.layer].isOutput }.map { (k, t, $0.layer) } }
-        let data = try read(firing.map { ($0.1.x, $0.1.y, .status, PEStatus.spikesOut.rawValue, 0) })
-        for ((k, _, layer), v) in zip(firing, data) {
+        let cols = plan.system.cols
+        let data = try read(firing.map { ($0.tile % cols, $0.tile / cols, .status, PEStatus.spikesOut.rawValue, 0) })
+        for ((k, layer), v) in zip(firing, data) {
             spikes[layer] += (Int(v) - lastSpikes[k] + 65536) % 65536
             lastSpikes[k] = Int(v)
         }

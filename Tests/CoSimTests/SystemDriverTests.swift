@@ -34,6 +34,16 @@ import Trainer
         try Compiler.compile(m, CompileOptions(cols: 2, rows: 2, policy: policy, pe: small))
     }
 
+    /// A powered-on driver over the cycle model, its SRAMs set by the backdoor when `images` are
+    /// given (otherwise empty, for loading by packets).
+    static func modelDriver(_ plan: SystemPlan, backdoor images: SystemImages?) -> SystemDriver<SystemModel> {
+        var model = SystemModel(plan.system)
+        if let images { model.load(images) }
+        var d = SystemDriver(model, plan: plan)
+        d.powerOnReset()
+        return d
+    }
+
     /// Runs every input, checks each against the integer model, returns the inferences.
     static func run<D: ClockedDevice>(_ d: inout SystemDriver<D>, _ m: IntegerModel, _ inputs: [[Int32]], seed: UInt64) throws -> [Inference] {
         let engine = IntegerEngine(m)
@@ -55,13 +65,9 @@ import Trainer
         let plan = try Self.compile(m, policy)
         let images = SystemImages(plan: plan, model: m)
         let inputs = Self.inputs(seed: seed, count: 40)
-        var model = SystemModel(plan.system)
-        model.load(images)
-        var back = SystemDriver(model, plan: plan)
-        back.powerOnReset()
+        var back = Self.modelDriver(plan, backdoor: images)
         let a = try Self.run(&back, m, inputs, seed: seed)
-        var pk = SystemDriver(SystemModel(plan.system), plan: plan)
-        pk.powerOnReset()
+        var pk = Self.modelDriver(plan, backdoor: nil)
         let loadCycles = try pk.load(images)
         #expect(loadCycles > 100)
         let b = try Self.run(&pk, m, inputs, seed: seed)
@@ -78,10 +84,7 @@ import Trainer
         let plan = try Self.compile(m, policy)
         let images = SystemImages(plan: plan, model: m)
         let inputs = Self.inputs(seed: seed, count: 25)
-        var model = SystemModel(plan.system)
-        model.load(images)
-        var md = SystemDriver(model, plan: plan)
-        md.powerOnReset()
+        var md = Self.modelDriver(plan, backdoor: images)
         let want = try Self.run(&md, m, inputs, seed: seed)
 
         // Backdoor: the images as exported, at a fixed path so the build is cached.
