@@ -1,9 +1,7 @@
 import ArgumentParser
 import CoSim
-import EDATools
 import Foundation
 import SpikeForgeCore
-import VerilogEmitter
 
 /// `spikeforge check`: generates every block, runs the RTL gates on it and co-simulates it
 /// against its cycle model in Verilator.
@@ -37,13 +35,8 @@ public struct Check: ParsableCommand {
         for b in Catalog.blocks {
             do {
                 let (design, cfg) = try b.generate(nil, [])
-                let files = try VerilogEmitter.emit(design, version: SpikeForgeVersion.string)
-                let dir = root.appendingPathComponent(b.name)
-                try AtomicOutput.write(files: files.map { ($0.name, Data($0.contents.utf8)) } + [("config.json", Data((cfg + "\n").utf8))], to: dir)
-                let v = files.filter { $0.name.hasSuffix(".v") }.map { dir.appendingPathComponent($0.name) }
-                try Gates.lint(files: v, top: design.top)
-                let synth = try Gates.synth(files: v, top: design.top, expectedMemories: design.flattenedMemoryCount(), mapMemories: !design.keepsMemoriesAsMacros)
-                try Gates.iverilog(files: v, top: design.top)
+                let v = try RTLDirectory.write(design, config: cfg, to: root.appendingPathComponent(b.name))
+                let synth = try RTLDirectory.gates(design, files: v)
                 let (r, built) = try b.lockstep(nil, [], builder, cycles, seed)
                 rows.append([
                     b.name, design.top, "clean", "\(synth.cells)", "\(synth.memories)", "ok", built.cached ? "cached" : String(format: "%.1fs", built.seconds),

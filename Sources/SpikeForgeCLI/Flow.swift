@@ -1,13 +1,11 @@
 import ArgumentParser
 import CoSim
 import Compiler
-import Datasets
 import EDATools
 import Foundation
 import Generators
 import SpikeForgeCore
 import Trainer
-import VerilogEmitter
 
 /// `spikeforge flow`: the main job. Train → export → generate → simulate: a SpikeGrad model, its
 /// compilation onto the PE mesh with SRAM images, the system's RTL (linted), and the images run
@@ -73,11 +71,10 @@ public struct Flow: ParsableCommand {
         // 3. Generate and lint.
         print("\n== 3. generate ==")
         let design = try SystemGenerator.design(plan.system)
-        let files = try VerilogEmitter.emit(design, version: SpikeForgeVersion.string)
         let rtl = designDir.appendingPathComponent("rtl")
-        try AtomicOutput.write(files: files.map { ($0.name, Data($0.contents.utf8)) } + [("config.json", Data((try CanonicalJSON.encode(plan.system, pretty: true) + "\n").utf8))], to: rtl)
-        try Gates.lint(files: files.filter { $0.name.hasSuffix(".v") }.map { rtl.appendingPathComponent($0.name) }, top: design.top)
-        print("\(design.top): \(files.count - 1) modules written to \(rtl.path); verilator --lint-only -Wall clean")
+        let modules = try RTLDirectory.write(design, config: try CanonicalJSON.encode(plan.system, pretty: true), to: rtl)
+        try Gates.lint(files: modules, top: design.top)
+        print("\(design.top): \(modules.count) modules written to \(rtl.path); verilator --lint-only -Wall clean")
 
         // 4. Simulate on both engines.
         print("\n== 4. simulate ==")

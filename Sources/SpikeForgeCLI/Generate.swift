@@ -34,17 +34,11 @@ public struct Generate: ParsableCommand {
 
     public func run() throws {
         let (design, cfg) = try block == SystemConfig.blockName ? Self.system(config, sets) : Catalog.block(named: block).generate(config, sets)
-        let files = try VerilogEmitter.emit(design, version: SpikeForgeVersion.string)
-        var out = files.map { (name: $0.name, contents: Data($0.contents.utf8)) }
-        out.append((name: "config.json", contents: Data((cfg + "\n").utf8)))
         let dir = URL(fileURLWithPath: self.out)
-        try AtomicOutput.write(files: out, to: dir)
-        print("wrote \(files.count - 1) module\(files.count == 2 ? "" : "s"), files.f and config.json to \(dir.path)")
+        let modules = try RTLDirectory.write(design, config: cfg, to: dir)
+        print("wrote \(modules.count) module\(modules.count == 1 ? "" : "s"), files.f and config.json to \(dir.path)")
         if check {
-            let vfiles = files.filter { $0.name.hasSuffix(".v") }.map { dir.appendingPathComponent($0.name) }
-            try Gates.lint(files: vfiles, top: design.top)
-            let r = try Gates.synth(files: vfiles, top: design.top, expectedMemories: design.flattenedMemoryCount(), mapMemories: !design.keepsMemoriesAsMacros)
-            try Gates.iverilog(files: vfiles, top: design.top)
+            let r = try RTLDirectory.gates(design, files: modules)
             print("gates: verilator -Wall clean; yosys \(r.cells) cells, \(r.memories) memories, no latches; iverilog ok")
         }
     }
@@ -66,5 +60,24 @@ public struct Generate: ParsableCommand {
             }
         }
         return (try SystemGenerator.design(c), try CanonicalJSON.encode(c, pretty: true))
+    }
+}
+
+/// A design's RTL as SpikeForge writes it: one `.v` per module, `files.f` and the resolved
+/// `config.json`, written atomically.
+enum RTLDirectory {
+    /// Writes the directory; returns the module files, in `files.f` order.
+    static func write(_ design: Design, config: String, to dir: URL) throws -> [URL] {
+        let files = try VerilogEmitter.emit(design, version: SpikeForgeVersion.string)
+        try AtomicOutput.write(files: files.map { ($0.name, Data($0.contents.utf8)) } + [("config.json", Data((config + "\n").utf8))], to: dir)
+        return files.filter { $0.name.hasSuffix(".v") }.map { dir.appendingPathComponent($0.name) }
+    }
+
+    /// The gates on written RTL: Verilator lint, Yosys synthesis with every memory inferred, Icarus.
+    static func gates(_ design: Design, files: [URL]) throws -> SynthReport {
+        try Gates.lint(files: files, top: design.top)
+        let r = try Gates.synth(files: files, top: design.top, expectedMemories: design.flattenedMemoryCount(), mapMemories: !design.keepsMemoriesAsMacros)
+        try Gates.iverilog(files: files, top: design.top)
+        return r
     }
 }
