@@ -42,18 +42,14 @@ public enum Stimulus {
     }
 
     public static func fifo(_: FIFOConfig) -> StimulusFunction {
-        var pIn = 0.5, pOut = 0.5
+        // Phases of filling, draining and balance, so full and empty are both hit often.
+        var load = LoadPhases(period: 256, inputs: [0.05, 0.5, 0.95], outputs: [0.05, 0.5, 0.95], pIn: 0.5, pOut: 0.5)
         return { rng, cycle, f in
-            // Phases of filling, draining and balance, so full and empty are both hit often.
-            if cycle % 256 == 0 {
-                let ps = [0.05, 0.5, 0.95]
-                pIn = ps[Int(rng.next() % 3)]
-                pOut = ps[Int(rng.next() % 3)]
-            }
+            load.advance(&rng, cycle: cycle)
             f.set(0, cycle < 2 || rng.chance(0.001))
-            f.set(1, rng.chance(pIn))
+            f.set(1, rng.chance(load.pIn))
             f.setWide(2, [rng.next(), rng.next(), rng.next()])
-            f.set(3, rng.chance(pOut))
+            f.set(3, rng.chance(load.pOut))
         }
     }
 
@@ -163,12 +159,10 @@ extension Stimulus {
     /// Mesh: every local port and the host inject in phases of light to heavy load; ejection
     /// back-pressure in phases; rare resets.
     public static func mesh(_ c: MeshConfig) -> StimulusFunction {
-        var pIn = 0.2, pOut = 1.0
+        var load = LoadPhases(period: 300, inputs: [0.02, 0.1, 0.3, 0.6, 1.0], outputs: [1.0, 0.8, 0.3], pIn: 0.2, pOut: 1.0)
         return { rng, cycle, f in
-            if cycle % 300 == 0 {
-                pIn = [0.02, 0.1, 0.3, 0.6, 1.0][Int(rng.next() % 5)]
-                pOut = [1.0, 0.8, 0.3][Int(rng.next() % 3)]
-            }
+            load.advance(&rng, cycle: cycle)
+            let pIn = load.pIn, pOut = load.pOut
             f.set(0, cycle < 2 || rng.chance(0.0003))
             f.set(1, rng.chance(pIn / 2))
             f.setWide(2, randomFlit(&rng, cols: c.cols, rows: c.rows, width: c.flitWidth))
@@ -189,12 +183,10 @@ extension Stimulus {
     /// A lone router at (`x`, `y`): every input offers random flits (including headers no X-Y
     /// route would produce), every output has random back-pressure.
     public static func router(_ c: RouterConfig, x: Int, y: Int) -> StimulusFunction {
-        var pIn = 0.5, pOut = 0.7
+        var load = LoadPhases(period: 256, inputs: [0.1, 0.5, 0.9], outputs: [1.0, 0.6, 0.2], pIn: 0.5, pOut: 0.7)
         return { rng, cycle, f in
-            if cycle % 256 == 0 {
-                pIn = [0.1, 0.5, 0.9][Int(rng.next() % 3)]
-                pOut = [1.0, 0.6, 0.2][Int(rng.next() % 3)]
-            }
+            load.advance(&rng, cycle: cycle)
+            let pIn = load.pIn, pOut = load.pOut
             f.set(0, cycle < 2 || rng.chance(0.0005))
             f[1] = UInt64(x)
             f[2] = UInt64(y)
@@ -212,12 +204,10 @@ extension Stimulus {
     /// reset, a layer flush or an unknown packet — among flits passing through. Outputs get
     /// random back-pressure, in phases from none to heavy.
     public static func peTile(_ c: PEConfig, x: Int, y: Int) -> StimulusFunction {
-        var pIn = 0.3, pOut = 0.9
+        var load = LoadPhases(period: 512, inputs: [0.02, 0.15, 0.4, 0.8], outputs: [1.0, 0.8, 0.4, 0.1], pIn: 0.3, pOut: 0.9)
         return { rng, cycle, f in
-            if cycle % 512 == 0 {
-                pIn = [0.02, 0.15, 0.4, 0.8][Int(rng.next() % 4)]
-                pOut = [1.0, 0.8, 0.4, 0.1][Int(rng.next() % 4)]
-            }
+            load.advance(&rng, cycle: cycle)
+            let pIn = load.pIn, pOut = load.pOut
             f.set(0, cycle < 2 || rng.chance(0.00005))
             f[1] = UInt64(x)
             f[2] = UInt64(y)
@@ -271,12 +261,10 @@ extension Stimulus {
     /// writes, read requests, resets, flushes and junk, to random tiles, with the host sometimes
     /// not taking what the system offers, in bursts of load, and rare synchronous resets.
     public static func system(_ c: SystemConfig, axons: Int) -> StimulusFunction {
-        var pIn = 0.3, pOut = 0.9
+        var load = LoadPhases(period: 512, inputs: [0.02, 0.15, 0.4, 0.9], outputs: [1.0, 0.8, 0.4, 0.1], pIn: 0.3, pOut: 0.9)
         return { rng, cycle, f in
-            if cycle % 512 == 0 {
-                pIn = [0.02, 0.15, 0.4, 0.9][Int(rng.next() % 4)]
-                pOut = [1.0, 0.8, 0.4, 0.1][Int(rng.next() % 4)]
-            }
+            load.advance(&rng, cycle: cycle)
+            let pIn = load.pIn, pOut = load.pOut
             f.set(0, cycle < 2 || rng.chance(0.00002))
             f.set(1, rng.chance(pIn))
             let x = Int(rng.next() % UInt64(c.cols)), y = Int(rng.next() % UInt64(c.rows))
@@ -292,5 +280,20 @@ extension Stimulus {
             f[2] = flit & Bits.mask(c.pe.flitWidth)
             f.set(3, rng.chance(pOut))
         }
+    }
+}
+
+/// Offered load and back-pressure that jump to random levels every `period` cycles, so queues
+/// fill, drain and sit in between: the phases the valid/ready stimuli share.
+struct LoadPhases {
+    let period: Int
+    let inputs: [Double], outputs: [Double]
+    /// The probabilities of offering an input and of taking an output this phase.
+    var pIn: Double, pOut: Double
+
+    mutating func advance(_ rng: inout SplitMix64, cycle: Int) {
+        guard cycle % period == 0 else { return }
+        pIn = inputs[Int(rng.next() % UInt64(inputs.count))]
+        pOut = outputs[Int(rng.next() % UInt64(outputs.count))]
     }
 }
