@@ -1,55 +1,3 @@
-/// One problem in a design, with the module and the generator source line it comes from.
-public enum IRError: Error, Hashable, Sendable, CustomStringConvertible {
-    case invalidName(module: String, name: String, reason: String, at: SourceLoc)
-    case duplicateName(module: String, name: String, at: SourceLoc)
-    case undeclared(module: String, name: String, at: SourceLoc)
-    case badType(module: String, name: String, type: HWType, at: SourceLoc)
-    case widthMismatch(module: String, context: String, expected: HWType, got: HWType, at: SourceLoc)
-    case badOperand(module: String, context: String, reason: String, at: SourceLoc)
-    case undriven(module: String, signal: String, kind: String, at: SourceLoc)
-    case multipleDrivers(module: String, signal: String, at: [SourceLoc])
-    case drivesInput(module: String, port: String, at: SourceLoc)
-    case combinationalLoop(module: String, path: [String])
-    case noClock(module: String, what: String, at: SourceLoc)
-    case badMemory(module: String, memory: String, reason: String, at: SourceLoc)
-    case unknownModule(module: String, instance: String, child: String, at: SourceLoc)
-    case badConnection(module: String, instance: String, port: String, reason: String, at: SourceLoc)
-    case conflictingModule(name: String)
-    case missingTop(top: String)
-    case recursiveInstance(path: [String])
-
-    public var description: String {
-        switch self {
-        case let .invalidName(m, n, r, at): return "\(m): name '\(n)' \(r) (at \(at))"
-        case let .duplicateName(m, n, at): return "\(m): '\(n)' is declared twice (at \(at))"
-        case let .undeclared(m, n, at): return "\(m): '\(n)' is not declared (at \(at))"
-        case let .badType(m, n, t, at): return "\(m): '\(n)' has type \(t); widths must be 1...4096 (at \(at))"
-        case let .widthMismatch(m, c, e, g, at): return "\(m): width mismatch in \(c): got \(g), expected \(e) (at \(at))"
-        case let .badOperand(m, c, r, at): return "\(m): \(c): \(r) (at \(at))"
-        case let .undriven(m, s, k, at): return "\(m): \(k) '\(s)' is never driven (declared at \(at))"
-        case let .multipleDrivers(m, s, at): return "\(m): '\(s)' has \(at.count) drivers (at \(at.map(\.description).joined(separator: ", ")))"
-        case let .drivesInput(m, p, at): return "\(m): input port '\(p)' is driven inside the module (at \(at))"
-        case let .combinationalLoop(m, path): return "\(m): combinational loop \(path.joined(separator: " -> "))"
-        case let .noClock(m, w, at): return "\(m): \(w) needs a clock, but the module declares none (at \(at))"
-        case let .badMemory(m, mem, r, at): return "\(m): memory '\(mem)': \(r) (at \(at))"
-        case let .unknownModule(m, i, c, at): return "\(m): instance '\(i)' of unknown module '\(c)' (at \(at))"
-        case let .badConnection(m, i, p, r, at): return "\(m): instance '\(i)' port '\(p)': \(r) (at \(at))"
-        case let .conflictingModule(n): return "two different modules are both named '\(n)'"
-        case let .missingTop(t): return "top module '\(t)' is not in the design"
-        case let .recursiveInstance(path): return "module instantiates itself: \(path.joined(separator: " -> "))"
-        }
-    }
-}
-
-/// Every problem found in a design, in a stable order.
-public struct IRValidationError: Error, Hashable, Sendable, CustomStringConvertible {
-    public var errors: [IRError]
-    public init(errors: [IRError]) { self.errors = errors }
-    public var description: String {
-        "invalid design (\(errors.count) error\(errors.count == 1 ? "" : "s")):\n" + errors.map { "  - \($0)" }.joined(separator: "\n")
-    }
-}
-
 private let verilogKeywords: Set<String> = [
     "always", "and", "assign", "begin", "buf", "case", "casex", "casez", "default", "defparam", "else", "end",
     "endcase", "endfunction", "endmodule", "endtask", "for", "force", "forever", "function", "generate", "genvar",
@@ -118,6 +66,9 @@ struct ModuleChecker {
     enum Kind { case input, output, wire, reg, readPort }
     var kinds: [String: (Kind, HWType, SourceLoc)] = [:]
     var memories: [String: Memory] = [:]
+    /// Every driver of each signal, and what each combinationally driven signal reads.
+    var drivers: [String: [SourceLoc]] = [:]
+    var combDeps: [String: [String]] = [:]
 
     init(module: Module, modules: [String: Module], children: [String: [String: Set<String>]]) {
         self.module = module
@@ -150,6 +101,17 @@ struct ModuleChecker {
     }
 
     mutating func run() -> [String: Set<String>] {
+        declarations()
+        checkAssignments()
+        checkMemoryPorts()
+        checkInstances()
+        checkDrivers()
+        findLoops()
+        return summary()
+    }
+
+    /// Ports, wires, registers, memories and read ports: unique, valid names and types.
+    mutating func declarations() {
         checkName(module.name, .unknown)
         for p in module.ports { declare(p.name, p.direction == .input ? .input : .output, p.type, p.loc) }
         for w in module.wires { declare(w.name, .wire, w.type, w.loc) }
@@ -170,10 +132,10 @@ struct ModuleChecker {
         for rd in module.memReads { declare(rd.output, .readPort, .uint(memories[rd.memory]?.width ?? 1), rd.loc) }
         if let c = module.clock, kinds[c]?.0 != .input { errors.append(.undeclared(module: name, name: c, at: .unknown)) }
         if let r = module.reset, kinds[r]?.0 != .input { errors.append(.undeclared(module: name, name: r, at: .unknown)) }
+    }
 
-        // Drivers.
-        var drivers: [String: [SourceLoc]] = [:]
-        var combDeps: [String: [String]] = [:]  // comb-driven signal -> signals read
+    /// Continuous assignments, register updates and reset values.
+    mutating func checkAssignments() {
         for a in module.assigns {
             drivers[a.target, default: []].append(a.loc)
             guard let (k, t, _) = kinds[a.target] else {
@@ -213,6 +175,10 @@ struct ModuleChecker {
                 if module.reset == nil { errors.append(.noClock(module: name, what: "reset value of '\(r.name)' (no reset port)", at: r.loc)) }
             }
         }
+    }
+
+    /// Memory write and read ports; every memory is written or loaded from an image.
+    mutating func checkMemoryPorts() {
         for w in module.memWrites {
             guard let mem = memories[w.memory] else {
                 errors.append(.undeclared(module: name, name: w.memory, at: w.loc))
@@ -239,8 +205,11 @@ struct ModuleChecker {
         for mem in module.memories where !module.memWrites.contains(where: { $0.memory == mem.name }) && mem.initParameter == nil {
             errors.append(.undriven(module: name, signal: mem.name, kind: "memory", at: mem.loc))
         }
+    }
 
-        // Instances.
+    /// Instances: known children, every port connected with the right type; an output's
+    /// combinational inputs (the child's summary) become dependencies of the wire it drives.
+    mutating func checkInstances() {
         for inst in module.instances {
             checkName(inst.name, inst.loc)
             guard let child = modules[inst.module] else {
@@ -279,8 +248,10 @@ struct ModuleChecker {
                 combDeps[w] = (summary[p.name] ?? []).sorted().flatMap { inst.inputs[$0]?.references ?? [] }
             }
         }
+    }
 
-        // Every output, wire, register and read port has exactly one driver.
+    /// Every output, wire, register and read port has exactly one driver.
+    mutating func checkDrivers() {
         for (n, (k, _, loc)) in kinds.sorted(by: { $0.key < $1.key }) where k != .input {
             let d = drivers[n] ?? []
             if d.isEmpty {
@@ -290,8 +261,12 @@ struct ModuleChecker {
                 errors.append(.multipleDrivers(module: name, signal: n, at: d))
             }
         }
+    }
 
-        // Combinational loops: depth-first search over comb-driven signals.
+    /// Combinational loops: depth-first search over comb-driven signals.
+    mutating func findLoops() {
+        var errors: [IRError] = []
+        let combDeps = combDeps, name = name
         var state: [String: Int] = [:]  // 1 = on stack, 2 = done
         var stack: [String] = []
         var reported = Set<String>()
@@ -311,8 +286,12 @@ struct ModuleChecker {
             state[n] = 2
         }
         for n in combDeps.keys.sorted() where state[n] == nil { dfs(n) }
+        self.errors += errors
+    }
 
-        // Summary: output -> inputs reached through combinational paths only.
+    /// The module's summary for its parents: output -> inputs reached through combinational
+    /// paths only.
+    func summary() -> [String: Set<String>] {
         var result: [String: Set<String>] = [:]
         for o in module.outputs {
             var seen = Set<String>()

@@ -3,8 +3,9 @@ import SpikeForgeCore
 /// The X-Y route of `RouterGenerator`, bit-for-bit: a 5-bit output mask (bit = `RouterPort`).
 public enum NoCRouting {
     public static func route(_ f: UInt64, port: RouterPort, x: Int, y: Int, cols: Int, rows: Int) -> UInt8 {
-        let fx0 = Int(f & 15), fx1 = Int(f >> 4 & 15), fy0 = Int(f >> 8 & 15), fy1 = Int(f >> 12 & 15)
-        if f >> 16 & 1 == 1 {
+        typealias H = PacketLayout.Header
+        let fx0 = H.x0.int(f), fx1 = H.x1.int(f), fy0 = H.y0.int(f), fy1 = H.y1.int(f)
+        if H.host.flag(f) {
             // Host-bound: west to column 0, north to row 0, then west out of (0, 0).
             return x != 0 || y == 0 ? 1 << 3 : 1 << 0
         }

@@ -1,9 +1,9 @@
 import HWIR
 import SpikeForgeCore
 
-/// The ternary-spike integrate-and-fire neuron (SPEC §1): a `NeuronUnit` (the datapath the PE's
-/// compute stage instantiates) and a standalone `NeuronArray` of `neurons` units on one command
-/// bus. See `NeuronConfig` for the handshake and `docs/NEURON.md` for the flush rule.
+/// The ternary-spike integrate-and-fire neuron (SPEC §1): a `NeuronUnit` and a standalone
+/// `NeuronArray` of `neurons` units on one command bus. The PE does not instantiate the unit: its
+/// compute lanes (`PECoreCompute.swift`) share the unit's fire check, `fireConditions`. See `NeuronConfig` for the handshake and `docs/NEURON.md` for the flush rule.
 ///
 /// Unit ports: `threshold` (θ, unsigned; θ = 0 disables firing), `mode` (runtime only),
 /// `cmd_valid`/`cmd_ready`, `cmd_op` (`NeuronOp`), `cmd_neg` (input sign s = −1),

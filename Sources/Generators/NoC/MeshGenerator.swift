@@ -48,7 +48,7 @@ public enum MeshGenerator: BlockGenerator {
         for y in 0 ..< c.rows {
             for x in 0 ..< c.cols {
                 let i = idx(x, y)
-                var ins: [String: Expr] = ["clk": clk, "rst": rst, "my_x": .lit(x, .uint(4)), "my_y": .lit(y, .uint(4))]
+                var ins: [String: Expr] = ["clk": clk, "rst": rst, "my_x": .lit(x, .uint(PacketLayout.Header.x0.width)), "my_y": .lit(y, .uint(PacketLayout.Header.y0.width))]
                 for p in RouterPort.allCases {
                     ins["\(p.prefix)_in_valid"] = inV[i][p.rawValue]
                     ins["\(p.prefix)_in_flit"] = inF[i][p.rawValue]

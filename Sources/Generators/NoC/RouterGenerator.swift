@@ -26,14 +26,15 @@ public enum RouterGenerator: BlockGenerator {
     static func route(_ b: ModuleBuilder, _ c: RouterConfig, port: RouterPort, flit: Expr, x: Expr, y: Expr, name p: String) -> Expr {
         func minE(_ a: Expr, _ b2: Expr) -> Expr { a.when(a.lt(b2), else: b2) }
         func maxE(_ a: Expr, _ b2: Expr) -> Expr { a.when(a.gt(b2), else: b2) }
-        let xmax = Expr.lit(c.cols - 1, .uint(4)), ymax = Expr.lit(c.rows - 1, .uint(4))
-        let fx0 = flit.bits(3, 0), fx1 = flit.bits(7, 4), fy0 = flit.bits(11, 8), fy1 = flit.bits(15, 12)
+        typealias H = PacketLayout.Header
+        let xmax = Expr.lit(c.cols - 1, .uint(H.x0.width)), ymax = Expr.lit(c.rows - 1, .uint(H.y0.width))
+        let fx0 = flit.field(H.x0), fx1 = flit.field(H.x1), fy0 = flit.field(H.y0), fy1 = flit.field(H.y1)
         // The rectangle, ordered and clamped into the mesh, so no route leaves it.
         let lox = b.node("\(p)_lox", minE(minE(fx0, fx1), xmax))
         let hix = b.node("\(p)_hix", minE(maxE(fx0, fx1), xmax))
         let loy = b.node("\(p)_loy", minE(minE(fy0, fy1), ymax))
         let hiy = b.node("\(p)_hiy", minE(maxE(fy0, fy1), ymax))
-        let host = flit.bit(16)
+        let host = flit.field(H.host)
         let colIn = b.node("\(p)_col_in", lox.le(x) & x.le(hix))
         let rowIn = loy.le(y) & y.le(hiy)
         var n = Expr.zero, e = Expr.zero, s = Expr.zero, w = Expr.zero, l = Expr.zero
@@ -71,8 +72,8 @@ public enum RouterGenerator: BlockGenerator {
         """, configuration: describe(c))
         let clk = b.clock()
         let rst = b.reset()
-        let myX = b.input("my_x", .uint(4), doc: "this router's column")
-        let myY = b.input("my_y", .uint(4), doc: "this router's row")
+        let myX = b.input("my_x", .uint(PacketLayout.Header.x0.width), doc: "this router's column")
+        let myY = b.input("my_y", .uint(PacketLayout.Header.y0.width), doc: "this router's row")
         var inValid: [Expr] = [], inFlit: [Expr] = [], outReady: [Expr] = []
         for p in RouterPort.allCases {
             inValid.append(b.input("\(p.prefix)_in_valid", .bool, doc: "flit offered on \(p)"))

@@ -45,7 +45,7 @@ public enum SystemGenerator: BlockGenerator {
         func idx(_ x: Int, _ y: Int) -> Int { y * c.cols + x }
         for y in 0 ..< c.rows {
             for x in 0 ..< c.cols {
-                var ins: [String: Expr] = ["clk": clk, "rst": rst, "my_x": .lit(x, .uint(4)), "my_y": .lit(y, .uint(4))]
+                var ins: [String: Expr] = ["clk": clk, "rst": rst, "my_x": .lit(x, .uint(PacketLayout.Header.x0.width)), "my_y": .lit(y, .uint(PacketLayout.Header.y0.width))]
                 var v: [Expr] = [], f: [Expr] = [], r: [Expr] = []
                 for p in mesh {
                     v.append(b.wire("t\(x)_\(y)_\(p.prefix)_iv", .bool))

@@ -1,0 +1,127 @@
+import HWIR
+import SpikeForgeCore
+
+/// Compute: `V ← sat(V + s·m·w)` per lane with a saturating adder, then the fire check of SPEC §1
+/// (the neuron unit's `fireConditions`). A group with a spike due is held (`h_*`) and sends one
+/// spike per cycle, lowest firing lane first; when none is due its state is written back.
+/// Read-after-write on the state SRAM is solved by forwarding: the last word written is kept with
+/// its address (`byp_*`) and replaces the older SRAM read when the addresses match.
+extension PECoreBuilder {
+    struct Compute {
+        /// A spike enters the spike FIFO: its neuron index and sign.
+        let emit, neuron, negative: Expr
+        /// The spike FIFO has room (driven by the store stage).
+        let spRoom: Expr
+    }
+
+    /// One lane's view of the held or freshly read group, and its fire check.
+    struct Lane {
+        let v, z, fire, down, theta: Expr
+    }
+
+    func compute(_ r: Registers, _ d: Dispatch, _ l: Load) -> Compute {
+        let L = c.lanes
+        let hKind = b.reg("h_kind_q", .uint(RowKind.bits))
+        let hGroup = b.reg("h_group_q", .uint(c.groupBits))
+        let hTheta = b.reg("h_theta_q", .uint(c.thresholdBits))
+        let hMode = b.reg("h_mode_q", .uint(2))
+        let hFlushed = b.reg("h_flushed_q", .uint(L))
+        let byValid = b.reg("byp_valid_q", .bool)
+        let byAddr = b.reg("byp_addr_q", .uint(c.groupBits))
+        let byData = b.reg("byp_data_q", .uint(L * c.stateLaneBits))
+        let active = b.node("c_active", l.mConsume | r.hValid)
+        let kind = b.node("c_kind", hKind.when(r.hValid, else: r.mKind))
+        let theta = b.node("c_theta", hTheta.when(r.hValid, else: r.mTheta))
+        let mode = b.node("c_mode", hMode.when(r.hValid, else: r.mMode))
+        let group = b.node("c_group", hGroup.when(r.hValid, else: r.mGroup))
+        let isFlush = b.node("c_flush", kind.eq(RowKind.flush.rawValue))
+        let base = b.node("c_base", byData.when(byValid & byAddr.eq(r.mGroup), else: l.sQ))
+        var hV: [Expr] = [], hZ: [Expr] = []
+        let lanes = (0 ..< L).map { k -> Lane in
+            let rv = b.reg("h_v\(k)_q", .sint(c.vBits)), rz = b.reg("h_z\(k)_q", .sint(c.zBits))
+            hV.append(rv)
+            hZ.append(rz)
+            return lane(k, r, l, base: base, hV: rv, hZ: rz, hFlushed: hFlushed, isFlush: isFlush, theta: theta, mode: mode)
+        }
+        // The lowest firing lane spikes first.
+        var sel: [Expr] = [], seen = Expr.zero
+        for k in 0 ..< L {
+            sel.append(b.node("l\(k)_sel", lanes[k].fire & ~seen))
+            seen = seen | lanes[k].fire
+        }
+        let anyFire = b.node("c_any_fire", seen)
+        let spRoom = b.wire("sp_room", .bool)
+        let emit = b.node("c_emit", active & anyFire & spRoom)
+        let lw = Bits.addressWidth(L)
+        var idxBits: [Expr] = []
+        for bit in (0 ..< lw).reversed() {
+            idxBits.append((0 ..< L).filter { ($0 >> bit) & 1 == 1 }.map { sel[$0] }.reduce(Expr.zero, |))
+        }
+        let selIdx: Expr? = L == 1 ? nil : b.node("c_sel_idx", .concat(idxBits))
+        let selNeg = (0 ..< L).map { sel[$0] & lanes[$0].down }.reduce(Expr.zero, |)
+        var resWord: [Expr] = [], resFire = Expr.zero, flushedNext: [Expr] = []
+        for k in 0 ..< L {
+            let spikeHere = b.node("l\(k)_spike", emit & sel[k])
+            let x = lanes[k]
+            let vSp = (x.v + x.theta).when(x.down, else: x.v - x.theta)
+            let (zSp, _) = Arith.saturatingAdd(b, x.z, Expr.lit(-1, .sint(2)).when(x.down, else: .lit(1, .sint(2))), outWidth: c.zBits, name: "l\(k)_zinc")
+            let rv = b.node("r\(k)_v", vSp.when(spikeHere, else: x.v))
+            let rz = b.node("r\(k)_z", zSp.when(spikeHere, else: x.z))
+            let fl = b.node("r\(k)_flushed", (hFlushed.bit(k) & r.hValid) | (spikeHere & isFlush))
+            let (up2, down2, _) = NeuronGenerator.fireConditions(b, prefix: "r\(k)_", v: rv, z: rz, theta: theta, mode: .runtime, modeCode: mode, flushing: isFlush)
+            resFire = resFire | ((up2 | down2) & ~(fl & isFlush))
+            resWord.append(.concat([rz.asUnsigned, rv.asUnsigned]))
+            flushedNext.append(fl)
+            b.next(hV[k], rv, when: active)
+            b.next(hZ[k], rz, when: active)
+        }
+        let res = b.node("c_result", .concat(resWord.reversed()))
+        let cDone = b.node("c_done", active & ~resFire)
+        b.next(r.hValid, active & ~cDone)
+        b.next(hKind, r.mKind, when: l.mConsume)
+        b.next(hGroup, r.mGroup, when: l.mConsume)
+        b.next(hTheta, r.mTheta, when: l.mConsume)
+        b.next(hMode, r.mMode, when: l.mConsume)
+        b.next(hFlushed, .concat(flushedNext.reversed()), when: active)
+        // State write-back (or a configuration write), remembered for forwarding.
+        let cfgState = d.cfgWe[.state]!
+        let sWe = b.node("state_we", cDone | cfgState)
+        let sWAddr = b.node("state_waddr", d.word[.state]!.when(cfgState, else: group))
+        let sWData = b.node("state_wdata", d.committed[.state]!.when(cfgState, else: res))
+        write(.state, when: sWe, address: sWAddr, data: sWData)
+        b.next(byValid, .one, when: sWe)
+        b.next(byAddr, sWAddr, when: sWe)
+        b.next(byData, sWData, when: sWe)
+
+        let neuron: Expr
+        if let idx = selIdx {
+            neuron = L == 1 << lw ? Expr.concat([group, idx]) : group.resized(c.neuronBits) * .lit(L, .uint(c.neuronBits)) + idx.resized(c.neuronBits)
+        } else {
+            neuron = group.resized(c.neuronBits)
+        }
+        return Compute(emit: emit, neuron: neuron, negative: selNeg, spRoom: spRoom)
+    }
+
+    /// Lane `k`: the value entering compute (held, or the memory stage's row applied: add, reset
+    /// or flush) and its fire check.
+    func lane(_ k: Int, _ r: Registers, _ l: Load, base: Expr, hV rv: Expr, hZ rz: Expr, hFlushed: Expr, isFlush: Expr, theta: Expr, mode: Expr) -> Lane {
+        let vB = c.vBits, zB = c.zBits, SL = c.stateLaneBits
+        // w·m: a signed weight times the unsigned multiplicity, with room for the sign.
+        let pw = c.wBits + PacketLayout.Spike.multiplicity.width + 1
+        let mIsAdd = r.mKind.eq(RowKind.add.rawValue), mIsReset = r.mKind.eq(RowKind.reset.rawValue)
+        let vOld = base.bits(k * SL + vB - 1, k * SL).asSigned
+        let zOld = base.bits(k * SL + SL - 1, k * SL + vB).asSigned
+        let w = l.wQ.bits(k * c.weightSlot + c.wBits - 1, k * c.weightSlot).asSigned
+        let prod = b.node("l\(k)_mw", w.resized(pw) * r.mMult.resized(pw).asSigned)
+        let delta = b.node("l\(k)_delta", (-prod).when(r.mNeg, else: prod))
+        let (vAdd, _) = Arith.saturatingAdd(b, vOld, delta, outWidth: vB, name: "l\(k)_add")
+        let bias = l.bQ.bits(k * vB + vB - 1, k * vB).asSigned
+        let firstV = bias.when(mIsReset, else: vAdd.when(mIsAdd, else: vOld))
+        let firstZ = Expr.lit(0, .sint(zB)).when(mIsReset, else: zOld)
+        let v = b.node("l\(k)_v", rv.when(r.hValid, else: firstV))
+        let z = b.node("l\(k)_z", rz.when(r.hValid, else: firstZ))
+        let done = hFlushed.bit(k) & r.hValid & isFlush
+        let (up, down, th) = NeuronGenerator.fireConditions(b, prefix: "l\(k)_", v: v, z: z, theta: theta, mode: .runtime, modeCode: mode, flushing: isFlush)
+        return Lane(v: v, z: z, fire: b.node("l\(k)_fire", (up | down) & ~done), down: b.node("l\(k)_down", down), theta: th)
+    }
+}
