@@ -1,9 +1,10 @@
-import CoSim
 import CycleModels
 import Foundation
 import Generators
 import HWIR
 import SpikeForgeCore
+import Testbench
+import VerilatorBridge
 
 /// A CLI-level failure that is not a configuration or tool error.
 public enum CLIError: Error, Equatable, CustomStringConvertible {

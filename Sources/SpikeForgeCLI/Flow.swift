@@ -1,10 +1,10 @@
 import ArgumentParser
-import CoSim
 import Compiler
 import EDATools
 import Foundation
 import Generators
 import SpikeForgeCore
+import Testbench
 import Trainer
 
 /// `spikeforge flow`: the main job. Train → export → generate → simulate: a SpikeGrad model, its

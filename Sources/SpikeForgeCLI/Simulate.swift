@@ -1,11 +1,12 @@
 import ArgumentParser
-import CoSim
 import Compiler
 import CycleModels
 import Datasets
 import Foundation
 import Generators
 import SpikeForgeCore
+import Testbench
+import VerilatorBridge
 import Trainer
 import VerilogEmitter
 
