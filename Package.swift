@@ -90,7 +90,8 @@ let package = Package(
         ),
         .testTarget(name: "SpikeForgeCoreTests", dependencies: ["SpikeForgeCore", "SpikeForgeTestSupport"]),
         .testTarget(name: "HWIRTests", dependencies: ["HWIR"]),
-        .testTarget(name: "VerilogEmitterTests", dependencies: ["VerilogEmitter", "HWIR", "Generators", "SpikeForgeCore"]),
+        // Golden/ holds reference .v files the tests read by path; they are not resources.
+        .testTarget(name: "VerilogEmitterTests", dependencies: ["VerilogEmitter", "HWIR", "Generators", "SpikeForgeCore"], exclude: ["Golden"]),
         .testTarget(
             name: "GeneratorsTests",
             dependencies: ["Generators", "HWIR", "VerilogEmitter", "EDATools", "SpikeForgeCore", "SpikeForgeTestSupport"]
