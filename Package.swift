@@ -1,18 +1,20 @@
 // swift-tools-version:6.0
 // SpikeForge: a hardware co-design toolkit for ternary-spike neural networks.
 //
-// Targets, grouped the way swift-numerics groups its manifest. Dependencies point one way:
+// Targets, grouped the way swift-numerics groups its manifest. Dependencies point one way
+// (`swift build --build-tests --explicit-target-dependency-import-check error` holds every
+// target to the imports it declares):
 //
 //   SpikeForgeCore  <- CycleModels
-//        ^
-//   HWIR <- VerilogEmitter
-//     ^         ^
-//   Generators  |
-//        ^      |
-//   EDATools <- CoSim (+ CVerilatorShim, Crypto)     Datasets (+ CZlib) <- Trainer (+ COpenBLAS)
-//        ^        ^   ^                                                  ^
-//        |        |   Compiler (model -> mesh, SRAM images) -------------+
-//        SpikeForgeCLI <- spikeforge  ---------------------------------
+//        ^      ^
+//   HWIR <- VerilogEmitter     EDATools     Datasets (+ CZlib) <- Trainer (+ COpenBLAS, CKernels, Crypto)
+//     ^         ^                 ^                                 ^
+//   Generators  |                 |                                 Compiler (model -> mesh, SRAM images)
+//        ^      VerilatorBridge (HWIR, VerilogEmitter, Core, EDATools, CVerilatorShim, Crypto)
+//        |        ^                                                 ^
+//        +------- Testbench (stimuli, drivers, traffic, system host, runs) -- Generators, CycleModels, Compiler
+//                   ^
+//        SpikeForgeCLI <- spikeforge   (the CLI imports every library above)
 import PackageDescription
 
 let package = Package(
@@ -25,7 +27,8 @@ let package = Package(
         .library(name: "VerilogEmitter", targets: ["VerilogEmitter"]),
         .library(name: "Generators", targets: ["Generators"]),
         .library(name: "CycleModels", targets: ["CycleModels"]),
-        .library(name: "CoSim", targets: ["CoSim"]),
+        .library(name: "VerilatorBridge", targets: ["VerilatorBridge"]),
+        .library(name: "Testbench", targets: ["Testbench"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Trainer", targets: ["Trainer"]),
         .library(name: "Compiler", targets: ["Compiler"]),
@@ -45,18 +48,25 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["SpikeForgeCore", "CZlib"]),
         .target(name: "Trainer", dependencies: ["SpikeForgeCore", "Datasets", "COpenBLAS", "CKernels", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Compiler", dependencies: ["SpikeForgeCore", "Trainer"]),
+        // The Verilator bridge: shim generator, build cache, loaded model, lockstep harness.
+        // Nothing above the IR and the emitter, so its users link neither the trainer nor OpenBLAS.
         .target(
-            name: "CoSim",
+            name: "VerilatorBridge",
             dependencies: [
-                "HWIR", "VerilogEmitter", "SpikeForgeCore", "EDATools", "CVerilatorShim", "CycleModels", "Compiler",
+                "HWIR", "VerilogEmitter", "SpikeForgeCore", "EDATools", "CVerilatorShim",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
+        ),
+        // Per-block stimuli and host drivers, traffic, the system host, simulation runs.
+        .target(
+            name: "Testbench",
+            dependencies: ["VerilatorBridge", "SpikeForgeCore", "CycleModels", "Generators", "VerilogEmitter", "Datasets", "Trainer", "Compiler"]
         ),
         .target(
             name: "SpikeForgeCLI",
             dependencies: [
                 "SpikeForgeCore", "HWIR", "VerilogEmitter", "Generators", "CycleModels",
-                "EDATools", "CoSim", "Datasets", "Trainer", "Compiler",
+                "EDATools", "VerilatorBridge", "Testbench", "Datasets", "Trainer", "Compiler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -75,12 +85,13 @@ let package = Package(
         // MARK: Tests
         .target(
             name: "SpikeForgeTestSupport",
-            dependencies: ["SpikeForgeCore", "HWIR", "VerilogEmitter", "Generators", "EDATools", "CoSim"],
+            dependencies: ["SpikeForgeCore", "HWIR", "VerilogEmitter", "Generators", "EDATools", "VerilatorBridge"],
             path: "Tests/SpikeForgeTestSupport"
         ),
         .testTarget(name: "SpikeForgeCoreTests", dependencies: ["SpikeForgeCore", "SpikeForgeTestSupport"]),
         .testTarget(name: "HWIRTests", dependencies: ["HWIR"]),
-        .testTarget(name: "VerilogEmitterTests", dependencies: ["VerilogEmitter", "HWIR", "Generators", "SpikeForgeCore"]),
+        // Golden/ holds reference .v files the tests read by path; they are not resources.
+        .testTarget(name: "VerilogEmitterTests", dependencies: ["VerilogEmitter", "HWIR", "Generators", "SpikeForgeCore"], exclude: ["Golden"]),
         .testTarget(
             name: "GeneratorsTests",
             dependencies: ["Generators", "HWIR", "VerilogEmitter", "EDATools", "SpikeForgeCore", "SpikeForgeTestSupport"]
@@ -90,9 +101,18 @@ let package = Package(
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Datasets", "SpikeForgeCore"]),
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "Trainer", "SpikeForgeCore"]),
         .testTarget(
-            name: "CoSimTests",
-            dependencies: ["CoSim", "Compiler", "Trainer", "Datasets", "Generators", "CycleModels", "HWIR", "SpikeForgeCore", "SpikeForgeTestSupport"]
+            name: "VerilatorBridgeTests",
+            dependencies: ["VerilatorBridge", "CycleModels", "EDATools", "Generators", "HWIR", "SpikeForgeCore", "SpikeForgeTestSupport"]
         ),
-        .testTarget(name: "SpikeForgeCLITests", dependencies: ["SpikeForgeCLI", "SpikeForgeCore"]),
+        .testTarget(
+            name: "TestbenchTests",
+            dependencies: [
+                "Testbench", "VerilatorBridge", "Compiler", "Trainer", "Generators", "CycleModels", "SpikeForgeCore", "SpikeForgeTestSupport",
+            ]
+        ),
+        .testTarget(
+            name: "SpikeForgeCLITests",
+            dependencies: ["SpikeForgeCLI", "SpikeForgeCore", "Testbench", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
     ]
 )

@@ -47,7 +47,9 @@ public struct Tool: Sendable {
         if let d = directory { p.currentDirectoryURL = d }
         if let e = environment { p.environment = e }
         let logURL = FileManager.default.temporaryDirectory.appendingPathComponent("sf-\(name)-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        guard FileManager.default.createFile(atPath: logURL.path, contents: nil) else {
+            throw .failed(tool: name, command: commandLine(args), status: -1, output: "cannot create the log file \(logURL.path)")
+        }
         defer { try? FileManager.default.removeItem(at: logURL) }
         do {
             let h = try FileHandle(forWritingTo: logURL)

@@ -1,9 +1,10 @@
 import ArgumentParser
-import CoSim
 import CycleModels
 import Foundation
 import Generators
 import SpikeForgeCore
+import Testbench
+import VerilatorBridge
 
 /// `spikeforge bench ...`: benchmarks that print each figure beside its reference, measured in
 /// the same run.

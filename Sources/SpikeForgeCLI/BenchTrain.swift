@@ -3,6 +3,7 @@ import Datasets
 import EDATools
 import Foundation
 import SpikeForgeCore
+import Testbench
 import Trainer
 
 /// Peak resident memory of this process so far, in bytes.

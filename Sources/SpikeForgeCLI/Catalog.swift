@@ -1,9 +1,10 @@
-import CoSim
 import CycleModels
 import Foundation
 import Generators
 import HWIR
 import SpikeForgeCore
+import Testbench
+import VerilatorBridge
 
 /// A CLI-level failure that is not a configuration or tool error.
 public enum CLIError: Error, Equatable, CustomStringConvertible {
@@ -33,7 +34,8 @@ public struct BlockEntry: Sendable {
 }
 
 public enum Catalog {
-    static func entry<G: BlockGenerator, M: CycleModel>(
+    // The closures below are @Sendable and name `G` and `M`, so their metatypes must be Sendable too.
+    static func entry<G: BlockGenerator & SendableMetatype, M: CycleModel & SendableMetatype>(
         _: G.Type, summary: String, model: @escaping @Sendable (G.Config) -> M, stimulus: @escaping @Sendable (G.Config) -> StimulusFunction
     ) -> BlockEntry {
         BlockEntry(

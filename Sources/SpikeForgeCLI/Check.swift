@@ -1,7 +1,8 @@
 import ArgumentParser
-import CoSim
 import Foundation
 import SpikeForgeCore
+import Testbench
+import VerilatorBridge
 
 /// `spikeforge check`: generates every block, runs the RTL gates on it and co-simulates it
 /// against its cycle model in Verilator.
@@ -51,25 +52,5 @@ public struct Check: ParsableCommand {
         print("\nRTL written to \(root.path)/<block>/ (one .v per module, files.f, config.json)")
         if !failures.isEmpty { throw CLIError.failed(what: "\(failures.count) block(s) failed", details: failures) }
         print("all \(Catalog.blocks.count) blocks: gates passed, \(cycles * Catalog.blocks.count) lockstep cycles, zero mismatches")
-    }
-}
-
-/// Plain-text tables with columns lined up.
-enum Table {
-    static func render(_ rows: [[String]]) -> String {
-        let widths = (0 ..< (rows.map(\.count).max() ?? 0)).map { c in rows.map { c < $0.count ? $0[c].count : 0 }.max() ?? 0 }
-        return rows.enumerated().map { i, r in
-            let line = r.enumerated().map { c, cell in cell + String(repeating: " ", count: widths[c] - cell.count) }.joined(separator: "  ")
-            let trimmed = line.trailingSpacesTrimmed
-            return i == 0 ? trimmed + "\n" + widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") : trimmed
-        }.joined(separator: "\n")
-    }
-}
-
-extension String {
-    var trailingSpacesTrimmed: String {
-        var s = Substring(self)
-        while s.last == " " { s = s.dropLast() }
-        return String(s)
     }
 }

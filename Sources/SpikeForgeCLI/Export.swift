@@ -2,7 +2,7 @@ import ArgumentParser
 import Compiler
 import Foundation
 import SpikeForgeCore
-import Trainer
+import Testbench
 
 /// Options that say which hardware a model is compiled for.
 struct SystemOptions: ParsableArguments {
@@ -55,24 +55,9 @@ public struct Export: ParsableCommand {
     public func validate() throws { _ = try system.options() }
 
     public func run() throws {
-        let plan = try Self.export(modelDir: URL(fileURLWithPath: model), options: try system.options(), out: URL(fileURLWithPath: out))
+        let plan = try DesignDir.export(modelDir: URL(fileURLWithPath: model), options: try system.options(), out: URL(fileURLWithPath: out))
         Self.describe(plan)
         print("wrote \(out)/system.json, \(out)/model/ and \(out)/images/ (\(plan.system.tiles * plan.system.pe.srams.count) memories)")
-    }
-
-    static func export(modelDir: URL, options: CompileOptions, out: URL) throws -> SystemPlan {
-        let (m, _) = try ModelFile.load(modelDir)
-        let plan = try Compiler.compile(m, options)
-        let images = SystemImages(plan: plan, model: m)
-        // The model, copied file for file (its manifest's SHA-256 still hold).
-        var modelFiles: [(name: String, contents: Data)] = []
-        for name in try FileManager.default.contentsOfDirectory(atPath: modelDir.path).sorted() where name.hasSuffix(".json") || name.hasSuffix(".npy") {
-            modelFiles.append((name, try Data(contentsOf: modelDir.appendingPathComponent(name))))
-        }
-        try AtomicOutput.write(files: modelFiles, to: out.appendingPathComponent("model"))
-        try images.write(to: out.appendingPathComponent("images"), model: plan.model)
-        try AtomicOutput.write(files: [("system.json", Data(try plan.json().utf8))], to: out)
-        return plan
     }
 
     static func describe(_ plan: SystemPlan) {

@@ -1,10 +1,10 @@
 import ArgumentParser
-import CoSim
 import Compiler
 import EDATools
 import Foundation
 import Generators
 import SpikeForgeCore
+import Testbench
 import Trainer
 
 /// `spikeforge flow`: the main job. Train → export → generate → simulate: a SpikeGrad model, its
@@ -25,7 +25,7 @@ public struct Flow: ParsableCommand {
     @Option(help: "Mesh COLSxROWS (default 3x3, or 6x7 with --data).") var mesh: String?
     @Option(help: "Placement: fill or spread.") var policy: String = "spread"
     @Option(help: "Simulate the first N test images on each engine.") var limit: Int = 300
-    @Option(help: "SRAM loading in simulation: packets or backdoor.") var load: String = "packets"
+    @Option(help: "SRAM loading in simulation: packets or backdoor.") var load = Choice(LoadMethod.packets)
     @Option(help: "Output directory: OUT/model, OUT/design (system.json, images/, rtl/).") var out: String = "spikeforge-out"
     @Option(help: "Seed.") var seed: UInt64 = 1
 
@@ -37,7 +37,7 @@ public struct Flow: ParsableCommand {
         var p: [String] = []
         if let e = epochs, e < 1 { p.append("--epochs: got \(e), expected at least 1") }
         if limit < 1 { p.append("--limit: got \(limit), expected at least 1") }
-        if LoadMethod(rawValue: load) == nil { p.append("--load: got '\(load)', expected packets or backdoor") }
+        if let e = load.problem("load") { p.append(e) }
         if PlacementPolicy(rawValue: policy) == nil { p.append("--policy: got '\(policy)', expected fill or spread") }
         do { _ = try Architecture.parse(arch ?? "784-10") } catch { p.append(error.description) }
         if !p.isEmpty { throw ValidationError(p.joined(separator: "\n")) }
@@ -65,7 +65,7 @@ public struct Flow: ParsableCommand {
         var sys = try SystemOptions.parse([])
         sys.mesh = mesh ?? (mnist ? "6x7" : "3x3")
         sys.policy = policy
-        let plan = try Export.export(modelDir: modelDir, options: try sys.options(), out: designDir)
+        let plan = try DesignDir.export(modelDir: modelDir, options: try sys.options(), out: designDir)
         Export.describe(plan)
 
         // 3. Generate and lint.
@@ -83,7 +83,7 @@ public struct Flow: ParsableCommand {
         sim.images = source.data
         sim.generatedTest = source.generatedTest
         sim.limit = limit
-        sim.engine = "both"
+        sim.engine = Choice(.both)
         sim.load = load
         try sim.run()
         print(String(format: "flow finished in %.1f s. Outputs: %@ (model), %@ (system.json, images/, rtl/)", Date().timeIntervalSince(t0), modelDir.path, designDir.path))

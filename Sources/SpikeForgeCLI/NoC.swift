@@ -1,8 +1,9 @@
 import ArgumentParser
-import CoSim
 import Foundation
 import Generators
 import SpikeForgeCore
+import Testbench
+import VerilatorBridge
 
 /// `spikeforge noc ...`: traffic sweeps and stress runs on the mesh.
 public struct NoC: ParsableCommand {

@@ -5,6 +5,7 @@ import Foundation
 import Generators
 import HWIR
 import SpikeForgeCore
+import Testbench
 import VerilogEmitter
 
 /// `spikeforge report ...`: measured co-design trade-offs.

@@ -1,5 +1,5 @@
 import ArgumentParser
-import CoSim
+import Testbench
 import EDATools
 import Foundation
 import Generators

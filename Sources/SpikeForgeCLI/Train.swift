@@ -2,6 +2,7 @@ import ArgumentParser
 import Datasets
 import Foundation
 import SpikeForgeCore
+import Testbench
 import Trainer
 
 /// Where images come from: MNIST in `--data DIR`, or SpikeForge's generated digits.

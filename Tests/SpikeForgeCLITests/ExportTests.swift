@@ -21,7 +21,10 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: design.appendingPathComponent(f).path), "\(f)")
         }
         #expect(runCLI(["generate", "system", "--config", design.appendingPathComponent("system.json").path, "--out", design.appendingPathComponent("rtl").path]) == nil)
-        #expect(runCLI(["simulate", "--design", design.path, "--generated-test", "12", "--engine", "both"]) == nil)
+        let results = Self.root.appendingPathComponent("results").appendingPathComponent("run.csv")
+        try FileManager.default.createDirectory(at: results.deletingLastPathComponent(), withIntermediateDirectories: true)
+        #expect(runCLI(["simulate", "--design", design.path, "--generated-test", "12", "--engine", "both", "--results", results.path]) == nil)
+        try Self.checkResults(results, images: 12)
         #expect(runCLI(["simulate", "--design", design.path, "--generated-test", "6", "--engine", "model", "--load", "backdoor", "--unicast"]) == nil)
 
         // A corrupted image is refused by its checksum, and so is stale RTL.
@@ -37,6 +40,29 @@ import Testing
         try (try String(contentsOf: v, encoding: .utf8) + "// edited\n").write(to: v, atomically: true, encoding: .utf8)
         let stale = runCLI(["simulate", "--design", design.path, "--generated-test", "2"])
         #expect(stale?.contains("differs from what system.json generates") == true, "\(stale ?? "accepted")")
+    }
+
+    /// `simulate --results`: the header, then one line per engine (model before verilator) and
+    /// image, the two engines equal after the engine name (they are cycle-exact), newline-terminated,
+    /// written atomically (nothing else left in the directory).
+    static func checkResults(_ url: URL, images: Int) throws {
+        let text = try String(contentsOf: url, encoding: .utf8)
+        #expect(text.hasSuffix("\n"))
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+        #expect(lines.first == "engine,image,label,prediction,reset,compute,readout,inputEvents,spikes,logits")
+        #expect(lines.count == 1 + 2 * images)
+        let rows = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        #expect(rows.allSatisfy { $0.count == 10 })
+        #expect(rows.map { $0[0] } == Array(repeating: "model", count: images) + Array(repeating: "verilator", count: images))
+        #expect(rows.map { $0[1] } == (0 ..< images).map(String.init) + (0 ..< images).map(String.init))
+        #expect(rows.prefix(images).map { $0.dropFirst() } == rows.suffix(images).map { $0.dropFirst() })
+        for r in rows {
+            let logits = r[9].split(separator: " ").compactMap { Int64($0) }
+            #expect(logits.count == 10 && r[8].split(separator: " ").count == 1, "\(r)")
+            #expect(Int(r[3]) == logits.indices.max { logits[$0] < logits[$1] || (logits[$0] == logits[$1] && $0 > $1) }, "\(r)")
+            #expect((0 ..< 10).contains(Int(r[2]) ?? -1) && r[4 ... 7].allSatisfy { Int($0) != nil }, "\(r)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: url.deletingLastPathComponent().path) == ["run.csv"])
     }
 
     @Test func badFlagsAreAllListed() {

@@ -1,4 +1,4 @@
-import CoSim
+import Testbench
 import SpikeForgeCLI
 import SpikeForgeCore
 import Testing

@@ -1,4 +1,4 @@
-import CoSim
+import VerilatorBridge
 import EDATools
 import Foundation
 import HWIR

@@ -3,6 +3,7 @@ import CycleModels
 import Foundation
 import Generators
 import SpikeForgeCore
+import VerilatorBridge
 
 extension SystemModel {
     /// The backdoor: every tile's SRAMs set directly, as `$readmemh` sets the RTL's.

@@ -1,4 +1,4 @@
-import CoSim
+import Testbench
 import CycleModels
 import Foundation
 import Generators

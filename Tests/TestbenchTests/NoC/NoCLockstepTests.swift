@@ -1,10 +1,11 @@
-import CoSim
 import CycleModels
 import Foundation
 import Generators
 import SpikeForgeCore
 import SpikeForgeTestSupport
+import Testbench
 import Testing
+import VerilatorBridge
 
 /// Router and mesh cycle models against their Verilated RTL under random unicast, multicast and
 /// host traffic with random back-pressure: 1×1, 2×2, 2×3 (one queue per input), 3×5 and 8×8

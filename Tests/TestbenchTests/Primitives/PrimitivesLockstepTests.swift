@@ -1,10 +1,11 @@
-import CoSim
 import CycleModels
 import Foundation
 import Generators
 import SpikeForgeCore
 import SpikeForgeTestSupport
+import Testbench
 import Testing
+import VerilatorBridge
 
 /// Every primitive: its Swift cycle model against its Verilated RTL, on seeded random stimulus
 /// (`Stimulus`), across the sweep of widths and depths in `PrimitiveSweep`. Five to seven

@@ -1,6 +1,7 @@
 import CycleModels
 import Foundation
 import SpikeForgeCore
+import VerilatorBridge
 
 /// A mesh that traffic can be run through, cycle by cycle: the Swift model or the Verilated RTL.
 /// Local ports only; every ejection port always accepts (the nodes are sinks).

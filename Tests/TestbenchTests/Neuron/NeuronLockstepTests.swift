@@ -1,10 +1,11 @@
-import CoSim
 import CycleModels
 import Foundation
 import Generators
 import SpikeForgeCore
 import SpikeForgeTestSupport
+import Testbench
 import Testing
+import VerilatorBridge
 
 /// The neuron array's cycle model against its Verilated RTL over every mode and widths from the
 /// smallest legal to 32 bits: 8 configurations x 130,000 cycles = 1,040,000 cycles, with

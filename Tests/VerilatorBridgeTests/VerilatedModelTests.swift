@@ -1,4 +1,4 @@
-import CoSim
+import VerilatorBridge
 import CycleModels
 import Foundation
 import Generators

@@ -1,12 +1,13 @@
-import CoSim
 import Compiler
 import CycleModels
-import Generators
 import Foundation
+import Generators
 import SpikeForgeCore
 import SpikeForgeTestSupport
+import Testbench
 import Testing
 import Trainer
+import VerilatorBridge
 
 /// End to end on a small network: compile 16-12-4 onto a 2 x 2 mesh (both policies), build the
 /// SRAM images, load them (packets or backdoor), run every test input on the cycle model and

@@ -1,6 +1,9 @@
 import Foundation
 import SpikeForgeCore
 
+/// Fills the input frame of one cycle from a seeded generator.
+public typealias StimulusFunction = (inout SplitMix64, Int, inout PortValues) -> Void
+
 /// A difference between the reference and the device under test.
 public struct LockstepMismatch: Error, CustomStringConvertible {
     public struct PortDiff: Sendable, CustomStringConvertible {

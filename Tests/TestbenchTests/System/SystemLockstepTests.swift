@@ -1,11 +1,12 @@
-import CoSim
 import Compiler
 import CycleModels
 import Foundation
 import Generators
 import SpikeForgeCore
 import SpikeForgeTestSupport
+import Testbench
 import Testing
+import VerilatorBridge
 
 /// `SystemModel` against the Verilated system, every output every cycle: a compiled 16-12-4
 /// network in both placements loaded through the backdoor on both sides, driven by random host

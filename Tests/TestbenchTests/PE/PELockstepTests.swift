@@ -1,10 +1,11 @@
-import CoSim
 import CycleModels
 import Foundation
 import Generators
 import SpikeForgeCore
 import SpikeForgeTestSupport
+import Testbench
 import Testing
+import VerilatorBridge
 
 /// The PE tile's cycle model against its Verilated RTL: random SRAM contents loaded through the
 /// `$readmemh` backdoor on both sides, then random spike, configuration, read-back, reset and

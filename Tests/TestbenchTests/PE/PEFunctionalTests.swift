@@ -1,10 +1,11 @@
-import CoSim
 import CycleModels
 import Foundation
 import Generators
 import SpikeForgeCore
 import SpikeForgeTestSupport
+import Testbench
 import Testing
+import VerilatorBridge
 
 /// One PE holding two dense layers over the same 32 inputs: a spiking layer of 24 neurons
 /// (`reluFloor`, or `relu` with the residual flush) and an output layer of 8 neurons (θ = 0,

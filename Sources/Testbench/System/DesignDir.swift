@@ -1,0 +1,62 @@
+import Compiler
+import Foundation
+import Generators
+import SpikeForgeCore
+import Trainer
+import VerilogEmitter
+
+/// A design directory: the plan, its model (checked against the plan's digest), its verified
+/// images, and (when present) RTL that must match the plan.
+public struct DesignDir: Sendable {
+    public var url: URL
+    public var plan: SystemPlan
+    public var model: IntegerModel
+    public var images: SystemImages
+    public var imagesDir: URL { url.appendingPathComponent("images") }
+
+    /// Opens `url`: loads and cross-checks `system.json`, `model/` and `images/`, and, when
+    /// `rtl/` exists, checks that every `.v` file equals what `system.json` generates.
+    public static func open(_ url: URL) throws -> DesignDir {
+        let plan = try SystemPlan.load(url.appendingPathComponent("system.json"))
+        let (model, _) = try ModelFile.load(url.appendingPathComponent("model"))
+        if model.digest != plan.model.digest {
+            throw CompileError.file(path: url.appendingPathComponent("model").path, problems: ["model digest \(model.digest.prefix(12))…, but system.json was compiled from \(plan.model.digest.prefix(12))…"])
+        }
+        let images = try SystemImages.load(from: url.appendingPathComponent("images"), expected: plan.system, modelDigest: plan.model.digest)
+        let rtl = url.appendingPathComponent("rtl")
+        if FileManager.default.fileExists(atPath: rtl.path) {
+            let stale = try staleRTL(rtl, system: plan.system)
+            if !stale.isEmpty { throw CompileError.file(path: rtl.path, problems: stale + ["regenerate with: spikeforge generate system --config \(url.path)/system.json --out \(rtl.path)"]) }
+        }
+        return DesignDir(url: url, plan: plan, model: model, images: images)
+    }
+
+    /// The `.v` files of `rtl` that are missing or differ from what `system` generates.
+    public static func staleRTL(_ rtl: URL, system: SystemConfig) throws -> [String] {
+        let files = try VerilogEmitter.emit(try SystemGenerator.design(system), version: SpikeForgeVersion.string)
+        var stale: [String] = []
+        for f in files where f.name.hasSuffix(".v") {
+            let have = try? String(contentsOf: rtl.appendingPathComponent(f.name), encoding: .utf8)
+            if have != f.contents { stale.append("\(f.name) \(have == nil ? "is missing" : "differs from what system.json generates")") }
+        }
+        return stale
+    }
+
+    /// Compiles the model in `modelDir` and writes the design directory `out`: `model/` (the
+    /// model, copied file for file), `images/` (every tile's SRAM images and their manifest) and
+    /// `system.json`.
+    public static func export(modelDir: URL, options: CompileOptions, out: URL) throws -> SystemPlan {
+        let (m, _) = try ModelFile.load(modelDir)
+        let plan = try Compiler.compile(m, options)
+        let images = SystemImages(plan: plan, model: m)
+        // The model, copied file for file (its manifest's SHA-256 still hold).
+        var modelFiles: [(name: String, contents: Data)] = []
+        for name in try FileManager.default.contentsOfDirectory(atPath: modelDir.path).sorted() where name.hasSuffix(".json") || name.hasSuffix(".npy") {
+            modelFiles.append((name, try Data(contentsOf: modelDir.appendingPathComponent(name))))
+        }
+        try AtomicOutput.write(files: modelFiles, to: out.appendingPathComponent("model"))
+        try images.write(to: out.appendingPathComponent("images"), model: plan.model)
+        try AtomicOutput.write(files: [("system.json", Data(try plan.json().utf8))], to: out)
+        return plan
+    }
+}

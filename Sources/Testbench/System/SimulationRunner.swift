@@ -1,0 +1,145 @@
+import CycleModels
+import Datasets
+import Foundation
+import SpikeForgeCore
+import Trainer
+import VerilatorBridge
+
+/// The engine a compiled system runs on.
+public enum SimulationEngine: String, CaseIterable, Sendable {
+    /// `SystemModel`, the Swift cycle model (counts SRAM accesses and flit-hops).
+    case model
+    /// The Verilated system RTL.
+    case verilator
+}
+
+/// The engines a run asks for: one, or both to compare them image by image.
+public enum EngineSelection: String, CaseIterable, Sendable {
+    case model, verilator, both
+
+    /// The engines, in the order they run.
+    public var engines: [SimulationEngine] {
+        switch self {
+        case .model: return [.model]
+        case .verilator: return [.verilator]
+        case .both: return [.model, .verilator]
+        }
+    }
+}
+
+/// Runs a design's images on an engine, checking every image against the trainer's integer
+/// model, optionally as `jobs` engines in parallel (each loads its own SRAMs).
+public struct SimulationRunner: Sendable {
+    public var design: DesignDir
+    public var load: LoadMethod
+    /// Input spikes as one multicast per event (true) or one unicast per first-layer tile.
+    public var multicast: Bool
+    /// An FST waveform of the Verilated run (one job only).
+    public var trace: String?
+    /// Cycles a phase may take before the run is declared stuck.
+    public var timeout: Int
+    public var jobs: Int
+    /// Status lines (the Verilator build), as the run goes.
+    public var log: @Sendable (String) -> Void
+    /// Progress text (images done so far; carriage returns, no newline until the end).
+    public var progress: @Sendable (String) -> Void
+
+    public init(design: DesignDir, load: LoadMethod, multicast: Bool = true, trace: String? = nil, timeout: Int = 5_000_000, jobs: Int = 1,
+                log: @escaping @Sendable (String) -> Void = { _ in }, progress: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.design = design
+        self.load = load
+        self.multicast = multicast
+        self.trace = trace
+        self.timeout = timeout
+        self.jobs = jobs
+        self.log = log
+        self.progress = progress
+    }
+
+    /// Runs `jobs` engines in parallel, each on a contiguous share of the images, and merges
+    /// their results in image order (times are wall-clock over the whole parallel run).
+    public func run(_ engine: SimulationEngine, on set: ImageSet) throws -> SimulationRun {
+        let d = design
+        let n = min(jobs, set.count)
+        if n <= 1 { return try simulate(engine, set: set, range: 0 ..< set.count, trace: trace) }
+        if engine != .model { _ = try SystemEngines.verilator(d.plan.system, imagesDir: load == .backdoor ? d.imagesDir : nil, builder: try VerilatorBuild()) }
+        let results = Box<[Result<SimulationRun, Error>?]>(Array(repeating: nil, count: n))
+        let start = Date()
+        DispatchQueue.concurrentPerform(iterations: n) { k in
+            let lo = set.count * k / n, hi = set.count * (k + 1) / n
+            let r = Result { try simulate(engine, set: set, range: lo ..< hi, trace: nil, progress: k == 0) }
+            results.lock.lock()
+            results.value[k] = r
+            results.lock.unlock()
+        }
+        var merged = try results.value[0]!.get()
+        for r in results.value.dropFirst() { merged.merge(try r!.get()) }
+        merged.seconds = Date().timeIntervalSince(start) - merged.setupSeconds
+        merged.jobs = n
+        return merged
+    }
+
+    func simulate(_ engine: SimulationEngine, set: ImageSet, range: Range<Int>, trace: String?, progress: Bool = true) throws -> SimulationRun {
+        let d = design
+        let setup = Date()
+        switch engine {
+        case .model:
+            var m = SystemModel(d.plan.system)
+            if load == .backdoor { m.load(d.images) }
+            return try run(SystemDriver(m, plan: d.plan), set, range, engine: engine, setup: setup, activity: { $0.activity }, progress: progress)
+        case .verilator:
+            let builder = try VerilatorBuild()
+            let (v, built) = try SystemEngines.verilator(d.plan.system, imagesDir: load == .backdoor ? d.imagesDir : nil, builder: builder, trace: trace != nil)
+            if progress { log("Verilator model \(built.top.name): \(built.cached ? "cached" : String(format: "built in %.1f s", built.seconds))") }
+            if let trace { try v.trace(to: trace) }
+            return try run(SystemDriver(v, plan: d.plan), set, range, engine: engine, setup: setup, activity: nil, progress: progress)
+        }
+    }
+
+    func run<D: ClockedDevice>(_ driver: SystemDriver<D>, _ set: ImageSet, _ range: Range<Int>, engine: SimulationEngine, setup: Date,
+                               activity: ((D) -> (events: PECoreModel.Counters, hops: Int))?, progress: Bool) throws -> SimulationRun {
+        let d = design
+        var drv = driver
+        drv.multicast = multicast
+        drv.limit = timeout
+        drv.powerOnReset()
+        var loadCycles = 0
+        if load == .packets { loadCycles = try drv.load(d.images) }
+        let a0 = activity?(drv.device)
+        let engineInt = IntegerEngine(d.model)
+        var r = SimulationRun(engine: engine, plan: d.plan, model: d.model, loadCycles: loadCycles)
+        let start = Date()
+        let cyclesAtStart = drv.cycle
+        for i in range {
+            let levels = d.model.levels(set.image(i))
+            let got = try drv.infer(levels: levels)
+            let want = engineInt.trace(levels: levels)
+            let label = Int(set.labels[i])
+            if got.logits != want.logits { r.mismatches.append("image \(i): output potentials \(got.logits), integer model \(want.logits)") }
+            if got.prediction == label { r.correct += 1 }
+            if want.prediction == label { r.integerCorrect += 1 }
+            r.inferences.append(got)
+            r.labels.append(label)
+            let done = i + 1 - range.lowerBound
+            if progress && done % 250 == 0 {
+                self.progress(String(format: "\r%@: %d/%d images, %.1f images/s", engine.rawValue, done, range.count, Double(done) / Date().timeIntervalSince(start)))
+            }
+        }
+        if progress && range.count >= 250 { self.progress("\n") }
+        r.seconds = Date().timeIntervalSince(start)
+        r.setupSeconds = start.timeIntervalSince(setup)
+        r.simulatedCycles = drv.cycle - cyclesAtStart
+        if let a0, let a1 = activity?(drv.device) {
+            r.events = a1.events - a0.events
+            r.flitHops = a1.hops - a0.hops
+        }
+        return r
+    }
+}
+
+/// A value shared by the parallel jobs under a lock.
+final class Box<T>: @unchecked Sendable {
+    let lock = NSLock()
+    var value: T
+    init(_ v: T) { value = v }
+}
