@@ -30,12 +30,15 @@ public struct Generate: ParsableCommand {
     @Flag(name: .long, help: "Also run the lint, synthesis and Icarus gates on the output.")
     var check = false
 
+    @Flag(name: .long, help: "Annotate declarations and statements with the generator's Swift source line (// @[PE.swift 123]).")
+    var sourceLocations = false
+
     public init() {}
 
     public func run() throws {
         let (design, cfg) = try block == SystemConfig.blockName ? Self.system(config, sets) : Catalog.block(named: block).generate(config, sets)
         let dir = URL(fileURLWithPath: self.out)
-        let modules = try RTLDirectory.write(design, config: cfg, to: dir)
+        let modules = try RTLDirectory.write(design, config: cfg, to: dir, options: EmitOptions(sourceLocations: sourceLocations))
         print("wrote \(modules.count) module\(modules.count == 1 ? "" : "s"), files.f and config.json to \(dir.path)")
         if check {
             let r = try RTLDirectory.gates(design, files: modules)
@@ -66,11 +69,17 @@ public struct Generate: ParsableCommand {
 /// A design's RTL as SpikeForge writes it: one `.v` per module, `files.f` and the resolved
 /// `config.json`, written atomically.
 enum RTLDirectory {
+    /// The directory's files (name, contents): the modules in `files.f` order, `files.f`, `config.json`.
+    static func files(_ design: Design, config: String, options: EmitOptions = .init()) throws -> [(name: String, contents: Data)] {
+        let files = try VerilogEmitter.emit(design, version: SpikeForgeVersion.string, options: options)
+        return files.map { ($0.name, Data($0.contents.utf8)) } + [("config.json", Data((config + "\n").utf8))]
+    }
+
     /// Writes the directory; returns the module files, in `files.f` order.
-    static func write(_ design: Design, config: String, to dir: URL) throws -> [URL] {
-        let files = try VerilogEmitter.emit(design, version: SpikeForgeVersion.string)
-        try AtomicOutput.write(files: files.map { ($0.name, Data($0.contents.utf8)) } + [("config.json", Data((config + "\n").utf8))], to: dir)
-        return files.filter { $0.name.hasSuffix(".v") }.map { dir.appendingPathComponent($0.name) }
+    static func write(_ design: Design, config: String, to dir: URL, options: EmitOptions = .init()) throws -> [URL] {
+        let files = try files(design, config: config, options: options)
+        try AtomicOutput.write(files: files, to: dir)
+        return files.map(\.name).filter { $0.hasSuffix(".v") }.map { dir.appendingPathComponent($0) }
     }
 
     /// The gates on written RTL: Verilator lint, Yosys synthesis with every memory inferred, Icarus.

@@ -1,5 +1,17 @@
 import HWIR
 
+/// How the emitter writes a design. The defaults give the reference output; every option is
+/// deterministic (the same design and options give the same bytes).
+public struct EmitOptions: Hashable, Sendable {
+    /// Annotates declarations and statements with the generator's Swift source line that the IR
+    /// recorded for them, Chisel-style: `// @[PE.swift 123]` (the path after the target name).
+    public var sourceLocations: Bool
+
+    public init(sourceLocations: Bool = false) {
+        self.sourceLocations = sourceLocations
+    }
+}
+
 /// One generated file: a module's `.v` or the `files.f` list.
 public struct EmittedFile: Hashable, Sendable {
     public var name: String
@@ -13,11 +25,11 @@ public enum VerilogEmitter {
     /// The generator line written into every header.
     public static let generator = "SpikeForge"
 
-    public static func emit(_ design: Design, version: String) throws(IRValidationError) -> [EmittedFile] {
+    public static func emit(_ design: Design, version: String, options: EmitOptions = .init()) throws(IRValidationError) -> [EmittedFile] {
         try design.validate()
         let order = topologicalOrder(design)
         var files = order.map { m in
-            EmittedFile(name: "\(m.name).v", contents: ModuleEmitter(module: m, modules: design, version: version).emit())
+            EmittedFile(name: "\(m.name).v", contents: ModuleEmitter(module: m, modules: design, version: version, options: options).emit())
         }
         files.append(EmittedFile(name: "files.f", contents: order.map { "\($0.name).v\n" }.joined()))
         return files
@@ -41,52 +53,104 @@ public enum VerilogEmitter {
 /// Emits one module. Verilog cannot select bits of an arbitrary expression, so the emitter
 /// legalizes such selections by hoisting the operand into a temporary wire `_tN` (CIRCT's
 /// "legalize" step); identical operands share one temporary.
+///
+/// Layout: declarations line up in columns as the ports do (keyword, type, name, comment);
+/// a run of declarations that may stay unread sits between one pair of Verilator waivers.
 final class ModuleEmitter {
     let m: Module
     let design: Design
     let version: String
+    let options: EmitOptions
     var temps: [(name: String, type: HWType, text: String)] = []
     var tempIndex: [Expr: String] = [:]
 
-    init(module: Module, modules: Design, version: String) {
+    init(module: Module, modules: Design, version: String, options: EmitOptions = .init()) {
         m = module
         design = modules
         self.version = version
+        self.options = options
+    }
+
+    /// One declaration line before alignment: `wire signed [8:0] name [0:3];  // comment`.
+    struct Decl {
+        var keyword: String
+        var type: String
+        var name: String
+        var comment: String = ""
+        var waived = false
     }
 
     func emit() -> String {
         var body: [String] = []
         // Declarations.
-        var decls: [String] = []
+        var decls: [Decl] = []
         for w in m.wires {
-            if let why = w.unusedReason {
-                decls.append("/* verilator lint_off UNUSEDSIGNAL */ wire \(typed(w.type))\(w.name); /* verilator lint_on UNUSEDSIGNAL */  // unused: \(why)")
-            } else {
-                decls.append("wire \(typed(w.type))\(w.name);")
-            }
+            let why = w.unusedReason.map { "unused: \($0)" } ?? ""
+            decls.append(Decl(keyword: "wire", type: typed(w.type), name: "\(w.name);", comment: note(why, w.loc), waived: w.unusedReason != nil))
         }
-        for r in m.regs { decls.append("reg  \(typed(r.type))\(r.name);") }
+        for r in m.regs { decls.append(Decl(keyword: "reg", type: typed(r.type), name: "\(r.name);", comment: note("", r.loc))) }
         for rd in m.memReads {
             let w = m.memories.first { $0.name == rd.memory }?.width ?? 1
-            decls.append("reg  \(range(.uint(w)))\(rd.output);")
+            decls.append(Decl(keyword: "reg", type: typed(.uint(w)), name: "\(rd.output);", comment: note("", rd.loc)))
         }
-        for mem in m.memories { decls.append("reg  \(range(.uint(mem.width)))\(mem.name) [0:\(mem.depth - 1)];") }
+        for mem in m.memories {
+            decls.append(Decl(keyword: "reg", type: typed(.uint(mem.width)), name: "\(mem.name) [0:\(mem.depth - 1)];", comment: note("", mem.loc)))
+        }
 
         // Statements (rendered first, since rendering creates temporaries).
         var assigns: [String] = []
-        for a in m.assigns { assigns.append("assign \(a.target) = \(expr(a.value, top: true));") }
+        for a in m.assigns { assigns.append("    assign \(a.target) = \(expr(a.value, top: true));" + annotation(a.loc)) }
         let clocked = emitClocked()
         let memBlocks = emitMemories()
         let insts = emitInstances()
 
-        if !decls.isEmpty { body.append(decls.map { "    " + $0 }.joined(separator: "\n")) }
+        if !decls.isEmpty { body.append(Self.aligned(decls).joined(separator: "\n")) }
         if !temps.isEmpty {
-            body.append(temps.map { "    wire \(typed($0.type))\($0.name) = \($0.text);" }.joined(separator: "\n"))
+            let tempDecls = temps.map { Decl(keyword: "wire", type: typed($0.type), name: "\($0.name) = \($0.text);") }
+            body.append(Self.aligned(tempDecls).joined(separator: "\n"))
         }
-        if !assigns.isEmpty { body.append(assigns.map { "    " + $0 }.joined(separator: "\n")) }
+        if !assigns.isEmpty { body.append(assigns.joined(separator: "\n")) }
         body += clocked + memBlocks + insts
 
         return header() + "`default_nettype none\n\n" + moduleHead() + body.joined(separator: "\n\n") + (body.isEmpty ? "" : "\n") + "endmodule\n\n`default_nettype wire\n"
+    }
+
+    /// Declarations in columns: keyword, type (left-aligned, as in the port list), name; the
+    /// comments start in one column. Waived declarations are wrapped, a run at a time, in
+    /// `lint_off`/`lint_on` for `UNUSEDSIGNAL` so the waiver covers exactly those lines.
+    static func aligned(_ decls: [Decl]) -> [String] {
+        let kw = 4  // "wire"; `reg` pads to it in every module, as `input` does in the ports
+        let tw = decls.map(\.type.count).max() ?? 0
+        let texts = decls.map { d in
+            "    " + d.keyword.padded(kw) + " " + (tw == 0 ? "" : d.type.padded(tw) + " ") + d.name
+        }
+        let cw = zip(decls, texts).filter { !$0.0.comment.isEmpty }.map(\.1.count).max() ?? 0
+        var lines: [String] = []
+        for (i, d) in decls.enumerated() {
+            if d.waived && (i == 0 || !decls[i - 1].waived) { lines.append("    /* verilator lint_off UNUSEDSIGNAL */") }
+            lines.append(d.comment.isEmpty ? texts[i] : texts[i].padded(cw) + "  // " + d.comment)
+            if d.waived && (i == decls.count - 1 || !decls[i + 1].waived) { lines.append("    /* verilator lint_on UNUSEDSIGNAL */") }
+        }
+        return lines
+    }
+
+    /// A trailing comment's text: `note` and, with `sourceLocations`, `@[File.swift 12]`.
+    func note(_ note: String, _ loc: SourceLoc) -> String {
+        guard options.sourceLocations, loc != .unknown else { return note }
+        return note.isEmpty ? Self.location(loc) : "\(note)  \(Self.location(loc))"
+    }
+
+    /// `  // @[File.swift 12]` after a statement, with `sourceLocations`; otherwise "".
+    func annotation(_ loc: SourceLoc) -> String {
+        guard options.sourceLocations, loc != .unknown else { return "" }
+        return "  // " + Self.location(loc)
+    }
+
+    /// Chisel's `@[File.scala 12]`, with the path of the file inside its target (`#fileID`
+    /// without the module name): `@[PE.swift 123]`.
+    static func location(_ loc: SourceLoc) -> String {
+        let parts = loc.file.split(separator: "/", maxSplits: 1)
+        return "@[\(parts.count == 2 ? String(parts[1]) : loc.file) \(loc.line)]"
     }
 
     func header() -> String {
@@ -149,12 +213,12 @@ final class ModuleEmitter {
         func update(_ r: Reg, indent: String) -> String? {
             guard let u = byReg[r.name]?.first else { return nil }
             let rhs = expr(u.next, top: true)
-            if let en = u.enable { return "\(indent)if (\(expr(en, top: true))) \(r.name) <= \(rhs);" }
-            return "\(indent)\(r.name) <= \(rhs);"
+            if let en = u.enable { return "\(indent)if (\(expr(en, top: true))) \(r.name) <= \(rhs);" + annotation(u.loc) }
+            return "\(indent)\(r.name) <= \(rhs);" + annotation(u.loc)
         }
         if !resetRegs.isEmpty, let rst = m.reset {
             var b = ["    always @(posedge \(clk)) begin", "        if (\(rst)) begin"]
-            for r in resetRegs { b.append("            \(r.name) <= \(expr(r.reset!, top: true));") }
+            for r in resetRegs { b.append("            \(r.name) <= \(expr(r.reset!, top: true));" + annotation(r.loc)) }
             b.append("        end else begin")
             b += resetRegs.compactMap { update($0, indent: "            ") }
             b += ["        end", "    end"]
@@ -182,12 +246,12 @@ final class ModuleEmitter {
             if let clk = m.clock {
                 for w in m.memWrites where w.memory == mem.name {
                     b.append("    always @(posedge \(clk)) begin")
-                    b.append("        if (\(expr(w.enable, top: true))) \(mem.name)[\(expr(w.address, top: true))] <= \(expr(w.data, top: true));")
+                    b.append("        if (\(expr(w.enable, top: true))) \(mem.name)[\(expr(w.address, top: true))] <= \(expr(w.data, top: true));" + annotation(w.loc))
                     b.append("    end")
                 }
                 for rd in m.memReads where rd.memory == mem.name {
                     b.append("    always @(posedge \(clk)) begin")
-                    b.append("        if (\(expr(rd.enable, top: true))) \(rd.output) <= \(mem.name)[\(expr(rd.address, top: true))];")
+                    b.append("        if (\(expr(rd.enable, top: true))) \(rd.output) <= \(mem.name)[\(expr(rd.address, top: true))];" + annotation(rd.loc))
                     b.append("    end")
                 }
             }
@@ -210,7 +274,7 @@ final class ModuleEmitter {
                 }
                 s += " #(\(ps.joined(separator: ", ")))"
             }
-            s += " \(inst.name) (\n"
+            s += " \(inst.name) (" + annotation(inst.loc) + "\n"
             let nw = child.ports.map(\.name.count).max() ?? 0
             let conns = child.ports.map { p -> String in
                 // Ports connect to plain names or constants only; anything else is hoisted (Yosys
@@ -232,16 +296,33 @@ final class ModuleEmitter {
     }
 
     func range(_ t: HWType) -> String { t.width == 1 ? "" : "[\(t.width - 1):0] " }
-    /// `signed [w-1:0] ` for declarations.
-    func typed(_ t: HWType) -> String { (t.signed ? "signed " : "") + range(t) }
+    /// `signed [w-1:0]` for declarations ("" for an unsigned bit).
+    func typed(_ t: HWType) -> String {
+        [t.signed ? "signed" : nil, t.width == 1 ? nil : "[\(t.width - 1):0]"].compactMap { $0 }.joined(separator: " ")
+    }
 
-    func constant(_ bits: UInt64, _ t: HWType) -> String {
+    /// A literal. The radix says what the number is:
+    /// - an unsigned constant wider than 4 bits prints in hex, zero-padded to its width
+    ///   (`10'h3ff`, `16'h00ff`), when it is a bit pattern: all ones over its width (a mask),
+    ///   or `pattern` is set because it is an operand of a bitwise `&`, `|`, `^` or the value
+    ///   shifted by `<<`/`>>`;
+    /// - every other constant is a number and prints in decimal: counts, indices, addresses,
+    ///   compared and added values, zero (`16'd0`), and every signed value (`-9'sd32`);
+    /// - a 1-bit constant prints as `1'b0` / `1'b1`.
+    /// Up to 4 bits a hex digit says no more than the decimal one, so those stay decimal.
+    func constant(_ bits: UInt64, _ t: HWType, pattern: Bool = false) -> String {
         let w = t.width
         if t.signed {
             let v = w >= 64 ? Int64(bitPattern: bits) : Int64(bitPattern: bits << UInt64(64 - w)) >> Int64(64 - w)
             return v < 0 ? "-\(w)'sd\(v.magnitude)" : "\(w)'sd\(v)"
         }
-        return w == 1 ? "1'b\(bits)" : "\(w)'d\(bits)"
+        if w == 1 { return "1'b\(bits)" }
+        let mask = w <= 64 && bits == Expr.lowMask(w)
+        if w > 4 && bits != 0 && (pattern || mask) {
+            let digits = String(bits, radix: 16)
+            return "\(w)'h" + String(repeating: "0", count: max(0, (w + 3) / 4 - digits.count)) + digits
+        }
+        return "\(w)'d\(bits)"
     }
 
     /// A name for `e` that can be bit-selected: the signal itself, or a hoisted temporary.
@@ -255,11 +336,12 @@ final class ModuleEmitter {
         return name
     }
 
-    func expr(_ e: Expr, top: Bool = false) -> String {
+    /// `pattern`: `e` is used as a bit pattern (see `constant`); it only changes literals.
+    func expr(_ e: Expr, top: Bool = false, pattern: Bool = false) -> String {
         func paren(_ s: String) -> String { top ? s : "(\(s))" }
         switch e {
         case let .ref(n, _): return n
-        case let .constant(bits, t): return constant(bits, t)
+        case let .constant(bits, t): return constant(bits, t, pattern: pattern)
         case let .unary(op, x):
             let sym = ["not": "~", "neg": "-", "reduceAnd": "&", "reduceOr": "|", "reduceXor": "^"][op.rawValue]!
             return paren("\(sym)\(expr(x))")
@@ -282,7 +364,8 @@ final class ModuleEmitter {
             case .shrLogical: sym = ">>"
             case .shrArith: sym = ">>>"
             }
-            return paren("\(expr(l)) \(sym) \(expr(r))")
+            let bitwise = op == .and || op == .or || op == .xor
+            return paren("\(expr(l, pattern: bitwise || op.isShift)) \(sym) \(expr(r, pattern: bitwise))")
         case let .mux(c, a, b):
             return paren("\(expr(c)) ? \(expr(a)) : \(expr(b))")
         case let .concat(es):
@@ -298,7 +381,7 @@ final class ModuleEmitter {
             if case let .constant(bits, t) = x {
                 // Fold: extend the pattern by signedness, then truncate.
                 let v = t.signed && xw < 64 ? UInt64(bitPattern: Int64(bitPattern: bits << UInt64(64 - xw)) >> Int64(64 - xw)) : bits
-                return constant(v & Expr.lowMask(w), HWType(width: w, signed: t.signed))
+                return constant(v & Expr.lowMask(w), HWType(width: w, signed: t.signed), pattern: pattern)
             }
             let inner: String
             if w < xw {

@@ -108,3 +108,19 @@ import Testing
         #expect(runCLI(["bench", "cosim", "--cycles", "10", "--repeats", "0"]) == "--cycles: got 10, expected at least 1000\n--batch: got 4096, expected 1...10\n--repeats: got 0, expected at least 1")
     }
 }
+
+/// `generate --source-locations`: the same RTL with Chisel-style generator lines.
+@Suite struct GenerateSourceLocationTests {
+    @Test func annotatesOnlyWhenAsked() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sf-cli-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(runCLI(["generate", "fifo", "--out", dir.appendingPathComponent("plain").path]) == nil)
+        #expect(runCLI(["generate", "fifo", "--source-locations", "--out", dir.appendingPathComponent("loc").path]) == nil)
+        let plain = try String(contentsOf: dir.appendingPathComponent("plain/SyncFIFO_w32_d8.v"), encoding: .utf8)
+        let loc = try String(contentsOf: dir.appendingPathComponent("loc/SyncFIFO_w32_d8.v"), encoding: .utf8)
+        #expect(!plain.contains("// @["))
+        // The path inside Sources/Generators, then the line: `// @[Primitives.swift 42]`.
+        let line = loc.split(separator: "\n").first { $0.hasPrefix("    assign push = in_valid & in_ready;  // @[") }
+        #expect(line.map { $0.range(of: #"\.swift \d+\]$"#, options: .regularExpression) != nil } == true)
+    }
+}

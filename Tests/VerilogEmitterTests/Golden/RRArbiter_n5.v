@@ -29,11 +29,11 @@ module RRArbiter_n5 (
     wire [2:0] index;
     reg  [2:0] ptr_q;
 
-    assign masked = req & (5'd31 << ptr_q);
+    assign masked = req & (5'h1f << ptr_q);
     assign pick = (|masked) ? masked : req;
     assign grant_onehot = pick & ((~pick) + 5'd1);
     assign grant_valid = |req;
-    assign index = {|(grant_onehot & 5'd16), |(grant_onehot & 5'd12), |(grant_onehot & 5'd10)};
+    assign index = {|(grant_onehot & 5'h10), |(grant_onehot & 5'h0c), |(grant_onehot & 5'h0a)};
     assign grant = grant_onehot;
     assign grant_index = index;
 

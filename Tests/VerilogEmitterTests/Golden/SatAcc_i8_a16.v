@@ -24,10 +24,10 @@ module SatAcc_i8_a16 (
 );
 
     wire signed [16:0] acc_exact;
-    wire acc_over;
-    wire acc_under;
+    wire               acc_over;
+    wire               acc_under;
     reg  signed [15:0] acc_q;
-    reg  saturated_q;
+    reg                saturated_q;
 
     assign acc_exact = $signed({{1{acc_q[15]}}, acc_q}) + $signed({{9{x[7]}}, x});
     assign acc_over = acc_exact > 17'sd32767;

@@ -21,8 +21,8 @@ module SatAdd_a8_b4_o6 (
 );
 
     wire signed [8:0] add_exact;
-    wire add_over;
-    wire add_under;
+    wire              add_over;
+    wire              add_under;
 
     assign add_exact = $signed({{1{a[7]}}, a}) + $signed({{5{b[3]}}, b});
     assign add_over = add_exact > 9'sd31;

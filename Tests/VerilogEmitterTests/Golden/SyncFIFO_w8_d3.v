@@ -26,8 +26,8 @@ module SyncFIFO_w8_d3 (
     output wire [1:0]  count      // occupancy
 );
 
-    wire push;
-    wire pop;
+    wire       push;
+    wire       pop;
     reg  [1:0] count_q;
     reg  [1:0] wr_ptr_q;
     reg  [1:0] rd_ptr_q;

@@ -1,0 +1,1 @@
+SatAcc_i8_a16.v

@@ -1,0 +1,1 @@
+RRArbiter_n5.v

@@ -1,0 +1,1 @@
+SyncFIFO_w32_d8.v

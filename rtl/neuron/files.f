@@ -1,0 +1,2 @@
+NeuronUnit_w8_v16_z8_t8_m4_rt.v
+NeuronArray_n4_w8_v16_z8_t8_m4_rt.v

@@ -1,0 +1,1 @@
+SatAdd_a16_b8_o16.v

@@ -1,0 +1,1 @@
+SRAMSDP_w32_d256.v
