@@ -43,6 +43,6 @@ public struct HostProgramCommand: ParsableCommand {
         let dir = URL(fileURLWithPath: out)
         try HostProgram.write(plan: d.plan, images: list, source: "\(set.source), \(set.count) images", to: dir)
         print("wrote \(dir.appendingPathComponent("host.txt").path) (\(d.plan.system.moduleName)) and \(dir.appendingPathComponent("events.txt").path) (\(set.count) images of \(set.source))")
-        print("build and run: make -C sim DESIGN=\(design) HOST=\(dir.path) (sim/README.md)")
+        print("build and run (from the repository root): make -f sim/Makefile DESIGN=\(design) HOST=\(dir.path) run (sim/README.md)")
     }
 }
