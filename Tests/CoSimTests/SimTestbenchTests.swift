@@ -104,6 +104,39 @@ import Trainer
 
     enum TestbenchError: Error { case build(String) }
 
+    /// Packets formed from `host.txt`'s fields, as the testbench forms them, equal `PEPacket`'s,
+    /// and its response fields decode what `PEPacket.response` decodes (64- and 48-bit flits).
+    @Test(arguments: [64, 48]) func hostFieldsRebuildEveryPacket(_ flitWidth: Int) {
+        var c = SystemDriverTests.small
+        c.flitWidth = flitWidth
+        let fields = Dictionary(uniqueKeysWithValues: HostProgram.packetFields(c).map { ("\($0.packet).\($0.name)", $0) })
+        func put(_ f: UInt64, _ k: String, _ v: Int) -> UInt64 { f | (UInt64(v) & Bits.mask(fields[k]!.width)) << UInt64(fields[k]!.lo) }
+        func get(_ f: UInt64, _ k: String) -> Int { Int(f >> UInt64(fields[k]!.lo) & Bits.mask(fields[k]!.width)) }
+        func header(_ x0: Int, _ x1: Int, _ y0: Int, _ y1: Int, _ t: FlitType) -> UInt64 {
+            put(put(put(put(put(0, "header.x0", x0), "header.x1", x1), "header.y0", y0), "header.y1", y1), "header.type", t.rawValue)
+        }
+        var rng = SplitMix64(seed: 0x5EED)
+        func r(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
+        for _ in 0 ..< 500 {
+            let (x0, x1, y0, y1, axon, m) = (r(16), r(16), r(16), r(16), r(65536), r(16))
+            #expect(put(put(put(header(x0, x1, y0, y1, .spike), "spike.axon", axon), "spike.negative", 0), "spike.multiplicity", m)
+                == PEPacket.spike(x0: x0, x1: x1, y0: y0, y1: y1, axon: axon, negative: false, multiplicity: m))
+            let (mem, addr, data) = (r(16), r(65536), rng.next() & Bits.mask(c.partBits))
+            #expect(put(put(put(header(x0, x0, y0, y0, .configWrite), "config.memory", mem), "config.address", addr), "config.data", Int(data))
+                == PEPacket.configWrite(c, x: x0, y: y0, memory: mem, address: addr, data: data))
+            let tag = r(256)
+            #expect(put(put(put(header(x1, x1, y1, y1, .readRequest), "read.memory", mem), "read.address", addr), "read.tag", tag)
+                == PEPacket.readRequest(x: x1, y: y1, memory: mem, address: addr, tag: tag))
+            let (op, layer) = (r(16), r(256))
+            #expect(put(put(header(x0, x1, y0, y1, .control), "control.opcode", op), "control.layer", layer)
+                == PEPacket.control(x0: x0, x1: x1, y0: y0, y1: y1, opcode: op, layer: layer))
+            let resp = Flit(x0: 0, x1: 0, y0: 0, y1: 0, host: true, type: .readResponse).encode(width: 64)[0] | rng.next() << 20
+            let want = PEPacket.response(resp)!
+            #expect(get(resp, "response.memory") == want.memory && get(resp, "response.tag") == want.tag
+                && UInt64(get(resp, "response.data")) == want.data & Bits.mask(c.partBits))
+        }
+    }
+
     /// 16-12-4 with ReLU (so the host flushes the hidden layer) spread over 2 x 2 (so the output
     /// potentials are sums of partial sums on several tiles).
     @Test func matchesTheSwiftHostOnTheVerilatedSystem() throws {
@@ -148,5 +181,20 @@ import Trainer
             #expect(g == Line(w), "image \(k) (seed \(seed)): testbench \(g), Swift host \(Line(w))")
         }
         #expect(lines.contains { $0.hasPrefix("summary images \(inputs.count) ") && $0.contains(" mismatches 0 ") }, "\(out)")
+
+        // Input spikes as one unicast per first-layer tile (`--unicast`, `SystemDriver.multicast = false`).
+        var uni = SystemDriver(try TestSupport.build(design), plan: plan)
+        uni.multicast = false
+        uni.powerOnReset()
+        try uni.load(images)
+        let wantUni = try SystemDriverTests.run(&uni, m, inputs, seed: seed)
+        let (s2, out2) = try Self.run(exe.path, ["--host", host.appendingPathComponent("host.txt").path, "--images", dir.appendingPathComponent("images").path,
+                                                 "--events", host.appendingPathComponent("events.txt").path, "--unicast"])
+        #expect(s2 == 0, "testbench --unicast exit status \(s2) (seed \(seed)):\n\(out2)")
+        let gotUni = out2.split(separator: "\n").compactMap(Line.init)
+        #expect(gotUni.count == inputs.count && gotUni.map(\.compute) != got.map(\.compute), "unicast must change the timing (seed \(seed))")
+        for (k, (g, w)) in zip(gotUni, wantUni).enumerated() {
+            #expect(g == Line(w), "image \(k), --unicast (seed \(seed)): testbench \(g), Swift host \(Line(w))")
+        }
     }
 }
