@@ -67,7 +67,7 @@ import Trainer
         p.arguments = args
         if let dir { p.currentDirectoryURL = dir }
         let log = TestSupport.tempDir("sf-simtb-log").appendingPathComponent("out.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: log.deletingLastPathComponent()) }
         let h = try FileHandle(forWritingTo: log)
         p.standardOutput = h
