@@ -184,6 +184,15 @@ import Trainer
         }
         #expect(lines.contains { $0.hasPrefix("summary images \(inputs.count) ") && $0.contains(" mismatches 0 ") }, "\(out)")
 
+        // A wrong `expect` line is reported, with exit status 1.
+        let events = try String(contentsOf: host.appendingPathComponent("events.txt"), encoding: .utf8)
+        let wrong = events.replacingOccurrences(of: "expect \(list[0].expected![0]) ", with: "expect \(list[0].expected![0] + 1) ")
+        #expect(wrong != events)
+        try wrong.write(to: dir.appendingPathComponent("wrong.txt"), atomically: true, encoding: .utf8)
+        let (s1, out1) = try Self.run(exe.path, ["--host", host.appendingPathComponent("host.txt").path, "--images", dir.appendingPathComponent("images").path,
+                                                 "--events", dir.appendingPathComponent("wrong.txt").path, "--limit", "1"])
+        #expect(s1 == 1 && out1.contains("expect MISMATCH") && out1.contains(" mismatches 1 "), "a wrong expectation must fail (seed \(seed)):\n\(out1)")
+
         // Input spikes as one unicast per first-layer tile (`--unicast`, `SystemDriver.multicast = false`).
         var uni = SystemDriver(try TestSupport.build(design), plan: plan)
         uni.multicast = false
