@@ -54,25 +54,27 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     output wire         busy       // some packet or row operation is in flight
 );
 
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [15:0]        resp_addr;           // unused: each memory decodes only its own word and part bits; for some geometries no memory reads a middle bit
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire               a_take;
+    wire               sp_head_valid;
     wire               in_pop;
     wire               u_in_fifo_in_ready;
     wire               u_in_fifo_out_valid;
     wire [63:0]        u_in_fifo_out_data;
     /* verilator lint_off UNUSEDSIGNAL */
     wire [2:0]         u_in_fifo_count;     // unused: occupancy is not needed; busy uses out_valid
-    wire [63:0]        head;                // unused: the routing header (bits 16:0) is the router's
+    wire [63:0]        head;                // unused: the routing header's destination fields are the router's
     /* verilator lint_on UNUSEDSIGNAL */
     wire [2:0]         head_type;
     wire [3:0]         head_mem;
     wire [15:0]        head_addr;
     /* verilator lint_off UNUSEDSIGNAL */
     wire [23:0]        head_data;           // unused: a word narrower than the data field ignores its upper bits
-    wire [15:0]        resp_addr;           // unused: each memory decodes only its own word and part bits; for some geometries no memory reads a middle bit
     /* verilator lint_on UNUSEDSIGNAL */
-    wire               sp_head_valid;
     wire               drained;
     wire               ctrl_go;
-    wire               a_take;
     wire               spike_go;
     wire               axon_ok;
     wire               axon_load;
@@ -256,6 +258,7 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     /* verilator lint_off UNUSEDSIGNAL */
     wire [2:0]         u_out_fifo_count;    // unused: occupancy is not needed; busy uses out_valid
     /* verilator lint_on UNUSEDSIGNAL */
+    reg  [15:0]        resp_addr_q;
     reg                a_valid_q;
     reg                a_neg_q;
     reg  [3:0]         a_mult_q;
@@ -281,7 +284,6 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     reg                s_neg_q;
     reg                resp_pending_q;
     reg  [3:0]         resp_mem_q;
-    reg  [15:0]        resp_addr_q;
     reg  [7:0]         resp_tag_q;
     reg  [23:0]        stage0_q;
     reg  [23:0]        stage1_q;
@@ -321,35 +323,36 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     reg  [28:0]        mem_params [0:3];
     reg  [63:0]        mem_acc [0:4095];
 
-    wire [7:0]         _t0 = head[31:24];
-    wire signed [7:0]  _t1 = $signed(w_q[7:0]);
-    wire signed [15:0] _t2 = $signed(c_base[15:0]);
-    wire signed [7:0]  _t3 = $signed(w_q[15:8]);
-    wire signed [15:0] _t4 = $signed(c_base[39:24]);
-    wire signed [7:0]  _t5 = $signed(w_q[23:16]);
-    wire signed [15:0] _t6 = $signed(c_base[63:48]);
-    wire signed [7:0]  _t7 = $signed(w_q[31:24]);
-    wire signed [15:0] _t8 = $signed(c_base[87:72]);
-    wire signed [1:0]  _t9 = l0_down ? -2'sd1 : 2'sd1;
-    wire signed [1:0]  _t10 = l1_down ? -2'sd1 : 2'sd1;
-    wire signed [1:0]  _t11 = l2_down ? -2'sd1 : 2'sd1;
-    wire signed [1:0]  _t12 = l3_down ? -2'sd1 : 2'sd1;
-    wire [8:0]         _t13 = {(((l0_sel & l0_down) | (l1_sel & l1_down)) | (l2_sel & l2_down)) | (l3_sel & l3_down), {c_group, c_sel_idx}};
-    wire               _t14 = push_spike | resp_pending_q;
-    wire [63:0]        _t15 = resp_pending_q ? {8'd0, resp_ok_q ? ((resp_mem_q == 4'd0) ? resp_slice_weights : ((resp_mem_q == 4'd1) ? resp_slice_state : ((resp_mem_q == 4'd2) ? resp_slice_bias : ((resp_mem_q == 4'd3) ? resp_slice_axon_map : ((resp_mem_q == 4'd4) ? resp_slice_targets : ((resp_mem_q == 4'd5) ? resp_slice_params : ((resp_mem_q == 4'd6) ? resp_slice_acc : ((resp_mem_q == 4'd7) ? {8'd0, status_word} : 24'd0)))))))) : 24'd0, resp_tag_q, resp_mem_q, 3'd3, 1'b1, 16'd0} : {23'd0, 4'd1, s_neg_q, t_q[15:0], 3'd0, t_q[32], t_q[31:28], t_q[27:24], t_q[23:20], t_q[19:16]};
+    wire [15:0]        _t0 = head[35:20];
+    wire [7:0]         _t1 = head[31:24];
+    wire signed [7:0]  _t2 = $signed(w_q[7:0]);
+    wire signed [15:0] _t3 = $signed(c_base[15:0]);
+    wire signed [7:0]  _t4 = $signed(w_q[15:8]);
+    wire signed [15:0] _t5 = $signed(c_base[39:24]);
+    wire signed [7:0]  _t6 = $signed(w_q[23:16]);
+    wire signed [15:0] _t7 = $signed(c_base[63:48]);
+    wire signed [7:0]  _t8 = $signed(w_q[31:24]);
+    wire signed [15:0] _t9 = $signed(c_base[87:72]);
+    wire signed [1:0]  _t10 = l0_down ? -2'sd1 : 2'sd1;
+    wire signed [1:0]  _t11 = l1_down ? -2'sd1 : 2'sd1;
+    wire signed [1:0]  _t12 = l2_down ? -2'sd1 : 2'sd1;
+    wire signed [1:0]  _t13 = l3_down ? -2'sd1 : 2'sd1;
+    wire [8:0]         _t14 = {(((l0_sel & l0_down) | (l1_sel & l1_down)) | (l2_sel & l2_down)) | (l3_sel & l3_down), {c_group, c_sel_idx}};
+    wire               _t15 = push_spike | resp_pending_q;
+    wire [63:0]        _t16 = resp_pending_q ? {8'd0, resp_ok_q ? ((resp_mem_q == 4'd0) ? resp_slice_weights : ((resp_mem_q == 4'd1) ? resp_slice_state : ((resp_mem_q == 4'd2) ? resp_slice_bias : ((resp_mem_q == 4'd3) ? resp_slice_axon_map : ((resp_mem_q == 4'd4) ? resp_slice_targets : ((resp_mem_q == 4'd5) ? resp_slice_params : ((resp_mem_q == 4'd6) ? resp_slice_acc : ((resp_mem_q == 4'd7) ? {8'd0, status_word} : 24'd0)))))))) : 24'd0, resp_tag_q, resp_mem_q, 3'd3, 1'b1, 16'd0} : {23'd0, 4'd1, s_neg_q, t_q[15:0], 3'd0, t_q[32], t_q[31:28], t_q[27:24], t_q[23:20], t_q[19:16]};
 
+    assign resp_addr = resp_addr_q;
     assign in_ready = u_in_fifo_in_ready;
     assign head = u_in_fifo_out_data;
     assign head_type = head[19:17];
     assign head_mem = head[23:20];
     assign head_addr = head[39:24];
     assign head_data = head[63:40];
-    assign resp_addr = resp_addr_q;
     assign drained = (((((~a_valid_q) & (~l_active_q)) & (~m_valid_q)) & (~h_valid_q)) & (~sp_head_valid)) & (~s_valid_q);
     assign ctrl_go = ((u_in_fifo_out_valid & (head_type != 3'd0)) & drained) & (~resp_pending_q);
     assign spike_go = ((u_in_fifo_out_valid & (head_type == 3'd0)) & (~resp_pending_q)) & ((~a_valid_q) | a_take);
     assign in_pop = spike_go | ctrl_go;
-    assign axon_ok = head[35:30] == 6'd0;
+    assign axon_ok = _t0[15:10] == 6'd0;
     assign axon_load = spike_go & axon_ok;
     assign sel_weights = (head_mem == 4'd0) & (head_addr[15:12] < 4'd2);
     assign sel_state = (head_mem == 4'd1) & (head_addr[15:6] < 10'd4);
@@ -362,8 +365,8 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     assign cfg_go = ctrl_go & (head_type == 3'd1);
     assign read_go = ctrl_go & (head_type == 3'd2);
     assign bad_access = (cfg_go & (~((((((sel_weights | sel_state) | sel_bias) | sel_axon_map) | sel_targets) | sel_params) | sel_acc))) | (read_go & (~(((((((sel_weights | sel_state) | sel_bias) | sel_axon_map) | sel_targets) | sel_params) | sel_acc) | sel_status)));
-    assign start_reset = (ctrl_go & (head_type == 3'd4)) & (head_mem == 4'd0);
-    assign start_flush = ((ctrl_go & (head_type == 3'd4)) & (head_mem == 4'd1)) & (_t0[7:2] == 6'd0);
+    assign start_reset = (ctrl_go & (head_type == 3'd4)) & (head[23:20] == 4'd0);
+    assign start_flush = ((ctrl_go & (head_type == 3'd4)) & (head[23:20] == 4'd1)) & (_t1[7:2] == 6'd0);
     assign ignored = ((((ctrl_go & (head_type == 3'd4)) & (~start_reset)) & (~start_flush)) | (ctrl_go & (~(((head_type == 3'd1) | (head_type == 3'd2)) | (head_type == 3'd4))))) | (spike_go & (~axon_ok));
     assign cfg_we_weights = (cfg_go & sel_weights) & (head_addr[15:12] == 4'd1);
     assign host_re_weights = read_go & sel_weights;
@@ -391,9 +394,9 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     assign c_group = h_valid_q ? h_group_q : m_group_q;
     assign c_flush = c_kind == 2'd2;
     assign c_base = (byp_valid_q & (byp_addr_q == m_group_q)) ? byp_data_q : s_q;
-    assign l0_mw = $signed({{5{_t1[7]}}, _t1}) * $signed({9'd0, m_mult_q});
+    assign l0_mw = $signed({{5{_t2[7]}}, _t2}) * $signed({9'd0, m_mult_q});
     assign l0_delta = m_neg_q ? (-l0_mw) : l0_mw;
-    assign l0_add_exact = $signed({{1{_t2[15]}}, _t2}) + $signed({{4{l0_delta[12]}}, l0_delta});
+    assign l0_add_exact = $signed({{1{_t3[15]}}, _t3}) + $signed({{4{l0_delta[12]}}, l0_delta});
     assign l0_add_over = l0_add_exact > 17'sd32767;
     assign l0_add_under = l0_add_exact < -17'sd32768;
     assign l0_v = h_valid_q ? h_v0_q : ((m_kind_q == 2'd1) ? $signed(b_q[15:0]) : ((m_kind_q == 2'd0) ? (l0_add_over ? 16'sd32767 : (l0_add_under ? -16'sd32768 : $signed(l0_add_exact[15:0]))) : $signed(c_base[15:0])));
@@ -405,9 +408,9 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     assign l0_two_v = $signed({{1{l0_v[15]}}, l0_v}) + $signed({{1{l0_v[15]}}, l0_v});
     assign l0_fire = ((l0_theta_on & ((~c_flush) ? (l0_v >= l0_theta_s) : (((l0_two_v > $signed({{1{l0_theta_s[15]}}, l0_theta_s})) | ((l0_two_v == $signed({{1{l0_theta_s[15]}}, l0_theta_s})) & (~l0_z[7]))) & (~c_mode[1])))) | (l0_theta_on & ((~c_flush) ? ((~c_mode[1]) ? ((l0_v <= l0_neg_theta) & ((c_mode == 2'd0) | l0_z_pos)) : (l0_v[15] & l0_z_pos)) : ((((l0_two_v < (-$signed({{1{l0_theta_s[15]}}, l0_theta_s}))) | ((l0_two_v == (-$signed({{1{l0_theta_s[15]}}, l0_theta_s}))) & (~l0_z_pos))) & ((c_mode == 2'd0) | l0_z_pos)) & (~c_mode[1]))))) & (~((h_flushed_q[0] & h_valid_q) & c_flush));
     assign l0_down = l0_theta_on & ((~c_flush) ? ((~c_mode[1]) ? ((l0_v <= l0_neg_theta) & ((c_mode == 2'd0) | l0_z_pos)) : (l0_v[15] & l0_z_pos)) : ((((l0_two_v < (-$signed({{1{l0_theta_s[15]}}, l0_theta_s}))) | ((l0_two_v == (-$signed({{1{l0_theta_s[15]}}, l0_theta_s}))) & (~l0_z_pos))) & ((c_mode == 2'd0) | l0_z_pos)) & (~c_mode[1])));
-    assign l1_mw = $signed({{5{_t3[7]}}, _t3}) * $signed({9'd0, m_mult_q});
+    assign l1_mw = $signed({{5{_t4[7]}}, _t4}) * $signed({9'd0, m_mult_q});
     assign l1_delta = m_neg_q ? (-l1_mw) : l1_mw;
-    assign l1_add_exact = $signed({{1{_t4[15]}}, _t4}) + $signed({{4{l1_delta[12]}}, l1_delta});
+    assign l1_add_exact = $signed({{1{_t5[15]}}, _t5}) + $signed({{4{l1_delta[12]}}, l1_delta});
     assign l1_add_over = l1_add_exact > 17'sd32767;
     assign l1_add_under = l1_add_exact < -17'sd32768;
     assign l1_v = h_valid_q ? h_v1_q : ((m_kind_q == 2'd1) ? $signed(b_q[31:16]) : ((m_kind_q == 2'd0) ? (l1_add_over ? 16'sd32767 : (l1_add_under ? -16'sd32768 : $signed(l1_add_exact[15:0]))) : $signed(c_base[39:24])));
@@ -419,9 +422,9 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     assign l1_two_v = $signed({{1{l1_v[15]}}, l1_v}) + $signed({{1{l1_v[15]}}, l1_v});
     assign l1_fire = ((l1_theta_on & ((~c_flush) ? (l1_v >= l1_theta_s) : (((l1_two_v > $signed({{1{l1_theta_s[15]}}, l1_theta_s})) | ((l1_two_v == $signed({{1{l1_theta_s[15]}}, l1_theta_s})) & (~l1_z[7]))) & (~c_mode[1])))) | (l1_theta_on & ((~c_flush) ? ((~c_mode[1]) ? ((l1_v <= l1_neg_theta) & ((c_mode == 2'd0) | l1_z_pos)) : (l1_v[15] & l1_z_pos)) : ((((l1_two_v < (-$signed({{1{l1_theta_s[15]}}, l1_theta_s}))) | ((l1_two_v == (-$signed({{1{l1_theta_s[15]}}, l1_theta_s}))) & (~l1_z_pos))) & ((c_mode == 2'd0) | l1_z_pos)) & (~c_mode[1]))))) & (~((h_flushed_q[1] & h_valid_q) & c_flush));
     assign l1_down = l1_theta_on & ((~c_flush) ? ((~c_mode[1]) ? ((l1_v <= l1_neg_theta) & ((c_mode == 2'd0) | l1_z_pos)) : (l1_v[15] & l1_z_pos)) : ((((l1_two_v < (-$signed({{1{l1_theta_s[15]}}, l1_theta_s}))) | ((l1_two_v == (-$signed({{1{l1_theta_s[15]}}, l1_theta_s}))) & (~l1_z_pos))) & ((c_mode == 2'd0) | l1_z_pos)) & (~c_mode[1])));
-    assign l2_mw = $signed({{5{_t5[7]}}, _t5}) * $signed({9'd0, m_mult_q});
+    assign l2_mw = $signed({{5{_t6[7]}}, _t6}) * $signed({9'd0, m_mult_q});
     assign l2_delta = m_neg_q ? (-l2_mw) : l2_mw;
-    assign l2_add_exact = $signed({{1{_t6[15]}}, _t6}) + $signed({{4{l2_delta[12]}}, l2_delta});
+    assign l2_add_exact = $signed({{1{_t7[15]}}, _t7}) + $signed({{4{l2_delta[12]}}, l2_delta});
     assign l2_add_over = l2_add_exact > 17'sd32767;
     assign l2_add_under = l2_add_exact < -17'sd32768;
     assign l2_v = h_valid_q ? h_v2_q : ((m_kind_q == 2'd1) ? $signed(b_q[47:32]) : ((m_kind_q == 2'd0) ? (l2_add_over ? 16'sd32767 : (l2_add_under ? -16'sd32768 : $signed(l2_add_exact[15:0]))) : $signed(c_base[63:48])));
@@ -433,9 +436,9 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     assign l2_two_v = $signed({{1{l2_v[15]}}, l2_v}) + $signed({{1{l2_v[15]}}, l2_v});
     assign l2_fire = ((l2_theta_on & ((~c_flush) ? (l2_v >= l2_theta_s) : (((l2_two_v > $signed({{1{l2_theta_s[15]}}, l2_theta_s})) | ((l2_two_v == $signed({{1{l2_theta_s[15]}}, l2_theta_s})) & (~l2_z[7]))) & (~c_mode[1])))) | (l2_theta_on & ((~c_flush) ? ((~c_mode[1]) ? ((l2_v <= l2_neg_theta) & ((c_mode == 2'd0) | l2_z_pos)) : (l2_v[15] & l2_z_pos)) : ((((l2_two_v < (-$signed({{1{l2_theta_s[15]}}, l2_theta_s}))) | ((l2_two_v == (-$signed({{1{l2_theta_s[15]}}, l2_theta_s}))) & (~l2_z_pos))) & ((c_mode == 2'd0) | l2_z_pos)) & (~c_mode[1]))))) & (~((h_flushed_q[2] & h_valid_q) & c_flush));
     assign l2_down = l2_theta_on & ((~c_flush) ? ((~c_mode[1]) ? ((l2_v <= l2_neg_theta) & ((c_mode == 2'd0) | l2_z_pos)) : (l2_v[15] & l2_z_pos)) : ((((l2_two_v < (-$signed({{1{l2_theta_s[15]}}, l2_theta_s}))) | ((l2_two_v == (-$signed({{1{l2_theta_s[15]}}, l2_theta_s}))) & (~l2_z_pos))) & ((c_mode == 2'd0) | l2_z_pos)) & (~c_mode[1])));
-    assign l3_mw = $signed({{5{_t7[7]}}, _t7}) * $signed({9'd0, m_mult_q});
+    assign l3_mw = $signed({{5{_t8[7]}}, _t8}) * $signed({9'd0, m_mult_q});
     assign l3_delta = m_neg_q ? (-l3_mw) : l3_mw;
-    assign l3_add_exact = $signed({{1{_t8[15]}}, _t8}) + $signed({{4{l3_delta[12]}}, l3_delta});
+    assign l3_add_exact = $signed({{1{_t9[15]}}, _t9}) + $signed({{4{l3_delta[12]}}, l3_delta});
     assign l3_add_over = l3_add_exact > 17'sd32767;
     assign l3_add_under = l3_add_exact < -17'sd32768;
     assign l3_v = h_valid_q ? h_v3_q : ((m_kind_q == 2'd1) ? $signed(b_q[63:48]) : ((m_kind_q == 2'd0) ? (l3_add_over ? 16'sd32767 : (l3_add_under ? -16'sd32768 : $signed(l3_add_exact[15:0]))) : $signed(c_base[87:72])));
@@ -455,7 +458,7 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     assign c_emit = (c_active & c_any_fire) & sp_room;
     assign c_sel_idx = {l2_sel | l3_sel, l1_sel | l3_sel};
     assign l0_spike = c_emit & l0_sel;
-    assign l0_zinc_exact = $signed({{1{l0_z[7]}}, l0_z}) + $signed({{7{_t9[1]}}, _t9});
+    assign l0_zinc_exact = $signed({{1{l0_z[7]}}, l0_z}) + $signed({{7{_t10[1]}}, _t10});
     assign l0_zinc_over = l0_zinc_exact > 9'sd127;
     assign l0_zinc_under = l0_zinc_exact < -9'sd128;
     assign r0_v = l0_spike ? (l0_down ? (l0_v + l0_theta_s) : (l0_v - l0_theta_s)) : l0_v;
@@ -467,7 +470,7 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     assign r0_theta_on = |c_theta;
     assign r0_two_v = $signed({{1{r0_v[15]}}, r0_v}) + $signed({{1{r0_v[15]}}, r0_v});
     assign l1_spike = c_emit & l1_sel;
-    assign l1_zinc_exact = $signed({{1{l1_z[7]}}, l1_z}) + $signed({{7{_t10[1]}}, _t10});
+    assign l1_zinc_exact = $signed({{1{l1_z[7]}}, l1_z}) + $signed({{7{_t11[1]}}, _t11});
     assign l1_zinc_over = l1_zinc_exact > 9'sd127;
     assign l1_zinc_under = l1_zinc_exact < -9'sd128;
     assign r1_v = l1_spike ? (l1_down ? (l1_v + l1_theta_s) : (l1_v - l1_theta_s)) : l1_v;
@@ -479,7 +482,7 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     assign r1_theta_on = |c_theta;
     assign r1_two_v = $signed({{1{r1_v[15]}}, r1_v}) + $signed({{1{r1_v[15]}}, r1_v});
     assign l2_spike = c_emit & l2_sel;
-    assign l2_zinc_exact = $signed({{1{l2_z[7]}}, l2_z}) + $signed({{7{_t11[1]}}, _t11});
+    assign l2_zinc_exact = $signed({{1{l2_z[7]}}, l2_z}) + $signed({{7{_t12[1]}}, _t12});
     assign l2_zinc_over = l2_zinc_exact > 9'sd127;
     assign l2_zinc_under = l2_zinc_exact < -9'sd128;
     assign r2_v = l2_spike ? (l2_down ? (l2_v + l2_theta_s) : (l2_v - l2_theta_s)) : l2_v;
@@ -491,7 +494,7 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     assign r2_theta_on = |c_theta;
     assign r2_two_v = $signed({{1{r2_v[15]}}, r2_v}) + $signed({{1{r2_v[15]}}, r2_v});
     assign l3_spike = c_emit & l3_sel;
-    assign l3_zinc_exact = $signed({{1{l3_z[7]}}, l3_z}) + $signed({{7{_t12[1]}}, _t12});
+    assign l3_zinc_exact = $signed({{1{l3_z[7]}}, l3_z}) + $signed({{7{_t13[1]}}, _t13});
     assign l3_zinc_over = l3_zinc_exact > 9'sd127;
     assign l3_zinc_under = l3_zinc_exact < -9'sd128;
     assign r3_v = l3_spike ? (l3_down ? (l3_v + l3_theta_s) : (l3_v - l3_theta_s)) : l3_v;
@@ -527,6 +530,7 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
 
     always @(posedge clk) begin
         if (rst) begin
+            resp_addr_q <= 16'd0;
             a_valid_q <= 1'b0;
             a_neg_q <= 1'b0;
             a_mult_q <= 4'd0;
@@ -552,7 +556,6 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
             s_neg_q <= 1'b0;
             resp_pending_q <= 1'b0;
             resp_mem_q <= 4'd0;
-            resp_addr_q <= 16'd0;
             resp_tag_q <= 8'd0;
             stage0_q <= 24'd0;
             stage1_q <= 24'd0;
@@ -579,6 +582,7 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
             status_spikesOut_q <= 16'd0;
             resp_ok_q <= 1'b0;
         end else begin
+            if (read_go) resp_addr_q <= head_addr;
             a_valid_q <= axon_load | (a_valid_q & (~a_take));
             if (spike_go) a_neg_q <= head[36];
             if (spike_go) a_mult_q <= head[40:37];
@@ -587,7 +591,7 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
             if (a_take | issue) l_row_q <= a_take ? axon_q[11:0] : (l_row_q + 12'd1);
             if ((a_take | l_load_q) | issue) l_group_q <= a_take ? axon_q[17:12] : (l_load_q ? params_word[21:16] : (l_group_q + 6'd1));
             if ((a_take | l_load_q) | issue) l_left_q <= a_take ? axon_q[24:18] : (l_load_q ? params_word[28:22] : (l_left_q - 7'd1));
-            if ((a_take | l_continue) | (start_reset | start_flush)) l_layer_q <= a_take ? axon_q[26:25] : (l_continue ? (l_layer_q + 2'd1) : (start_reset ? 2'd0 : _t0[1:0]));
+            if ((a_take | l_continue) | (start_reset | start_flush)) l_layer_q <= a_take ? axon_q[26:25] : (l_continue ? (l_layer_q + 2'd1) : (start_reset ? 2'd0 : _t1[1:0]));
             if (a_take) l_neg_q <= a_neg_q;
             if (a_take) l_mult_q <= a_mult_q;
             if (a_take | (start_reset | start_flush)) l_all_q <= start_reset;
@@ -604,7 +608,6 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
             if (s_take) s_neg_q <= u_spike_fifo_out_data[8];
             resp_pending_q <= read_go | (resp_pending_q & (~out_room));
             if (read_go) resp_mem_q <= head_mem;
-            if (read_go) resp_addr_q <= head_addr;
             if (read_go) resp_tag_q <= head[47:40];
             if (cfg_go & (((((((sel_weights & (head_addr[15:12] == 4'd0)) | (sel_state & (head_addr[15:6] == 10'd0))) | (sel_bias & (head_addr[15:6] == 10'd0))) | (sel_axon_map & (head_addr[15:10] == 6'd0))) | (sel_targets & (head_addr[15:8] == 8'd0))) | (sel_params & (head_addr[15:2] == 14'd0))) | (sel_acc & (head_addr[15:12] == 4'd0)))) stage0_q <= head_data;
             if (cfg_go & (((sel_state & (head_addr[15:6] == 10'd1)) | (sel_bias & (head_addr[15:6] == 10'd1))) | (sel_acc & (head_addr[15:12] == 4'd1)))) stage1_q <= head_data;
@@ -682,7 +685,7 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
         if ((~rst) & cfg_we_axon_map) mem_axon_map[head_addr[9:0]] <= {head_data[2:0], stage0_q};
     end
     always @(posedge clk) begin
-        if ((~rst) & (axon_load | host_re_axon_map)) axon_q <= mem_axon_map[host_re_axon_map ? head_addr[9:0] : head[29:20]];
+        if ((~rst) & (axon_load | host_re_axon_map)) axon_q <= mem_axon_map[host_re_axon_map ? head_addr[9:0] : _t0[9:0]];
     end
 
     // Memory mem_targets: 256 x 34 bits.
@@ -737,7 +740,7 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
         .clk       (clk),
         .rst       (rst),
         .in_valid  (c_emit),
-        .in_data   (_t13),
+        .in_data   (_t14),
         .out_ready (s_take),
         .in_ready  (u_spike_fifo_in_ready),
         .out_valid (u_spike_fifo_out_valid),
@@ -748,8 +751,8 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     SyncFIFO_w64_d4 u_out_fifo (
         .clk       (clk),
         .rst       (rst),
-        .in_valid  (_t14),
-        .in_data   (_t15),
+        .in_valid  (_t15),
+        .in_data   (_t16),
         .out_ready (out_ready),
         .in_ready  (u_out_fifo_in_ready),
         .out_valid (u_out_fifo_out_valid),

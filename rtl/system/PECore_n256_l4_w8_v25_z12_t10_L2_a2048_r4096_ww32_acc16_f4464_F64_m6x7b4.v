@@ -54,25 +54,27 @@ module PECore_n256_l4_w8_v25_z12_t10_L2_a2048_r4096_ww32_acc16_f4464_F64_m6x7b4 
     output wire         busy       // some packet or row operation is in flight
 );
 
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [15:0]        resp_addr;           // unused: each memory decodes only its own word and part bits; for some geometries no memory reads a middle bit
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire               a_take;
+    wire               sp_head_valid;
     wire               in_pop;
     wire               u_in_fifo_in_ready;
     wire               u_in_fifo_out_valid;
     wire [63:0]        u_in_fifo_out_data;
     /* verilator lint_off UNUSEDSIGNAL */
     wire [2:0]         u_in_fifo_count;     // unused: occupancy is not needed; busy uses out_valid
-    wire [63:0]        head;                // unused: the routing header (bits 16:0) is the router's
+    wire [63:0]        head;                // unused: the routing header's destination fields are the router's
     /* verilator lint_on UNUSEDSIGNAL */
     wire [2:0]         head_type;
     wire [3:0]         head_mem;
     wire [15:0]        head_addr;
     /* verilator lint_off UNUSEDSIGNAL */
     wire [23:0]        head_data;           // unused: a word narrower than the data field ignores its upper bits
-    wire [15:0]        resp_addr;           // unused: each memory decodes only its own word and part bits; for some geometries no memory reads a middle bit
     /* verilator lint_on UNUSEDSIGNAL */
-    wire               sp_head_valid;
     wire               drained;
     wire               ctrl_go;
-    wire               a_take;
     wire               spike_go;
     wire               axon_ok;
     wire               axon_load;
@@ -256,6 +258,7 @@ module PECore_n256_l4_w8_v25_z12_t10_L2_a2048_r4096_ww32_acc16_f4464_F64_m6x7b4 
     /* verilator lint_off UNUSEDSIGNAL */
     wire [6:0]         u_out_fifo_count;    // unused: occupancy is not needed; busy uses out_valid
     /* verilator lint_on UNUSEDSIGNAL */
+    reg  [15:0]        resp_addr_q;
     reg                a_valid_q;
     reg                a_neg_q;
     reg  [3:0]         a_mult_q;
@@ -281,7 +284,6 @@ module PECore_n256_l4_w8_v25_z12_t10_L2_a2048_r4096_ww32_acc16_f4464_F64_m6x7b4 
     reg                s_neg_q;
     reg                resp_pending_q;
     reg  [3:0]         resp_mem_q;
-    reg  [15:0]        resp_addr_q;
     reg  [7:0]         resp_tag_q;
     reg  [23:0]        stage0_q;
     reg  [23:0]        stage1_q;
@@ -324,35 +326,36 @@ module PECore_n256_l4_w8_v25_z12_t10_L2_a2048_r4096_ww32_acc16_f4464_F64_m6x7b4 
     reg  [24:0]        mem_params [0:1];
     reg  [63:0]        mem_acc [0:4095];
 
-    wire [7:0]         _t0 = head[31:24];
-    wire signed [7:0]  _t1 = $signed(w_q[7:0]);
-    wire signed [24:0] _t2 = $signed(c_base[24:0]);
-    wire signed [7:0]  _t3 = $signed(w_q[15:8]);
-    wire signed [24:0] _t4 = $signed(c_base[61:37]);
-    wire signed [7:0]  _t5 = $signed(w_q[23:16]);
-    wire signed [24:0] _t6 = $signed(c_base[98:74]);
-    wire signed [7:0]  _t7 = $signed(w_q[31:24]);
-    wire signed [24:0] _t8 = $signed(c_base[135:111]);
-    wire signed [1:0]  _t9 = l0_down ? -2'sd1 : 2'sd1;
-    wire signed [1:0]  _t10 = l1_down ? -2'sd1 : 2'sd1;
-    wire signed [1:0]  _t11 = l2_down ? -2'sd1 : 2'sd1;
-    wire signed [1:0]  _t12 = l3_down ? -2'sd1 : 2'sd1;
-    wire [8:0]         _t13 = {(((l0_sel & l0_down) | (l1_sel & l1_down)) | (l2_sel & l2_down)) | (l3_sel & l3_down), {c_group, c_sel_idx}};
-    wire               _t14 = push_spike | resp_pending_q;
-    wire [63:0]        _t15 = resp_pending_q ? {8'd0, resp_ok_q ? ((resp_mem_q == 4'd0) ? resp_slice_weights : ((resp_mem_q == 4'd1) ? resp_slice_state : ((resp_mem_q == 4'd2) ? resp_slice_bias : ((resp_mem_q == 4'd3) ? resp_slice_axon_map : ((resp_mem_q == 4'd4) ? resp_slice_targets : ((resp_mem_q == 4'd5) ? resp_slice_params : ((resp_mem_q == 4'd6) ? resp_slice_acc : ((resp_mem_q == 4'd7) ? {8'd0, status_word} : 24'd0)))))))) : 24'd0, resp_tag_q, resp_mem_q, 3'd3, 1'b1, 16'd0} : {23'd0, 4'd1, s_neg_q, t_q[15:0], 3'd0, t_q[32], t_q[31:28], t_q[27:24], t_q[23:20], t_q[19:16]};
+    wire [15:0]        _t0 = head[35:20];
+    wire [7:0]         _t1 = head[31:24];
+    wire signed [7:0]  _t2 = $signed(w_q[7:0]);
+    wire signed [24:0] _t3 = $signed(c_base[24:0]);
+    wire signed [7:0]  _t4 = $signed(w_q[15:8]);
+    wire signed [24:0] _t5 = $signed(c_base[61:37]);
+    wire signed [7:0]  _t6 = $signed(w_q[23:16]);
+    wire signed [24:0] _t7 = $signed(c_base[98:74]);
+    wire signed [7:0]  _t8 = $signed(w_q[31:24]);
+    wire signed [24:0] _t9 = $signed(c_base[135:111]);
+    wire signed [1:0]  _t10 = l0_down ? -2'sd1 : 2'sd1;
+    wire signed [1:0]  _t11 = l1_down ? -2'sd1 : 2'sd1;
+    wire signed [1:0]  _t12 = l2_down ? -2'sd1 : 2'sd1;
+    wire signed [1:0]  _t13 = l3_down ? -2'sd1 : 2'sd1;
+    wire [8:0]         _t14 = {(((l0_sel & l0_down) | (l1_sel & l1_down)) | (l2_sel & l2_down)) | (l3_sel & l3_down), {c_group, c_sel_idx}};
+    wire               _t15 = push_spike | resp_pending_q;
+    wire [63:0]        _t16 = resp_pending_q ? {8'd0, resp_ok_q ? ((resp_mem_q == 4'd0) ? resp_slice_weights : ((resp_mem_q == 4'd1) ? resp_slice_state : ((resp_mem_q == 4'd2) ? resp_slice_bias : ((resp_mem_q == 4'd3) ? resp_slice_axon_map : ((resp_mem_q == 4'd4) ? resp_slice_targets : ((resp_mem_q == 4'd5) ? resp_slice_params : ((resp_mem_q == 4'd6) ? resp_slice_acc : ((resp_mem_q == 4'd7) ? {8'd0, status_word} : 24'd0)))))))) : 24'd0, resp_tag_q, resp_mem_q, 3'd3, 1'b1, 16'd0} : {23'd0, 4'd1, s_neg_q, t_q[15:0], 3'd0, t_q[32], t_q[31:28], t_q[27:24], t_q[23:20], t_q[19:16]};
 
+    assign resp_addr = resp_addr_q;
     assign in_ready = u_in_fifo_in_ready;
     assign head = u_in_fifo_out_data;
     assign head_type = head[19:17];
     assign head_mem = head[23:20];
     assign head_addr = head[39:24];
     assign head_data = head[63:40];
-    assign resp_addr = resp_addr_q;
     assign drained = (((((~a_valid_q) & (~l_active_q)) & (~m_valid_q)) & (~h_valid_q)) & (~sp_head_valid)) & (~s_valid_q);
     assign ctrl_go = ((u_in_fifo_out_valid & (head_type != 3'd0)) & drained) & (~resp_pending_q);
     assign spike_go = ((u_in_fifo_out_valid & (head_type == 3'd0)) & (~resp_pending_q)) & ((~a_valid_q) | a_take);
     assign in_pop = spike_go | ctrl_go;
-    assign axon_ok = head[35:31] == 5'd0;
+    assign axon_ok = _t0[15:11] == 5'd0;
     assign axon_load = spike_go & axon_ok;
     assign sel_weights = (head_mem == 4'd0) & (head_addr[15:12] < 4'd2);
     assign sel_state = (head_mem == 4'd1) & (head_addr[15:6] < 10'd7);
@@ -365,8 +368,8 @@ module PECore_n256_l4_w8_v25_z12_t10_L2_a2048_r4096_ww32_acc16_f4464_F64_m6x7b4 
     assign cfg_go = ctrl_go & (head_type == 3'd1);
     assign read_go = ctrl_go & (head_type == 3'd2);
     assign bad_access = (cfg_go & (~((((((sel_weights | sel_state) | sel_bias) | sel_axon_map) | sel_targets) | sel_params) | sel_acc))) | (read_go & (~(((((((sel_weights | sel_state) | sel_bias) | sel_axon_map) | sel_targets) | sel_params) | sel_acc) | sel_status)));
-    assign start_reset = (ctrl_go & (head_type == 3'd4)) & (head_mem == 4'd0);
-    assign start_flush = ((ctrl_go & (head_type == 3'd4)) & (head_mem == 4'd1)) & (_t0[7:1] == 7'd0);
+    assign start_reset = (ctrl_go & (head_type == 3'd4)) & (head[23:20] == 4'd0);
+    assign start_flush = ((ctrl_go & (head_type == 3'd4)) & (head[23:20] == 4'd1)) & (_t1[7:1] == 7'd0);
     assign ignored = ((((ctrl_go & (head_type == 3'd4)) & (~start_reset)) & (~start_flush)) | (ctrl_go & (~(((head_type == 3'd1) | (head_type == 3'd2)) | (head_type == 3'd4))))) | (spike_go & (~axon_ok));
     assign cfg_we_weights = (cfg_go & sel_weights) & (head_addr[15:12] == 4'd1);
     assign host_re_weights = read_go & sel_weights;
@@ -394,9 +397,9 @@ module PECore_n256_l4_w8_v25_z12_t10_L2_a2048_r4096_ww32_acc16_f4464_F64_m6x7b4 
     assign c_group = h_valid_q ? h_group_q : m_group_q;
     assign c_flush = c_kind == 2'd2;
     assign c_base = (byp_valid_q & (byp_addr_q == m_group_q)) ? byp_data_q : s_q;
-    assign l0_mw = $signed({{5{_t1[7]}}, _t1}) * $signed({9'd0, m_mult_q});
+    assign l0_mw = $signed({{5{_t2[7]}}, _t2}) * $signed({9'd0, m_mult_q});
     assign l0_delta = m_neg_q ? (-l0_mw) : l0_mw;
-    assign l0_add_exact = $signed({{1{_t2[24]}}, _t2}) + $signed({{13{l0_delta[12]}}, l0_delta});
+    assign l0_add_exact = $signed({{1{_t3[24]}}, _t3}) + $signed({{13{l0_delta[12]}}, l0_delta});
     assign l0_add_over = l0_add_exact > 26'sd16777215;
     assign l0_add_under = l0_add_exact < -26'sd16777216;
     assign l0_v = h_valid_q ? h_v0_q : ((m_kind_q == 2'd1) ? $signed(b_q[24:0]) : ((m_kind_q == 2'd0) ? (l0_add_over ? 25'sd16777215 : (l0_add_under ? -25'sd16777216 : $signed(l0_add_exact[24:0]))) : $signed(c_base[24:0])));
@@ -408,9 +411,9 @@ module PECore_n256_l4_w8_v25_z12_t10_L2_a2048_r4096_ww32_acc16_f4464_F64_m6x7b4 
     assign l0_two_v = $signed({{1{l0_v[24]}}, l0_v}) + $signed({{1{l0_v[24]}}, l0_v});
     assign l0_fire = ((l0_theta_on & ((~c_flush) ? (l0_v >= l0_theta_s) : (((l0_two_v > $signed({{1{l0_theta_s[24]}}, l0_theta_s})) | ((l0_two_v == $signed({{1{l0_theta_s[24]}}, l0_theta_s})) & (~l0_z[11]))) & (~c_mode[1])))) | (l0_theta_on & ((~c_flush) ? ((~c_mode[1]) ? ((l0_v <= l0_neg_theta) & ((c_mode == 2'd0) | l0_z_pos)) : (l0_v[24] & l0_z_pos)) : ((((l0_two_v < (-$signed({{1{l0_theta_s[24]}}, l0_theta_s}))) | ((l0_two_v == (-$signed({{1{l0_theta_s[24]}}, l0_theta_s}))) & (~l0_z_pos))) & ((c_mode == 2'd0) | l0_z_pos)) & (~c_mode[1]))))) & (~((h_flushed_q[0] & h_valid_q) & c_flush));
     assign l0_down = l0_theta_on & ((~c_flush) ? ((~c_mode[1]) ? ((l0_v <= l0_neg_theta) & ((c_mode == 2'd0) | l0_z_pos)) : (l0_v[24] & l0_z_pos)) : ((((l0_two_v < (-$signed({{1{l0_theta_s[24]}}, l0_theta_s}))) | ((l0_two_v == (-$signed({{1{l0_theta_s[24]}}, l0_theta_s}))) & (~l0_z_pos))) & ((c_mode == 2'd0) | l0_z_pos)) & (~c_mode[1])));
-    assign l1_mw = $signed({{5{_t3[7]}}, _t3}) * $signed({9'd0, m_mult_q});
+    assign l1_mw = $signed({{5{_t4[7]}}, _t4}) * $signed({9'd0, m_mult_q});
     assign l1_delta = m_neg_q ? (-l1_mw) : l1_mw;
-    assign l1_add_exact = $signed({{1{_t4[24]}}, _t4}) + $signed({{13{l1_delta[12]}}, l1_delta});
+    assign l1_add_exact = $signed({{1{_t5[24]}}, _t5}) + $signed({{13{l1_delta[12]}}, l1_delta});
     assign l1_add_over = l1_add_exact > 26'sd16777215;
     assign l1_add_under = l1_add_exact < -26'sd16777216;
     assign l1_v = h_valid_q ? h_v1_q : ((m_kind_q == 2'd1) ? $signed(b_q[49:25]) : ((m_kind_q == 2'd0) ? (l1_add_over ? 25'sd16777215 : (l1_add_under ? -25'sd16777216 : $signed(l1_add_exact[24:0]))) : $signed(c_base[61:37])));
@@ -422,9 +425,9 @@ module PECore_n256_l4_w8_v25_z12_t10_L2_a2048_r4096_ww32_acc16_f4464_F64_m6x7b4 
     assign l1_two_v = $signed({{1{l1_v[24]}}, l1_v}) + $signed({{1{l1_v[24]}}, l1_v});
     assign l1_fire = ((l1_theta_on & ((~c_flush) ? (l1_v >= l1_theta_s) : (((l1_two_v > $signed({{1{l1_theta_s[24]}}, l1_theta_s})) | ((l1_two_v == $signed({{1{l1_theta_s[24]}}, l1_theta_s})) & (~l1_z[11]))) & (~c_mode[1])))) | (l1_theta_on & ((~c_flush) ? ((~c_mode[1]) ? ((l1_v <= l1_neg_theta) & ((c_mode == 2'd0) | l1_z_pos)) : (l1_v[24] & l1_z_pos)) : ((((l1_two_v < (-$signed({{1{l1_theta_s[24]}}, l1_theta_s}))) | ((l1_two_v == (-$signed({{1{l1_theta_s[24]}}, l1_theta_s}))) & (~l1_z_pos))) & ((c_mode == 2'd0) | l1_z_pos)) & (~c_mode[1]))))) & (~((h_flushed_q[1] & h_valid_q) & c_flush));
     assign l1_down = l1_theta_on & ((~c_flush) ? ((~c_mode[1]) ? ((l1_v <= l1_neg_theta) & ((c_mode == 2'd0) | l1_z_pos)) : (l1_v[24] & l1_z_pos)) : ((((l1_two_v < (-$signed({{1{l1_theta_s[24]}}, l1_theta_s}))) | ((l1_two_v == (-$signed({{1{l1_theta_s[24]}}, l1_theta_s}))) & (~l1_z_pos))) & ((c_mode == 2'd0) | l1_z_pos)) & (~c_mode[1])));
-    assign l2_mw = $signed({{5{_t5[7]}}, _t5}) * $signed({9'd0, m_mult_q});
+    assign l2_mw = $signed({{5{_t6[7]}}, _t6}) * $signed({9'd0, m_mult_q});
     assign l2_delta = m_neg_q ? (-l2_mw) : l2_mw;
-    assign l2_add_exact = $signed({{1{_t6[24]}}, _t6}) + $signed({{13{l2_delta[12]}}, l2_delta});
+    assign l2_add_exact = $signed({{1{_t7[24]}}, _t7}) + $signed({{13{l2_delta[12]}}, l2_delta});
     assign l2_add_over = l2_add_exact > 26'sd16777215;
     assign l2_add_under = l2_add_exact < -26'sd16777216;
     assign l2_v = h_valid_q ? h_v2_q : ((m_kind_q == 2'd1) ? $signed(b_q[74:50]) : ((m_kind_q == 2'd0) ? (l2_add_over ? 25'sd16777215 : (l2_add_under ? -25'sd16777216 : $signed(l2_add_exact[24:0]))) : $signed(c_base[98:74])));
@@ -436,9 +439,9 @@ module PECore_n256_l4_w8_v25_z12_t10_L2_a2048_r4096_ww32_acc16_f4464_F64_m6x7b4 
     assign l2_two_v = $signed({{1{l2_v[24]}}, l2_v}) + $signed({{1{l2_v[24]}}, l2_v});
     assign l2_fire = ((l2_theta_on & ((~c_flush) ? (l2_v >= l2_theta_s) : (((l2_two_v > $signed({{1{l2_theta_s[24]}}, l2_theta_s})) | ((l2_two_v == $signed({{1{l2_theta_s[24]}}, l2_theta_s})) & (~l2_z[11]))) & (~c_mode[1])))) | (l2_theta_on & ((~c_flush) ? ((~c_mode[1]) ? ((l2_v <= l2_neg_theta) & ((c_mode == 2'd0) | l2_z_pos)) : (l2_v[24] & l2_z_pos)) : ((((l2_two_v < (-$signed({{1{l2_theta_s[24]}}, l2_theta_s}))) | ((l2_two_v == (-$signed({{1{l2_theta_s[24]}}, l2_theta_s}))) & (~l2_z_pos))) & ((c_mode == 2'd0) | l2_z_pos)) & (~c_mode[1]))))) & (~((h_flushed_q[2] & h_valid_q) & c_flush));
     assign l2_down = l2_theta_on & ((~c_flush) ? ((~c_mode[1]) ? ((l2_v <= l2_neg_theta) & ((c_mode == 2'd0) | l2_z_pos)) : (l2_v[24] & l2_z_pos)) : ((((l2_two_v < (-$signed({{1{l2_theta_s[24]}}, l2_theta_s}))) | ((l2_two_v == (-$signed({{1{l2_theta_s[24]}}, l2_theta_s}))) & (~l2_z_pos))) & ((c_mode == 2'd0) | l2_z_pos)) & (~c_mode[1])));
-    assign l3_mw = $signed({{5{_t7[7]}}, _t7}) * $signed({9'd0, m_mult_q});
+    assign l3_mw = $signed({{5{_t8[7]}}, _t8}) * $signed({9'd0, m_mult_q});
     assign l3_delta = m_neg_q ? (-l3_mw) : l3_mw;
-    assign l3_add_exact = $signed({{1{_t8[24]}}, _t8}) + $signed({{13{l3_delta[12]}}, l3_delta});
+    assign l3_add_exact = $signed({{1{_t9[24]}}, _t9}) + $signed({{13{l3_delta[12]}}, l3_delta});
     assign l3_add_over = l3_add_exact > 26'sd16777215;
     assign l3_add_under = l3_add_exact < -26'sd16777216;
     assign l3_v = h_valid_q ? h_v3_q : ((m_kind_q == 2'd1) ? $signed(b_q[99:75]) : ((m_kind_q == 2'd0) ? (l3_add_over ? 25'sd16777215 : (l3_add_under ? -25'sd16777216 : $signed(l3_add_exact[24:0]))) : $signed(c_base[135:111])));
@@ -458,7 +461,7 @@ module PECore_n256_l4_w8_v25_z12_t10_L2_a2048_r4096_ww32_acc16_f4464_F64_m6x7b4 
     assign c_emit = (c_active & c_any_fire) & sp_room;
     assign c_sel_idx = {l2_sel | l3_sel, l1_sel | l3_sel};
     assign l0_spike = c_emit & l0_sel;
-    assign l0_zinc_exact = $signed({{1{l0_z[11]}}, l0_z}) + $signed({{11{_t9[1]}}, _t9});
+    assign l0_zinc_exact = $signed({{1{l0_z[11]}}, l0_z}) + $signed({{11{_t10[1]}}, _t10});
     assign l0_zinc_over = l0_zinc_exact > 13'sd2047;
     assign l0_zinc_under = l0_zinc_exact < -13'sd2048;
     assign r0_v = l0_spike ? (l0_down ? (l0_v + l0_theta_s) : (l0_v - l0_theta_s)) : l0_v;
@@ -470,7 +473,7 @@ module PECore_n256_l4_w8_v25_z12_t10_L2_a2048_r4096_ww32_acc16_f4464_F64_m6x7b4 
     assign r0_theta_on = |c_theta;
     assign r0_two_v = $signed({{1{r0_v[24]}}, r0_v}) + $signed({{1{r0_v[24]}}, r0_v});
     assign l1_spike = c_emit & l1_sel;
-    assign l1_zinc_exact = $signed({{1{l1_z[11]}}, l1_z}) + $signed({{11{_t10[1]}}, _t10});
+    assign l1_zinc_exact = $signed({{1{l1_z[11]}}, l1_z}) + $signed({{11{_t11[1]}}, _t11});
     assign l1_zinc_over = l1_zinc_exact > 13'sd2047;
     assign l1_zinc_under = l1_zinc_exact < -13'sd2048;
     assign r1_v = l1_spike ? (l1_down ? (l1_v + l1_theta_s) : (l1_v - l1_theta_s)) : l1_v;
@@ -482,7 +485,7 @@ module PECore_n256_l4_w8_v25_z12_t10_L2_a2048_r4096_ww32_acc16_f4464_F64_m6x7b4 
     assign r1_theta_on = |c_theta;
     assign r1_two_v = $signed({{1{r1_v[24]}}, r1_v}) + $signed({{1{r1_v[24]}}, r1_v});
     assign l2_spike = c_emit & l2_sel;
-    assign l2_zinc_exact = $signed({{1{l2_z[11]}}, l2_z}) + $signed({{11{_t11[1]}}, _t11});
+    assign l2_zinc_exact = $signed({{1{l2_z[11]}}, l2_z}) + $signed({{11{_t12[1]}}, _t12});
     assign l2_zinc_over = l2_zinc_exact > 13'sd2047;
     assign l2_zinc_under = l2_zinc_exact < -13'sd2048;
     assign r2_v = l2_spike ? (l2_down ? (l2_v + l2_theta_s) : (l2_v - l2_theta_s)) : l2_v;
@@ -494,7 +497,7 @@ module PECore_n256_l4_w8_v25_z12_t10_L2_a2048_r4096_ww32_acc16_f4464_F64_m6x7b4 
     assign r2_theta_on = |c_theta;
     assign r2_two_v = $signed({{1{r2_v[24]}}, r2_v}) + $signed({{1{r2_v[24]}}, r2_v});
     assign l3_spike = c_emit & l3_sel;
-    assign l3_zinc_exact = $signed({{1{l3_z[11]}}, l3_z}) + $signed({{11{_t12[1]}}, _t12});
+    assign l3_zinc_exact = $signed({{1{l3_z[11]}}, l3_z}) + $signed({{11{_t13[1]}}, _t13});
     assign l3_zinc_over = l3_zinc_exact > 13'sd2047;
     assign l3_zinc_under = l3_zinc_exact < -13'sd2048;
     assign r3_v = l3_spike ? (l3_down ? (l3_v + l3_theta_s) : (l3_v - l3_theta_s)) : l3_v;
@@ -530,6 +533,7 @@ module PECore_n256_l4_w8_v25_z12_t10_L2_a2048_r4096_ww32_acc16_f4464_F64_m6x7b4 
 
     always @(posedge clk) begin
         if (rst) begin
+            resp_addr_q <= 16'd0;
             a_valid_q <= 1'b0;
             a_neg_q <= 1'b0;
             a_mult_q <= 4'd0;
@@ -555,7 +559,6 @@ module PECore_n256_l4_w8_v25_z12_t10_L2_a2048_r4096_ww32_acc16_f4464_F64_m6x7b4 
             s_neg_q <= 1'b0;
             resp_pending_q <= 1'b0;
             resp_mem_q <= 4'd0;
-            resp_addr_q <= 16'd0;
             resp_tag_q <= 8'd0;
             stage0_q <= 24'd0;
             stage1_q <= 24'd0;
@@ -585,6 +588,7 @@ module PECore_n256_l4_w8_v25_z12_t10_L2_a2048_r4096_ww32_acc16_f4464_F64_m6x7b4 
             status_spikesOut_q <= 16'd0;
             resp_ok_q <= 1'b0;
         end else begin
+            if (read_go) resp_addr_q <= head_addr;
             a_valid_q <= axon_load | (a_valid_q & (~a_take));
             if (spike_go) a_neg_q <= head[36];
             if (spike_go) a_mult_q <= head[40:37];
@@ -593,7 +597,7 @@ module PECore_n256_l4_w8_v25_z12_t10_L2_a2048_r4096_ww32_acc16_f4464_F64_m6x7b4 
             if (a_take | issue) l_row_q <= a_take ? axon_q[11:0] : (l_row_q + 12'd1);
             if ((a_take | l_load_q) | issue) l_group_q <= a_take ? axon_q[17:12] : (l_load_q ? params_word[17:12] : (l_group_q + 6'd1));
             if ((a_take | l_load_q) | issue) l_left_q <= a_take ? axon_q[24:18] : (l_load_q ? params_word[24:18] : (l_left_q - 7'd1));
-            if ((a_take | l_continue) | (start_reset | start_flush)) l_layer_q <= a_take ? axon_q[25] : (l_continue ? (l_layer_q + 1'b1) : (start_reset ? 1'b0 : _t0[0]));
+            if ((a_take | l_continue) | (start_reset | start_flush)) l_layer_q <= a_take ? axon_q[25] : (l_continue ? (l_layer_q + 1'b1) : (start_reset ? 1'b0 : _t1[0]));
             if (a_take) l_neg_q <= a_neg_q;
             if (a_take) l_mult_q <= a_mult_q;
             if (a_take | (start_reset | start_flush)) l_all_q <= start_reset;
@@ -610,7 +614,6 @@ module PECore_n256_l4_w8_v25_z12_t10_L2_a2048_r4096_ww32_acc16_f4464_F64_m6x7b4 
             if (s_take) s_neg_q <= u_spike_fifo_out_data[8];
             resp_pending_q <= read_go | (resp_pending_q & (~out_room));
             if (read_go) resp_mem_q <= head_mem;
-            if (read_go) resp_addr_q <= head_addr;
             if (read_go) resp_tag_q <= head[47:40];
             if (cfg_go & (((((((sel_weights & (head_addr[15:12] == 4'd0)) | (sel_state & (head_addr[15:6] == 10'd0))) | (sel_bias & (head_addr[15:6] == 10'd0))) | (sel_axon_map & (head_addr[15:11] == 5'd0))) | (sel_targets & (head_addr[15:8] == 8'd0))) | (sel_params & (head_addr[15:1] == 15'd0))) | (sel_acc & (head_addr[15:12] == 4'd0)))) stage0_q <= head_data;
             if (cfg_go & (((sel_state & (head_addr[15:6] == 10'd1)) | (sel_bias & (head_addr[15:6] == 10'd1))) | (sel_acc & (head_addr[15:12] == 4'd1)))) stage1_q <= head_data;
@@ -691,7 +694,7 @@ module PECore_n256_l4_w8_v25_z12_t10_L2_a2048_r4096_ww32_acc16_f4464_F64_m6x7b4 
         if ((~rst) & cfg_we_axon_map) mem_axon_map[head_addr[10:0]] <= {head_data[1:0], stage0_q};
     end
     always @(posedge clk) begin
-        if ((~rst) & (axon_load | host_re_axon_map)) axon_q <= mem_axon_map[host_re_axon_map ? head_addr[10:0] : head[30:20]];
+        if ((~rst) & (axon_load | host_re_axon_map)) axon_q <= mem_axon_map[host_re_axon_map ? head_addr[10:0] : _t0[10:0]];
     end
 
     // Memory mem_targets: 256 x 34 bits.
@@ -746,7 +749,7 @@ module PECore_n256_l4_w8_v25_z12_t10_L2_a2048_r4096_ww32_acc16_f4464_F64_m6x7b4 
         .clk       (clk),
         .rst       (rst),
         .in_valid  (c_emit),
-        .in_data   (_t13),
+        .in_data   (_t14),
         .out_ready (s_take),
         .in_ready  (u_spike_fifo_in_ready),
         .out_valid (u_spike_fifo_out_valid),
@@ -757,8 +760,8 @@ module PECore_n256_l4_w8_v25_z12_t10_L2_a2048_r4096_ww32_acc16_f4464_F64_m6x7b4 
     SyncFIFO_w64_d64 u_out_fifo (
         .clk       (clk),
         .rst       (rst),
-        .in_valid  (_t14),
-        .in_data   (_t15),
+        .in_valid  (_t15),
+        .in_data   (_t16),
         .out_ready (out_ready),
         .in_ready  (u_out_fifo_in_ready),
         .out_valid (u_out_fifo_out_valid),

@@ -213,8 +213,7 @@ public struct TrafficRun {
                     f = .unicast(x: d % c.cols, y: d / c.cols)
                     dests = [d]
                 }
-                // Payload: source (8 bits) and packet id (36 bits).
-                f.payload = UInt64(s) | (id & 0xF_FFFF_FFFF) << 8
+                f.payload = TrafficPayload.source.place(s) | TrafficPayload.id.place(id)
                 let tagged = t >= warmup && t < end
                 if tagged { taggedLeft += 1 }
                 queues[s].append(Packet(id: id, created: t, flit: f.encode(width: 64)[0], tagged: tagged))
@@ -232,7 +231,7 @@ public struct TrafficRun {
             for d in 0 ..< n {
                 guard let raw = delivered[d] else { continue }
                 let f = Flit.decode([raw][...])
-                let src = Int(f.payload & 0xFF), id = f.payload >> 8
+                let src = TrafficPayload.source.int(f.payload), id = TrafficPayload.id.get(f.payload)
                 if t >= warmup && t < end { deliveredInWindow += 1 }
                 guard var rec = inFlight[id] else {
                     problems.append("cycle \(t): node \(d) received packet \(id) from \(src), which is not in flight (duplicate or corrupt)")
@@ -265,4 +264,11 @@ public struct TrafficRun {
         let p99 = latencies.isEmpty ? 0 : Double(latencies[min(latencies.count - 1, latencies.count * 99 / 100)])
         return TrafficPoint(offered: rate, accepted: Double(deliveredInWindow) / Double(n * measure), meanLatency: mean, p99Latency: p99, packets: latencies.count, drained: !pending())
     }
+}
+
+/// The payload of a traffic-test flit (above the routing header): the source node and a packet
+/// id, so every delivery can be checked for duplicates, loss and order.
+enum TrafficPayload {
+    static let source = BitField("source", lo: 0, width: 8)
+    static let id = BitField("id", lo: source.end, width: 36)
 }

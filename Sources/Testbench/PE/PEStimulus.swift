@@ -52,7 +52,8 @@ extension Stimulus {
             return PEPacket.control(x0: x, x1: x, y0: y, y1: y, opcode: rng.chance(0.9) ? 1 : r(16), layer: rng.chance(0.95) ? r(c.layers) : r(256))
         case 740 ..< 745:
             // Types the PE ignores: read responses and the unused codes 5-7.
-            return Flit.unicast(x: x, y: y, type: .readResponse, payload: rng.next()).encode(width: 64)[0] | UInt64(rng.chance(0.5) ? 0 : 4 + r(4)) << 17
+            return Flit.unicast(x: x, y: y, type: .readResponse, payload: rng.next()).encode(width: 64)[0]
+                | PacketLayout.Header.type.place(rng.chance(0.5) ? 0 : 4 + r(4))
         default:
             return randomFlit(&rng, cols: c.cols, rows: c.rows, width: 64)[0]
         }

@@ -91,21 +91,14 @@ public struct SystemDriver<D: ClockedDevice> {
         oBusy = ol.index(of: "busy")!
         lastSpikes = Array(repeating: 0, count: plan.system.tiles)
         inputTiles = plan.tiles.filter { $0.slices.contains { $0.layer == 0 } }.map { ($0.x, $0.y) }
-        let c = plan.system.pe, L = c.lanes, P = c.partBits
         var reads: [ReadRequest] = [], fields: [(neuron: Int, firstRead: Int, lo: Int, parts: Int)] = []
-        for t in plan.tiles {
-            for s in t.slices where s.layer == plan.outputLayer {
-                for n in s.neuronLo ..< s.neuronHi {
-                    let k = n - s.neuronLo, group = s.firstGroup + k / L, lo = (k % L) * c.stateLaneBits
-                    let p0 = lo / P, p1 = (lo + c.vBits - 1) / P
-                    fields.append((n, reads.count, lo - p0 * P, p1 - p0 + 1))
-                    for p in p0 ... p1 { reads.append((t.x, t.y, .state, group, p)) }
-                }
-            }
+        for f in HostProgram.outputFields(plan) {
+            fields.append((f.neuron, reads.count, f.lo, f.parts))
+            for p in f.firstPart ..< f.firstPart + f.parts { reads.append((f.x, f.y, .state, f.word, p)) }
         }
         logitReads = reads
         logitFields = fields
-        firing = plan.tiles.enumerated().compactMap { k, t in t.slices.first { !plan.layers[$0.layer].isOutput }.map { (k, $0.layer) } }
+        firing = HostProgram.spikeCounters(plan).map { ($0.y * plan.system.cols + $0.x, $0.layer) }
     }
 
     var c: PEConfig { plan.system.pe }
@@ -135,7 +128,7 @@ public struct SystemDriver<D: ClockedDevice> {
 
     /// Holds `rst` for a few cycles: every register clears (the SRAMs keep their contents).
     public mutating func powerOnReset() {
-        for _ in 0 ..< 3 { tick(reset: true) }
+        for _ in 0 ..< HostProgram.powerOnResetCycles { tick(reset: true) }
         lastSpikes = Array(repeating: 0, count: plan.system.tiles)
     }
 
@@ -156,7 +149,7 @@ public struct SystemDriver<D: ClockedDevice> {
     @discardableResult
     public mutating func load(_ images: SystemImages) throws(SystemRunError) -> Int {
         for (k, img) in images.tiles.enumerated() {
-            send(img.configurationPackets(x: k % plan.system.cols, y: k / plan.system.cols, memories: c.srams.filter { $0 != .state && $0 != .accumulated }))
+            send(img.configurationPackets(x: k % plan.system.cols, y: k / plan.system.cols, memories: HostProgram.loadedMemories(c)))
         }
         return try drain(phase: "configuration")
     }
@@ -167,7 +160,7 @@ public struct SystemDriver<D: ClockedDevice> {
         var data = [UInt64](repeating: 0, count: requests.count)
         var start = 0
         while start < requests.count {
-            let batch = requests[start ..< min(requests.count, start + 256)]
+            let batch = requests[start ..< min(requests.count, start + (1 << PacketLayout.ReadRequest.tag.width))]
             received.removeAll(keepingCapacity: true)
             for (k, r) in batch.enumerated() {
                 send([PEPacket.readRequest(x: r.x, y: r.y, memory: r.memory.rawValue, address: c.packetAddress(r.memory, word: r.word, part: r.part), tag: k)])
@@ -178,8 +171,8 @@ public struct SystemDriver<D: ClockedDevice> {
                 if cycle - begin > limit { throw .missingResponses(image: images, missing: batch.count - received.count, cycle: cycle) }
             }
             for f in received {
-                let tag = Int(f >> 24 & 0xFF)
-                data[start + tag] = (f >> 32) & Bits.mask(c.partBits)
+                guard let r = PEPacket.response(f) else { continue }
+                data[start + r.tag] = r.data & Bits.mask(c.partBits)
             }
             start += batch.count
         }
@@ -196,7 +189,7 @@ public struct SystemDriver<D: ClockedDevice> {
         for (j, level) in levels.enumerated() where level > 0 {
             var left = Int(level)
             while left > 0 {
-                let m = min(left, 15)
+                let m = min(left, Int(PacketLayout.Spike.multiplicity.maxValue))
                 if multicast {
                     p.append(PEPacket.spike(x0: r.x0, x1: r.x1, y0: r.y0, y1: r.y1, axon: j, negative: false, multiplicity: m))
                 } else {
@@ -248,7 +241,8 @@ public struct SystemDriver<D: ClockedDevice> {
         let cols = plan.system.cols
         let data = try read(firing.map { ($0.tile % cols, $0.tile / cols, .status, PEStatus.spikesOut.rawValue, 0) })
         for ((k, layer), v) in zip(firing, data) {
-            spikes[layer] += (Int(v) - lastSpikes[k] + 65536) % 65536
+            let wrap = 1 << PEConfig.statusCounterBits
+            spikes[layer] += (Int(v) - lastSpikes[k] + wrap) % wrap
             lastSpikes[k] = Int(v)
         }
         return spikes

@@ -1,0 +1,34 @@
+import Foundation
+import SpikeForgeCLI
+import Testing
+
+/// `spikeforge host-program`: host.txt and events.txt for the C++ testbench in sim/.
+@Suite(.serialized) struct HostProgramTests {
+    static let root = FileManager.default.temporaryDirectory.appendingPathComponent("sf-host-program-\(UUID().uuidString)")
+
+    @Test func writesHostProgramAndEvents() throws {
+        let model = Self.root.appendingPathComponent("model"), design = Self.root.appendingPathComponent("design")
+        defer { try? FileManager.default.removeItem(at: Self.root) }
+        #expect(runCLI(["train", "--generated-train", "200", "--generated-test", "20", "--arch", "784-8-10", "--epochs", "1", "--quiet", "--out", model.path]) == nil)
+        #expect(runCLI(["export", "--model", model.path, "--mesh", "2x2", "--out", design.path]) == nil)
+        let out = Self.root.appendingPathComponent("host")
+        #expect(runCLI(["host-program", "--design", design.path, "--generated-test", "7", "--out", out.path]) == nil)
+        let host = try String(contentsOf: out.appendingPathComponent("host.txt"), encoding: .utf8)
+        let events = try String(contentsOf: out.appendingPathComponent("events.txt"), encoding: .utf8)
+        let keys = Set(host.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { $0.split(separator: " ").first.map(String.init) })
+        for k in ["format", "top", "mesh", "flit_width", "part_bits", "field", "type", "opcode", "memory", "load", "input_rect", "input_tile", "output", "spike_counter"] {
+            #expect(keys.contains(k), "host.txt has no '\(k)' line")
+        }
+        // Every SRAM but the state and the accumulated weights, on every tile: 4 tiles x 5.
+        #expect(host.split(separator: "\n").filter { $0.hasPrefix("load ") }.count == 20)
+        #expect(!host.contains("_state.bin") && !host.contains("_acc.bin"))
+        let lines = events.split(separator: "\n")
+        #expect(lines.filter { $0.hasPrefix("image ") }.count == 7 && lines.filter { $0 == "end" }.count == 7)
+        #expect(lines.filter { $0.hasPrefix("expect ") }.allSatisfy { $0.split(separator: " ").count == 11 })
+
+        let bad = runCLI(["host-program", "--design", design.path, "--limit", "0", "--out", out.path]) ?? ""
+        #expect(bad.contains("--limit: got 0"), "\(bad)")
+        let missing = runCLI(["host-program", "--design", Self.root.appendingPathComponent("nope").path, "--out", out.path]) ?? ""
+        #expect(missing.contains("nope"), "\(missing)")
+    }
+}
