@@ -83,8 +83,9 @@ import Testing
     @Test func targetEntriesRoundTripAndBecomeSpikePackets() {
         var rng = SplitMix64(seed: 0x7A6E7)
         for _ in 0 ..< 2000 {
-            let e = TargetEntry(valid: rng.chance(0.5), axon: Int(rng.next() & 0xFFFF), x0: Int(rng.next() & 15), x1: Int(rng.next() & 15),
-                                y0: Int(rng.next() & 15), y1: Int(rng.next() & 15), host: rng.chance(0.5))
+            typealias F = TargetEntry.Field
+            func r(_ f: BitField) -> Int { Int(rng.next() & f.mask) }
+            let e = TargetEntry(valid: rng.chance(0.5), axon: r(F.axon), x0: r(F.x0), x1: r(F.x1), y0: r(F.y0), y1: r(F.y1), host: rng.chance(0.5))
             #expect(TargetEntry.decode(e.encode()) == e)
             #expect(e.encode() >> UInt64(TargetEntry.bits) == 0)
             guard case let .spike(d, axon, negative, m)? = Packet.decode(e.spike(negative: true).encode(flitWidth: 64), flitWidth: 64) else {

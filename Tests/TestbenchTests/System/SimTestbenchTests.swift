@@ -133,7 +133,7 @@ import Trainer
             let (op, layer) = (r(16), r(256))
             #expect(put(put(header(x0, x1, y0, y1, .control), "control.opcode", op), "control.layer", layer)
                 == PEPacket.control(x0: x0, x1: x1, y0: y0, y1: y1, opcode: op, layer: layer))
-            let resp = Flit(x0: 0, x1: 0, y0: 0, y1: 0, host: true, type: .readResponse).encode(width: 64)[0] | rng.next() << 20
+            let resp = Flit(x0: 0, x1: 0, y0: 0, y1: 0, host: true, type: .readResponse).encode(width: 64)[0] | rng.next() << UInt64(PacketLayout.Header.bits)
             let want = PEPacket.response(resp)!
             #expect(get(resp, "response.memory") == want.memory && get(resp, "response.tag") == want.tag
                 && UInt64(get(resp, "response.data")) == want.data & Bits.mask(c.partBits))
