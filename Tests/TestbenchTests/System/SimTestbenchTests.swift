@@ -17,6 +17,7 @@ import Trainer
 @Suite struct SimTestbenchTests {
     /// The repository root (this file is Tests/<target>/SimTestbenchTests.swift).
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     /// One image's line of the testbench's output, parsed.
     struct Line: Equatable, CustomStringConvertible {
