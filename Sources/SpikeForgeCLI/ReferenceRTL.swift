@@ -49,8 +49,7 @@ public enum ReferenceRTL {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw ConfigError.badFile(path: url.path, reason: "cannot read it (seed a new tree with --system-config SYSTEM.json from spikeforge export)")
         }
-        if let plan = try? JSONDecoder().decode(SystemPlan.self, from: data) { return plan.system }
-        do { return try JSONDecoder().decode(SystemConfig.self, from: data) } catch {
+        do { return try SystemPlan.system(decoding: data) } catch {
             throw ConfigError.badFile(path: url.path, reason: "neither a SystemConfig nor a system file from spikeforge export: \(error)")
         }
     }
