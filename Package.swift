@@ -12,7 +12,7 @@
 //   Generators  |                 |                                 Compiler (model -> mesh, SRAM images)
 //        ^      VerilatorBridge (HWIR, VerilogEmitter, Core, EDATools, CVerilatorShim, Crypto)
 //        |        ^                                                 ^
-//        +------- Testbench (stimuli, drivers, traffic, system host, runs) -- Generators, CycleModels, Compiler
+//        +------- Testbench (stimuli, drivers, traffic, system host, runs, measurements) -- Generators, CycleModels, EDATools, Compiler
 //                   ^
 //        SpikeForgeCLI <- spikeforge   (the CLI imports every library above)
 import PackageDescription
@@ -57,10 +57,11 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        // Per-block stimuli and host drivers, traffic, the system host, simulation runs.
+        // Per-block stimuli and host drivers, traffic, the system host, simulation runs, and the
+        // measurements behind the CLI's reports and benchmarks (Yosys cell counts through EDATools).
         .target(
             name: "Testbench",
-            dependencies: ["VerilatorBridge", "SpikeForgeCore", "CycleModels", "Generators", "VerilogEmitter", "Datasets", "Trainer", "Compiler"]
+            dependencies: ["VerilatorBridge", "SpikeForgeCore", "HWIR", "CycleModels", "Generators", "VerilogEmitter", "EDATools", "Datasets", "Trainer", "Compiler"]
         ),
         .target(
             name: "SpikeForgeCLI",

@@ -55,12 +55,8 @@ public struct Generate: ParsableCommand {
         if !sets.isEmpty { throw ConfigError.badValue(block: "SystemConfig", key: "--set", value: sets.joined(separator: " "), expected: "no --set: the system comes from --config") }
         guard let data = FileManager.default.contents(atPath: file) else { throw ConfigError.badFile(path: file, reason: "cannot read it") }
         let c: SystemConfig
-        if let plan = try? JSONDecoder().decode(SystemPlan.self, from: data) {
-            c = plan.system
-        } else {
-            do { c = try JSONDecoder().decode(SystemConfig.self, from: data) } catch {
-                throw ConfigError.badFile(path: file, reason: "neither a system file from spikeforge export nor a SystemConfig: \(error)")
-            }
+        do { c = try SystemPlan.system(decoding: data) } catch {
+            throw ConfigError.badFile(path: file, reason: "neither a system file from spikeforge export nor a SystemConfig: \(error)")
         }
         return (try SystemGenerator.design(c), try CanonicalJSON.encode(c, pretty: true))
     }

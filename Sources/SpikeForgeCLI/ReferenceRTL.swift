@@ -49,152 +49,9 @@ public enum ReferenceRTL {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw ConfigError.badFile(path: url.path, reason: "cannot read it (seed a new tree with --system-config SYSTEM.json from spikeforge export)")
         }
-        if let plan = try? JSONDecoder().decode(SystemPlan.self, from: data) { return plan.system }
-        do { return try JSONDecoder().decode(SystemConfig.self, from: data) } catch {
+        do { return try SystemPlan.system(decoding: data) } catch {
             throw ConfigError.badFile(path: url.path, reason: "neither a SystemConfig nor a system file from spikeforge export: \(error)")
         }
-    }
-
-    /// Every regular file under `root`, relative path -> contents; hidden files are skipped.
-    public static func read(_ root: URL) throws -> [String: Data] {
-        var out: [String: Data] = [:]
-        let base = root.standardizedFileURL.path
-        guard let e = FileManager.default.enumerator(atPath: base) else { return [:] }
-        while let rel = e.nextObject() as? String {
-            if rel.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { continue }
-            var isDir: ObjCBool = false
-            if FileManager.default.fileExists(atPath: base + "/" + rel, isDirectory: &isDir), !isDir.boolValue {
-                out[rel] = try Data(contentsOf: URL(fileURLWithPath: base + "/" + rel))
-            }
-        }
-        return out
-    }
-
-    /// What differs between the expected tree and the files found, as a unified-style diff
-    /// (paths relative to the tree, prefixed with `label`); empty when they match.
-    public static func differences(expected: [String: Data], actual: [String: Data], label: String = "rtl") -> [String] {
-        var out: [String] = []
-        for path in Set(expected.keys).union(actual.keys).sorted() {
-            let p = "\(label)/\(path)"
-            switch (actual[path], expected[path]) {
-            case let (nil, new?):
-                out.append("missing: \(p) (\(Self.lines(new).count) lines)")
-            case let (old?, nil):
-                out.append("extra: \(p) (\(Self.lines(old).count) lines; nothing generates it)")
-            case let (old?, new?) where old != new:
-                out.append("stale: \(p)")
-                out += ["--- \(p) (in the tree)", "+++ \(p) (regenerated)"] + TextDiff.unified(Self.lines(old), Self.lines(new))
-            default: break
-            }
-        }
-        return out
-    }
-
-    /// Writes the tree under `root`: every file staged, then renamed into place
-    /// (`AtomicOutput`); then the files in the tree's own folders that nothing generates any
-    /// more (a renamed module, say) are removed. Returns the removed paths.
-    @discardableResult
-    public static func write(_ tree: [String: Data], to root: URL) throws -> [String] {
-        try AtomicOutput.write(files: tree.keys.sorted().map { ($0, tree[$0]!) }, to: root)
-        let owned = Set(tree.keys.compactMap { $0.split(separator: "/").count > 1 ? String($0.split(separator: "/")[0]) : nil })
-        var removed: [String] = []
-        for path in try read(root).keys.sorted() where tree[path] == nil {
-            guard let top = path.split(separator: "/").first, owned.contains(String(top)), path.contains("/") else { continue }
-            try FileManager.default.removeItem(at: root.appendingPathComponent(path))
-            removed.append(path)
-        }
-        return removed
-    }
-
-    static func lines(_ d: Data) -> [Substring] {
-        String(decoding: d, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-    }
-}
-
-/// A line diff in unified format (`@@ -a,b +c,d @@` hunks with 3 lines of context). The common
-/// head and tail are stripped first; the rest is diffed by longest common subsequence, or shown
-/// as one replaced block when it is too large for that.
-enum TextDiff {
-    static let context = 3
-    static let maxCells = 4_000_000
-    /// Lines printed per file at most; the rest is summarized.
-    static let maxLines = 300
-
-    enum Op: Equatable { case same, del, ins }
-
-    static func unified(_ a: [Substring], _ b: [Substring]) -> [String] {
-        let ops = script(a, b)
-        // Positions in a and b before each op.
-        var ia = [0], ib = [0]
-        for op in ops {
-            ia.append(ia.last! + (op == .ins ? 0 : 1))
-            ib.append(ib.last! + (op == .del ? 0 : 1))
-        }
-        var out: [String] = []
-        var k = 0
-        while k < ops.count {
-            guard ops[k] != .same else { k += 1; continue }
-            // A hunk: from `context` before this change to `context` after the last change that
-            // is at most 2 * context unchanged lines from the next one.
-            let start = max(0, k - context)
-            var end = k
-            var j = k
-            while j < ops.count {
-                if ops[j] != .same { end = j; j += 1; continue }
-                var run = 0
-                while j + run < ops.count && ops[j + run] == .same { run += 1 }
-                if j + run == ops.count || run > 2 * context { break }
-                j += run
-            }
-            let stop = min(ops.count, end + 1 + context)
-            let na = (start ..< stop).filter { ops[$0] != .ins }.count
-            let nb = (start ..< stop).filter { ops[$0] != .del }.count
-            out.append("@@ -\(ia[start] + (na > 0 ? 1 : 0)),\(na) +\(ib[start] + (nb > 0 ? 1 : 0)),\(nb) @@")
-            for i in start ..< stop {
-                switch ops[i] {
-                case .same: out.append(" " + a[ia[i]])
-                case .del: out.append("-" + a[ia[i]])
-                case .ins: out.append("+" + b[ib[i]])
-                }
-            }
-            k = stop
-        }
-        if out.count > maxLines { return Array(out.prefix(maxLines)) + ["... \(out.count - maxLines) more diff lines"] }
-        return out
-    }
-
-    /// The edit script turning `a` into `b`.
-    static func script(_ a: [Substring], _ b: [Substring]) -> [Op] {
-        var head = 0
-        while head < a.count && head < b.count && a[head] == b[head] { head += 1 }
-        var tail = 0
-        while tail < a.count - head && tail < b.count - head && a[a.count - 1 - tail] == b[b.count - 1 - tail] { tail += 1 }
-        let x = Array(a[head ..< a.count - tail]), y = Array(b[head ..< b.count - tail])
-        var middle: [Op]
-        if x.count * y.count > maxCells {
-            middle = Array(repeating: .del, count: x.count) + Array(repeating: .ins, count: y.count)
-        } else {
-            // lcs[i][j]: LCS length of x[i...] and y[j...].
-            let w = y.count + 1
-            var lcs = [Int32](repeating: 0, count: (x.count + 1) * w)
-            for i in stride(from: x.count - 1, through: 0, by: -1) {
-                for j in stride(from: y.count - 1, through: 0, by: -1) {
-                    lcs[i * w + j] = x[i] == y[j] ? lcs[(i + 1) * w + j + 1] + 1 : max(lcs[(i + 1) * w + j], lcs[i * w + j + 1])
-                }
-            }
-            middle = []
-            var i = 0, j = 0
-            while i < x.count || j < y.count {
-                if i < x.count && j < y.count && x[i] == y[j] {
-                    middle.append(.same); i += 1; j += 1
-                } else if i < x.count && (j == y.count || lcs[(i + 1) * w + j] >= lcs[i * w + j + 1]) {
-                    middle.append(.del); i += 1
-                } else {
-                    middle.append(.ins); j += 1
-                }
-            }
-        }
-        return Array(repeating: .same, count: head) + middle + Array(repeating: .same, count: tail)
     }
 }
 
@@ -222,12 +79,12 @@ public struct ReferenceRTLCommand: ParsableCommand {
         let system = try ReferenceRTL.systemConfig(from: systemConfig.map { URL(fileURLWithPath: $0) } ?? root.appendingPathComponent(ReferenceRTL.systemConfigPath))
         let tree = try ReferenceRTL.tree(system: system)
         if out != nil {
-            let removed = try ReferenceRTL.write(tree, to: root)
+            let removed = try FileTree.write(tree, to: root)
             for r in removed { print("removed \(root.path)/\(r)") }
             print("wrote \(tree.count) files to \(root.path) (\(Catalog.blocks.count) blocks and the \(system.cols)x\(system.rows) system)")
             return
         }
-        let diff = ReferenceRTL.differences(expected: tree, actual: try ReferenceRTL.read(root), label: root.path)
+        let diff = FileTree.differences(expected: tree, actual: try FileTree.read(root), label: root.path)
         if diff.isEmpty {
             print("\(root.path): up to date (\(tree.count) files)")
             return

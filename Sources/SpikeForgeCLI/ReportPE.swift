@@ -1,11 +1,7 @@
 import ArgumentParser
-import Testbench
-import EDATools
 import Foundation
-import Generators
-import HWIR
 import SpikeForgeCore
-import VerilogEmitter
+import Testbench
 
 /// `spikeforge report pe`: synaptic operations per busy cycle against `lanes`, the latency from
 /// a spike packet's arrival to the first spike it causes, and the Yosys cells and SRAM bits of
@@ -28,24 +24,13 @@ public struct PEReport: ParsableCommand {
         if !p.isEmpty { throw ValidationError(p.joined(separator: "\n")) }
     }
 
+    /// The report's table: a header and one row per lane count.
     public static func rows(packets: Int, theta: Int, seed: UInt64, synth: Bool) throws -> [[String]] {
         var t = [["lanes", "synaptic ops", "busy cycles", "ops/cycle", "ops/cycle/lane", "spikes out", "latency (cycles)", "SRAM bits", "cells (logic)"]]
-        for lanes in [1, 2, 4, 8] {
-            let c = PEConfig(lanes: lanes)
-            let m = PEMeasurement.throughput(c, packets: packets, theta: theta, seed: seed)
-            let lat = PEMeasurement.latency(c)
-            let bits = c.srams.reduce(0) { $0 + c.geometry($1).width * c.geometry($1).depth }
-            var cells = "-"
-            if synth {
-                let design = try PEGenerator.design(c)
-                let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sf-report-pe-\(UUID().uuidString)")
-                defer { try? FileManager.default.removeItem(at: dir) }
-                let files = try VerilogEmitter.emit(design, version: SpikeForgeVersion.string).filter { $0.name.hasSuffix(".v") }
-                try AtomicOutput.write(files: files.map { ($0.name, Data($0.contents.utf8)) }, to: dir)
-                cells = "\(try Gates.synth(files: files.map { dir.appendingPathComponent($0.name) }, top: design.top, expectedMemories: design.flattenedMemoryCount(), mapMemories: !design.keepsMemoriesAsMacros).cells)"
-            }
-            t.append(["\(lanes)\(lanes == PEConfig.defaultConfig.lanes ? " (default)" : "")", "\(m.synapticOps)", "\(m.busyCycles)", String(format: "%.3f", m.opsPerCycle),
-                      String(format: "%.3f", m.efficiency), "\(m.spikesSent)", "\(lat)", "\(bits)", cells])
+        for f in try PEMeasurement.laneSweep(packets: packets, theta: theta, seed: seed, synth: synth) {
+            let m = f.throughput
+            t.append(["\(f.lanes)\(f.lanes == PEConfig.defaultConfig.lanes ? " (default)" : "")", "\(m.synapticOps)", "\(m.busyCycles)", String(format: "%.3f", m.opsPerCycle),
+                      String(format: "%.3f", m.efficiency), "\(m.spikesSent)", "\(f.latency)", "\(f.sramBits)", f.cells.map { "\($0)" } ?? "-"])
         }
         return t
     }
