@@ -42,11 +42,11 @@ public struct NoC: ParsableCommand {
             sweep.measure = measure
             sweep.seed = seed
             let points = try sweep.run()
-            var rows: [[String]] = [["offered", "accepted", "mean latency", "p99 latency", "packets", "state"]]
+            var table: [[String]] = [["offered", "accepted", "mean latency", "p99 latency", "packets", "state"]]
             for (r, p) in zip(loads, points) {
-                rows.append([String(format: "%.3f", r), String(format: "%.3f", p.accepted), String(format: "%.1f", p.meanLatency), String(format: "%.0f", p.p99Latency), "\(p.packets)", p.isStable ? "stable" : "saturated"])
+                table.append([String(format: "%.3f", r), String(format: "%.3f", p.accepted), String(format: "%.1f", p.meanLatency), String(format: "%.0f", p.p99Latency), "\(p.packets)", p.isStable ? "stable" : "saturated"])
             }
-            print(Table.render(rows))
+            print(Table.render(table))
             let best = LoadSweep.bestAccepted(points)
             print("")
             print(String(format: "zero-load latency (at %.2f): %.1f cycles (BookSim 8x8 reference: ~27)", points[0].offered, points[0].meanLatency))

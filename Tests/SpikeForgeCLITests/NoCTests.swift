@@ -12,6 +12,8 @@ import Testing
         #expect(csv.count == 3 && csv[0] == "offered,accepted,mean_latency,p99_latency,packets,drained")
         let svg = try String(contentsOf: dir.appendingPathComponent("sweep.svg"), encoding: .utf8)
         #expect(svg.hasPrefix("<svg") && svg.contains("<polyline"))
+        // The chart is titled with the mesh size (a local table once shadowed --rows here).
+        #expect(svg.contains("4x4 mesh, uniform"), "\(svg.prefix(400))")
     }
 
     @Test func badInputListsEveryViolation() {
