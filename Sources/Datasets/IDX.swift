@@ -1,5 +1,6 @@
 import CZlib
 import Foundation
+import SpikeForgeCore
 
 /// What is wrong with a dataset file.
 public enum DatasetError: Error, Equatable, CustomStringConvertible {
@@ -50,8 +51,10 @@ public enum IDX {
             let o = 4 + 4 * k
             dims.append(Int(b[o]) << 24 | Int(b[o + 1]) << 16 | Int(b[o + 2]) << 8 | Int(b[o + 3]))
         }
-        let n = dims.reduce(1, *)
         let start = 4 + 4 * nd
+        guard let n = CheckedArithmetic.product(dims) else {
+            throw .malformed(path: path, reason: "dimensions \(dims) describe more elements than a file can hold (\(b.count - start) data bytes)")
+        }
         guard b.count - start == n else { throw .malformed(path: path, reason: "\(b.count - start) data bytes, expected \(n) for dimensions \(dims)") }
         return IDXArray(dimensions: dims, data: Array(b[start...]))
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SpikeForgeCore
 
 /// What is wrong with a NumPy `.npy` file.
 public enum NPYError: Error, Equatable, CustomStringConvertible {
@@ -145,9 +146,11 @@ public enum NPY {
             guard let n = Int(t), n >= 0 else { throw .malformed(path: path, reason: "shape \(shapeText) is not a tuple of sizes") }
             shape.append(n)
         }
-        let count = shape.reduce(1, *)
         let dataStart = start + headerLen
-        guard b.count - dataStart == count * dtype.size else {
+        guard let count = CheckedArithmetic.product(shape), let bytes = CheckedArithmetic.product([count, dtype.size]) else {
+            throw .malformed(path: path, reason: "shape \(shape) of \(descr) describes more bytes than a file can hold (\(b.count - dataStart) data bytes)")
+        }
+        guard b.count - dataStart == bytes else {
             throw .malformed(path: path, reason: "\(b.count - dataStart) data bytes, expected \(count * dtype.size) for shape \(shape) of \(descr)")
         }
         var ints: [Int64] = []

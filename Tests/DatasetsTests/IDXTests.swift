@@ -26,5 +26,10 @@ import Testing
         #expect(throws: DatasetError.malformed(path: "t", reason: "1 data bytes, expected 2 for dimensions [2]")) { try IDX.parse([0, 0, 8, 1, 0, 0, 0, 2, 9], path: "t") }
         #expect(throws: DatasetError.missing(path: "/nonexistent/t10k-images-idx3-ubyte[.gz]")) { try ImageSet.mnist(directory: "/nonexistent", split: "t10k") }
         #expect(throws: DatasetError.self) { try IDX.gunzip(Data([0x1F, 0x8B, 0, 1, 2]), path: "x.gz") }
+        // Dimensions whose product overflows 64 bits: an error, not a trap.
+        let huge: [UInt8] = [0, 0, 8, 3] + Array(repeating: 0xFF, count: 12) + [1, 2, 3]
+        #expect(throws: DatasetError.malformed(path: "t", reason: "dimensions [4294967295, 4294967295, 4294967295] describe more elements than a file can hold (3 data bytes)")) {
+            try IDX.parse(huge, path: "t")
+        }
     }
 }

@@ -32,6 +32,16 @@ import Testing
         #expect(throws: NPYError.self) { try NPY.decode(Data(big), path: "c") }
     }
 
+    /// A shape whose size product overflows 64 bits is an error, not a trap (issue 14's crash).
+    @Test func hugeShapesAreRefused() throws {
+        for shape in ["(4611686018427387904, 4)", "(9223372036854775807, 2)", "(3037000500, 3037000500, 2)"] {
+            var header = "{'descr': '<i4', 'fortran_order': False, 'shape': \(shape), }"
+            header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
+            let bytes = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count), 0] + Array(header.utf8) + [1, 2, 3, 4]
+            #expect(throws: NPYError.self, "shape \(shape)") { try NPY.decode(Data(bytes), path: "huge.npy") }
+        }
+    }
+
     /// NumPy itself reads what SpikeForge writes, and SpikeForge reads what NumPy writes
     /// (including Fortran order and version 2.0 headers).
     @Test func interoperatesWithNumPy() throws {
