@@ -144,6 +144,8 @@ public struct SystemImages: Equatable, Sendable {
             seen.insert("\(e.x),\(e.y),\(m.rawValue)")
             let (w, d) = c.geometry(m)
             if e.depth != d || e.width != w { problems.append("\(at): \(e.depth) x \(e.width) bits, expected \(d) x \(w)") }
+            let names = [e.hex, e.bin].compactMap { ManifestName.problem($0, in: dir) }
+            guard names.isEmpty else { problems += names.map { "\(at): \($0)" }; continue }
             let hexURL = dir.appendingPathComponent(e.hex), binURL = dir.appendingPathComponent(e.bin)
             guard let hex = try? Data(contentsOf: hexURL) else { problems.append("\(at): \(e.hex) missing"); continue }
             guard let bin = try? Data(contentsOf: binURL) else { problems.append("\(at): \(e.bin) missing"); continue }

@@ -132,6 +132,7 @@ public enum ModelFile {
             if l.threshold <= 0 { problems.append("\(at) threshold is \(l.threshold), expected a positive integer") }
             if l.isOutput != (k == manifest.layers.count - 1) { problems.append("\(at) isOutput is \(l.isOutput), expected \(k == manifest.layers.count - 1)") }
             func tensor(_ t: ModelManifest.Tensor, shape: [Int], what: String) -> [Int64]? {
+                if let bad = ManifestName.problem(t.file, in: directory) { problems.append("\(at) \(what) file: \(bad)"); return nil }
                 let path = directory.appendingPathComponent(t.file).path
                 guard let d = FileManager.default.contents(atPath: path) else { problems.append("\(at) \(what) file \(t.file) is missing"); return nil }
                 if let p = Checksum.problem(d, expected: t.sha256, name: "file \(t.file)") { problems.append("\(at) \(what) \(p)") }

@@ -62,6 +62,18 @@ import Trainer
         } throws: { e in "\(e)".contains("the images hold model") }
     }
 
+    @Test func imageFileNamesCannotLeaveTheDirectory() throws {
+        let (plan, _, dir) = try Self.exported()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let mURL = dir.appendingPathComponent("manifest.json")
+        let text = try String(contentsOf: mURL, encoding: .utf8).replacingOccurrences(of: "\"x0_y0_weights.hex\"", with: "\"../x0_y0_weights.hex\"")
+        try text.write(to: mURL, atomically: true, encoding: .utf8)
+        #expect(text.contains("../x0_y0_weights.hex"))
+        #expect {
+            _ = try SystemImages.load(from: dir, expected: plan.system)
+        } throws: { e in "\(e)".contains("tile (0,0) weights: '../x0_y0_weights.hex' is not a plain file name") }
+    }
+
     @Test func missingFilesAndManifestEntriesAreListed() throws {
         let (plan, _, dir) = try Self.exported()
         defer { try? FileManager.default.removeItem(at: dir) }

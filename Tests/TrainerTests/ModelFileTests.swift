@@ -45,6 +45,28 @@ import Testing
         }
     }
 
+    /// Tensor names are plain file names in the model directory: a path out of it, an absolute
+    /// path or a symbolic link out of it is refused before anything is read.
+    @Test func tensorPathsCannotLeaveTheDirectory() throws {
+        let dir = Self.tempDir(), outside = Self.tempDir()
+        defer { for d in [dir, outside] { try? FileManager.default.removeItem(at: d) } }
+        try ModelFile.save(Self.model(), to: dir)
+        try ModelFile.save(Self.model(), to: outside)
+        let mURL = dir.appendingPathComponent("manifest.json")
+        let text = try String(contentsOf: mURL, encoding: .utf8)
+            .replacingOccurrences(of: "\"fc1.weight.npy\"", with: "\"../\(outside.lastPathComponent)/fc1.weight.npy\"")
+            .replacingOccurrences(of: "\"fc2.bias.npy\"", with: "\"\(outside.path)/fc2.bias.npy\"")
+        try text.write(to: mURL, atomically: true, encoding: .utf8)
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("fc1.bias.npy"))
+        try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent("fc1.bias.npy"), withDestinationURL: outside.appendingPathComponent("fc1.bias.npy"))
+        #expect {
+            try ModelFile.load(dir)
+        } throws: { e in
+            guard case let .model(_, problems)? = e as? TrainerError else { return false }
+            return problems.count == 3 && problems.allSatisfy { $0.contains("not a plain file name") || $0.contains("symbolic link out of the directory") }
+        }
+    }
+
     @Test func missingManifestAndBadWidths() throws {
         let dir = Self.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
