@@ -41,16 +41,13 @@ public enum Bits {
 
     /// Bits needed to address `count` distinct entries (at least 1).
     @inlinable public static func addressWidth(_ count: Int) -> Int {
-        var w = 1
-        while (1 << w) < count { w += 1 }
-        return w
+        // Closed form, so it ends for any count (a loop on `1 << w` never reaches counts above 2^62).
+        count <= 2 ? 1 : Int.bitWidth - (count - 1).leadingZeroBitCount
     }
 
     /// Bits needed to hold the unsigned value `value` (at least 1).
     @inlinable public static func widthFor(_ value: Int) -> Int {
-        var w = 1
-        while (1 << w) <= value { w += 1 }
-        return w
+        value <= 0 ? 1 : max(1, Int.bitWidth - value.leadingZeroBitCount)
     }
 
     /// Packs equal-width fields into words, field 0 in the least significant bits (the layout of

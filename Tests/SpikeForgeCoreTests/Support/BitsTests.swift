@@ -37,4 +37,19 @@ import Testing
         var c = SplitMix64(seed: 0)
         #expect(c.next() == 0xE220_A839_7B1D_CDAF)
     }
+
+    /// The widths equal the defining loops wherever those end, and end for every `Int` (a model
+    /// bias of 2^62 once hung `eval` in the loop).
+    @Test func widthsHaveAClosedFormForEveryInt() {
+        func loopWidth(_ v: Int) -> Int { var w = 1; while (1 << w) <= v { w += 1 }; return w }
+        func loopAddress(_ n: Int) -> Int { var w = 1; while (1 << w) < n { w += 1 }; return w }
+        for v in -3 ... 70_000 {
+            #expect(Bits.widthFor(v) == loopWidth(v) && Bits.addressWidth(v) == loopAddress(v), "value \(v)")
+        }
+        for k in 2 ... 61 {
+            for v in [(1 << k) - 1, 1 << k, (1 << k) + 1] { #expect(Bits.widthFor(v) == loopWidth(v) && Bits.addressWidth(v) == loopAddress(v), "value \(v)") }
+        }
+        #expect(Bits.widthFor(1 << 62) == 63 && Bits.widthFor(Int.max) == 63)
+        #expect(Bits.addressWidth(1 << 62) == 62 && Bits.addressWidth((1 << 62) + 1) == 63 && Bits.addressWidth(Int.max) == 63)
+    }
 }
