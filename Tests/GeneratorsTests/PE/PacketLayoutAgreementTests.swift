@@ -35,4 +35,17 @@ import Testing
         #expect(widths["resp_addr_q"] == L.ReadRequest.address.width)
         #expect(widths["l_kind_q"] == RowKind.bits)
     }
+
+    /// Packing never traps: a narrower value is zero-extended into its field, and a field that
+    /// does not fit the word is a typed validation error.
+    @Test func packingFitsValuesAndReportsFieldsOutsideTheWord() throws {
+        let ok = ModuleBuilder("PackOK")
+        let x = ok.input("x", .uint(2))
+        ok.assign(ok.output("y", .uint(64)), Expr.packed(width: 64, [(PacketLayout.Header.type, x), (PacketLayout.Header.host, .one)]))
+        try Design(top: "PackOK", modules: [ok.build()]).validate()
+        let bad = ModuleBuilder("PackBad")
+        let t = bad.input("t", .uint(PacketLayout.Header.type.width))
+        bad.assign(bad.output("y", .uint(16)), Expr.packed(width: 16, [(PacketLayout.Header.type, t)]))
+        #expect(throws: IRValidationError.self) { try Design(top: "PackBad", modules: [bad.build()]).validate() }
+    }
 }
