@@ -1,61 +1,6 @@
 import SpikeForgeCore
 import Trainer
 
-/// Static range analysis (SPEC §1 "Range analysis"): bounds on `|V|` and `|z|` of every layer
-/// over every input in range and every order of spike arrival.
-///
-/// Input `j` of a layer takes values in `[lo_j, hi_j]` (pixel levels `0…2^inputBits − 1` for the
-/// first layer, the previous layer's spike-count bounds after that), and it gets there through
-/// any sequence of partial values, so `V − θ·z` is always a partial sum `b + Σ_{j∈S} w_ij·x_j`.
-/// With `P⁺ = max(b,0) + Σ max(0, w·lo, w·hi)` and `P⁻ = min(b,0) + Σ min(0, w·lo, w·hi)`:
-/// `|V| ≤ max(P⁺, −P⁻) + θ` (a fire check leaves `V` within θ of a partial sum; the output
-/// layer never fires and needs no θ), `z ∈ [−⌈−P⁻/θ⌉, ⌈P⁺/θ⌉]`, and `z ≥ 0` for ReLU modes.
-public enum RangeAnalysis {
-    public struct Bounds: Sendable, Equatable {
-        public var vBound: Int64
-        public var zBound: Int64
-    }
-
-    public static func analyze(_ model: IntegerModel) -> [Bounds] {
-        var lo = [Int64](repeating: 0, count: model.layers[0].inputs)
-        var hi = [Int64](repeating: (1 << Int64(model.inputBits)) - 1, count: model.layers[0].inputs)
-        var out: [Bounds] = []
-        for l in model.layers {
-            var vB: Int64 = 0, zB: Int64 = 0
-            var zLo = [Int64](repeating: 0, count: l.outputs), zHi = zLo
-            for i in 0 ..< l.outputs {
-                var pPlus = max(l.bias[i], 0), pMinus = min(l.bias[i], 0)
-                let base = i * l.inputs
-                for j in 0 ..< l.inputs {
-                    let w = Int64(l.weights[base + j])
-                    let a = w * lo[j], b = w * hi[j]
-                    pPlus += max(0, a, b)
-                    pMinus += min(0, a, b)
-                }
-                let mag = max(pPlus, -pMinus)
-                if l.isOutput {
-                    vB = max(vB, mag)
-                } else {
-                    let t = l.threshold
-                    vB = max(vB, mag + t)
-                    zHi[i] = (pPlus + t - 1) / t
-                    zLo[i] = l.mode == .linear ? -((-pMinus + t - 1) / t) : 0
-                    zB = max(zB, zHi[i], -zLo[i])
-                }
-            }
-            out.append(Bounds(vBound: vB, zBound: zB))
-            lo = zLo
-            hi = zHi
-        }
-        return out
-    }
-
-    /// Bits of a signed field holding `−bound…bound`.
-    public static func signedBits(_ bound: Int64) -> Int { 65 - max(bound, 0).leadingZeroBitCount }
-    /// Bits of an unsigned field holding `0…value`.
-    public static func unsignedBits(_ value: Int64) -> Int { max(1, 64 - max(value, 0).leadingZeroBitCount) }
-}
-
 /// What the compiler may choose and what the user fixed.
 public struct CompileOptions: Sendable {
     public var cols: Int
@@ -65,6 +10,8 @@ public struct CompileOptions: Sendable {
     /// `vBits`, `zBits`, `thresholdBits`, `axons` and `layers` unless `fixed` names them.
     public var pe: PEConfig
     public var fixed: Set<String>
+    /// The PE fields the compiler picks unless the user fixes them.
+    public static let chosenFields: Set<String> = ["vBits", "zBits", "thresholdBits", "wBits", "axons", "layers"]
 
     public init(cols: Int = 6, rows: Int = 7, policy: PlacementPolicy = .spread, pe: PEConfig = SystemConfig.defaultConfig.pe, fixed: Set<String> = []) {
         self.cols = cols
@@ -79,7 +26,11 @@ public struct CompileOptions: Sendable {
 /// capacity and safety checks.
 public enum Compiler {
     public static func compile(_ model: IntegerModel, _ o: CompileOptions) throws(CompileError) -> SystemPlan {
-        let bounds = RangeAnalysis.analyze(model)
+        let bounds: [RangeAnalysis.Bounds]
+        do { bounds = try RangeAnalysis.analyze(model) } catch {
+            throw .rangeOverflow(violations: [.init(field: "layer \(error.layer)", value: error.what, expected: "at most \(error.limit)")])
+        }
+        guard !model.layers.isEmpty else { throw .doesNotFit(model: "(no layers)", mesh: "\(o.cols)x\(o.rows)", violations: [.init(field: "layers", value: "0", expected: "at least 1")]) }
         var pe = o.pe
         pe.cols = o.cols
         pe.rows = o.rows
@@ -96,9 +47,10 @@ public enum Compiler {
                 current = need
             }
         }
-        let worstV = zip(model.layers, bounds).max { $0.1.vBound < $1.1.vBound }!
+        let worstV = zip(model.layers, bounds).max { $0.1.vBound < $1.1.vBound } ?? (model.layers[0], bounds[0])
+        let worstZ = zip(model.layers, bounds).max { $0.1.zBound < $1.1.zBound } ?? (model.layers[0], bounds[0])
         pick("thresholdBits", &pe.thresholdBits, need: tNeed, what: "the largest threshold θ is \(model.layers.filter { !$0.isOutput }.map(\.threshold).max() ?? 0)")
-        pick("zBits", &pe.zBits, need: zNeed, what: "|z| can reach \(bounds.map(\.zBound).max() ?? 0) (layer \(zip(model.layers, bounds).max { $0.1.zBound < $1.1.zBound }!.0.name))")
+        pick("zBits", &pe.zBits, need: zNeed, what: "|z| can reach \(bounds.map(\.zBound).max() ?? 0) (layer \(worstZ.0.name))")
         let vHW = max(pe.wBits, pe.thresholdBits + 1) + 1
         pick("vBits", &pe.vBits, need: max(vNeed, vHW), what: "|V| can reach \(worstV.1.vBound) (layer \(worstV.0.name))")
         if !range.isEmpty { throw .rangeOverflow(violations: range) }

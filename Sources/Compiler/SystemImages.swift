@@ -74,6 +74,10 @@ public struct SystemImages: Equatable, Sendable {
         public var systemModule: String
         public var model: ModelIdentity
         public var memories: [Entry]
+
+        /// A manifest with every field present: the shape `manifest.json` has.
+        static let exemplar = Manifest(system: .defaultConfig, systemModule: "", model: ModelIdentity(architecture: "", digest: "", inputBits: 1, wBits: 2),
+                                       memories: [Entry(x: 0, y: 0, memory: "", id: 0, depth: 1, width: 1, hex: "", hexSHA256: "", bin: "", binSHA256: "")])
     }
 
     /// One word per `ceil(width / 8)` bytes, least significant byte first.
@@ -114,10 +118,12 @@ public struct SystemImages: Equatable, Sendable {
     /// memory's depth, width and contents against `expected` (and the model, when given).
     public static func load(from dir: URL, expected: SystemConfig, modelDigest: String? = nil) throws(CompileError) -> SystemImages {
         let mURL = dir.appendingPathComponent("manifest.json")
-        guard let data = try? Data(contentsOf: mURL) else { throw .file(path: mURL.path, problems: ["missing or unreadable"]) }
+        let data: Data
+        do { data = try FileRead.bounded(mURL, limit: JSONDocument.maxBytes) } catch { throw .file(path: mURL.path, problems: [error.reason]) }
         let manifest: Manifest
-        do { manifest = try JSONDecoder().decode(Manifest.self, from: data) } catch {
-            throw .file(path: mURL.path, problems: ["not a SpikeForge image manifest: \(error)"])
+        switch JSONDocument.decode(Manifest.self, from: data, exemplar: Manifest.exemplar) {
+        case let .success(m): manifest = m
+        case let .failure(e): throw .file(path: mURL.path, problems: e.problems)
         }
         var problems: [String] = []
         if manifest.format != "spikeforge-images" || manifest.formatVersion != 1 {
@@ -147,8 +153,12 @@ public struct SystemImages: Equatable, Sendable {
             let names = [e.hex, e.bin].compactMap { ManifestName.problem($0, in: dir) }
             guard names.isEmpty else { problems += names.map { "\(at): \($0)" }; continue }
             let hexURL = dir.appendingPathComponent(e.hex), binURL = dir.appendingPathComponent(e.bin)
-            guard let hex = try? Data(contentsOf: hexURL) else { problems.append("\(at): \(e.hex) missing"); continue }
-            guard let bin = try? Data(contentsOf: binURL) else { problems.append("\(at): \(e.bin) missing"); continue }
+            // A hex line holds one word in hex digits; the binary file ceil(width / 8) bytes a word.
+            let hex: Data, bin: Data
+            do {
+                hex = try FileRead.bounded(hexURL, limit: d * ((w + 3) / 4 + 2) + 4096)
+                bin = try FileRead.bounded(binURL, limit: d * ((w + 7) / 8))
+            } catch { problems.append("\(at): \(URL(fileURLWithPath: error.path).lastPathComponent) \(error.reason)"); continue }
             let bad = [Checksum.problem(hex, expected: e.hexSHA256, name: e.hex), Checksum.problem(bin, expected: e.binSHA256, name: e.bin)].compactMap { $0 }
             problems += bad.map { "\(at): \($0)" }
             guard bad.isEmpty, e.depth == d, e.width == w else { continue }
@@ -168,5 +178,34 @@ public struct SystemImages: Equatable, Sendable {
         }
         if !problems.isEmpty { throw .file(path: dir.path, problems: problems) }
         return SystemImages(system: expected, tiles: tiles, modelDigest: manifest.model.digest)
+    }
+}
+
+extension SystemImages {
+    /// The memories whose words differ from `expected`'s, each with its first differing word
+    /// (at most `limit` memories).
+    public func differences(from expected: SystemImages, limit: Int) -> [String] {
+        var out: [String] = []
+        for (k, (a, b)) in zip(tiles, expected.tiles).enumerated() {
+            for m in system.pe.srams {
+                guard out.count < limit else { return out }
+                let wa = a.words[m] ?? [], wb = b.words[m] ?? []
+                guard wa != wb else { continue }
+                let at = "tile (\(k % system.cols),\(k / system.cols)) \(m)"
+                let n = zip(wa, wb).filter { $0 != $1 }.count
+                if let i = wa.indices.first(where: { $0 < wb.count && wa[$0] != wb[$0] }) {
+                    out.append("\(at): \(n) words differ, the first at word \(i): got \(Self.hex(wa[i])), expected \(Self.hex(wb[i]))")
+                } else {
+                    out.append("\(at): \(wa.count) words, expected \(wb.count)")
+                }
+            }
+        }
+        if tiles.count != expected.tiles.count { out.append("\(tiles.count) tiles, expected \(expected.tiles.count)") }
+        return out
+    }
+
+    static func hex(_ w: [UInt64]) -> String {
+        let digits = w.reversed().map { String(format: "%016llx", $0) }.joined().drop { $0 == "0" }
+        return "0x" + (digits.isEmpty ? "0" : String(digits))
     }
 }

@@ -95,19 +95,6 @@ public struct SystemPlan: Codable, Hashable, Sendable {
     public var activeTiles: Int { tiles.filter { !$0.slices.isEmpty }.count }
     public var outputLayer: Int { layers.count - 1 }
 
-    public static func load(_ url: URL) throws(CompileError) -> SystemPlan {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw .file(path: url.path, problems: ["cannot read: \(error.localizedDescription)"]) }
-        let plan: SystemPlan
-        do { plan = try JSONDecoder().decode(SystemPlan.self, from: data) } catch {
-            throw .file(path: url.path, problems: ["not a SpikeForge system file: \(error)"])
-        }
-        if plan.format != "spikeforge-system" || plan.formatVersion != 1 {
-            throw .file(path: url.path, problems: ["format \(plan.format) version \(plan.formatVersion), expected spikeforge-system version 1"])
-        }
-        return plan
-    }
-
     public func json() throws -> String { try CanonicalJSON.encode(self, pretty: true) + "\n" }
 
     /// The system a file describes: a system file from `spikeforge export` (its `system` field)

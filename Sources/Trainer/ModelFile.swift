@@ -109,19 +109,23 @@ public enum ModelFile {
     public static func load(_ directory: URL) throws(TrainerError) -> (IntegerModel, ModelManifest) {
         let dir = directory.path
         let mURL = directory.appendingPathComponent("manifest.json")
-        guard let mData = FileManager.default.contents(atPath: mURL.path) else {
-            throw .model(directory: dir, problems: ["manifest.json is missing"])
+        let mData: Data
+        do { mData = try FileRead.bounded(mURL, limit: JSONDocument.maxBytes) } catch {
+            throw .model(directory: dir, problems: ["manifest.json: \(error.reason)"])
         }
         let manifest: ModelManifest
-        do { manifest = try JSONDecoder().decode(ModelManifest.self, from: mData) } catch {
-            throw .model(directory: dir, problems: ["manifest.json is not a SpikeForge model manifest: \(error)"])
+        switch JSONDocument.decode(ModelManifest.self, from: mData, exemplar: ModelManifest.exemplar, optional: ModelManifest.optionalFields,
+                                   choices: ["mode": NeuronMode.allCases.map(\.rawValue), "gradient": GradientMode.allCases.map(\.rawValue),
+                                             "optimizer": Optimizer.allCases.map(\.rawValue), "kind": ["dense"]]) {
+        case let .success(m): manifest = m
+        case let .failure(e): throw .model(directory: dir, problems: e.problems.map { "manifest.json: \($0)" })
         }
         var problems: [String] = []
         if manifest.format != "spikeforge-model" { problems.append("format is '\(manifest.format)', expected 'spikeforge-model'") }
         if manifest.formatVersion != 1 { problems.append("formatVersion is \(manifest.formatVersion), expected 1") }
         if !(2 ... 16).contains(manifest.wBits) { problems.append("wBits is \(manifest.wBits), expected 2...16") }
         if !(1 ... 8).contains(manifest.inputBits) { problems.append("inputBits is \(manifest.inputBits), expected 1...8") }
-        if manifest.layers.isEmpty { problems.append("the manifest lists no layers") }
+        if !(1 ... IntegerModel.maxLayers).contains(manifest.layers.count) { problems.append("the manifest lists \(manifest.layers.count) layers, expected 1...\(IntegerModel.maxLayers)") }
         var layers: [IntegerLayer] = []
         let wLimit = Int64(1) << (max(2, min(16, manifest.wBits)) - 1)
         for (k, l) in manifest.layers.enumerated() {
@@ -129,7 +133,12 @@ public enum ModelFile {
             if k > 0, l.inputs != manifest.layers[k - 1].outputs {
                 problems.append("\(at) has \(l.inputs) inputs, expected \(manifest.layers[k - 1].outputs) (the outputs of \(manifest.layers[k - 1].name))")
             }
-            if l.threshold <= 0 { problems.append("\(at) threshold is \(l.threshold), expected a positive integer") }
+            if !(1 ... IntegerModel.maxThreshold).contains(l.threshold) { problems.append("\(at) threshold is \(l.threshold), expected 1...\(IntegerModel.maxThreshold) (2^40)") }
+            let sizes = [l.inputs, l.outputs]
+            if !sizes.allSatisfy({ (1 ... IntegerModel.maxLayerSize).contains($0) }) || (CheckedArithmetic.product(sizes) ?? .max) > IntegerModel.maxSynapses {
+                problems.append("\(at) has \(l.inputs) inputs and \(l.outputs) outputs, expected each in 1...\(IntegerModel.maxLayerSize) and at most \(IntegerModel.maxSynapses) synapses")
+                continue
+            }
             if l.isOutput != (k == manifest.layers.count - 1) { problems.append("\(at) isOutput is \(l.isOutput), expected \(k == manifest.layers.count - 1)") }
             func tensor(_ t: ModelManifest.Tensor, shape: [Int], what: String) -> [Int64]? {
                 if let bad = ManifestName.problem(t.file, in: directory) { problems.append("\(at) \(what) file: \(bad)"); return nil }
@@ -147,12 +156,33 @@ public enum ModelFile {
             if let w, let bad = w.first(where: { $0 < -wLimit || $0 >= wLimit }) {
                 problems.append("\(at) weights hold \(bad), outside the \(manifest.wBits)-bit range \(-wLimit)...\(wLimit - 1)")
             }
-            if let w, let b, l.threshold > 0, l.inputs > 0, l.outputs > 0 {
+            if let b, let bad = b.first(where: { !(-IntegerModel.maxBias ... IntegerModel.maxBias).contains($0) }) {
+                problems.append("\(at) bias holds \(bad), outside -2^40...2^40")
+            }
+            if let w, let b, l.threshold > 0 {
                 layers.append(IntegerLayer(name: l.name, inputs: l.inputs, outputs: l.outputs, weights: w.map { Int32(clamping: $0) }, bias: b,
                                            threshold: l.threshold, mode: l.mode, flush: l.flush, isOutput: l.isOutput))
             }
         }
         if !problems.isEmpty { throw .model(directory: dir, problems: problems) }
-        return (IntegerModel(layers: layers, wBits: manifest.wBits, inputBits: manifest.inputBits), manifest)
+        let model = IntegerModel(layers: layers, wBits: manifest.wBits, inputBits: manifest.inputBits)
+        let bounds = model.boundProblems()
+        if !bounds.isEmpty { throw .model(directory: dir, problems: bounds) }
+        return (model, manifest)
     }
+}
+
+extension ModelManifest {
+    /// The fields a manifest may leave out.
+    static let optionalFields: Set<String> = ["training", "outputScale", "accuracy", "history", "ranges", "testAccuracy"]
+
+    /// A manifest with every field present: the shape `manifest.json` has.
+    static let exemplar: ModelManifest = {
+        let t = Tensor(file: "a.npy", dtype: "<i1", shape: [1], sha256: "")
+        let layer = Layer(name: "fc1", kind: "dense", inputs: 1, outputs: 1, mode: .reluFloor, flush: true, threshold: 1, isOutput: true, weights: t, bias: t)
+        let epoch = EpochStats(epoch: 1, loss: 0.5, trainAccuracy: 0.5, testAccuracy: 0.5, relativeBackwardOps: 0.5, imagesPerSecond: 1.5, seconds: 1.5)
+        return ModelManifest(architecture: "1-1", wBits: 8, inputBits: 4, layers: [layer], training: TrainingConfig(architecture: Architecture([1, 1])),
+                             outputScale: 1.5, accuracy: Accuracy(dataset: "d", images: 1, integerModel: 0.5), history: [epoch],
+                             ranges: [LayerRange(name: "fc1", maxAbsFinalV: 1, maxAbsTransientV: 1, maxAbsZ: 1, meanSpikes: 0.5)])
+    }()
 }

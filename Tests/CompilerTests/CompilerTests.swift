@@ -83,7 +83,7 @@ import Trainer
     /// exact ranges on random inputs, and the picked widths hold them.
     @Test func rangeAnalysisBoundsAndPicksWidths() throws {
         let m = Self.dense([16, 12, 4])
-        let b = RangeAnalysis.analyze(m)
+        let b = try RangeAnalysis.analyze(m)
         let plan = try Compiler.compile(m, CompileOptions(cols: 2, rows: 2, policy: .fill, pe: Self.pe))
         #expect(Bits.signedRange(plan.system.pe.vBits).contains(b.map(\.vBound).max()!))
         #expect(Bits.signedRange(plan.system.pe.zBits).contains(b[0].zBound))
@@ -111,7 +111,7 @@ import Trainer
         var pe = Self.pe
         pe.vBits = 11
         pe.zBits = 3
-        let bound = RangeAnalysis.analyze(m).map(\.vBound).max()!
+        let bound = try RangeAnalysis.analyze(m).map(\.vBound).max()!
         let e = Self.failure(m, CompileOptions(cols: 2, rows: 2, policy: .fill, pe: pe, fixed: ["vBits", "zBits"]))
         guard case let .rangeOverflow(v)? = e else { Issue.record("a range overflow must be refused, got \(String(describing: e))"); return }
         #expect(v.map(\.field).sorted() == ["vBits", "zBits"])

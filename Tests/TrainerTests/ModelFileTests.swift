@@ -70,7 +70,7 @@ import Testing
     @Test func missingManifestAndBadWidths() throws {
         let dir = Self.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(throws: TrainerError.model(directory: dir.path, problems: ["manifest.json is missing"])) { try ModelFile.load(dir) }
+        #expect(throws: TrainerError.model(directory: dir.path, problems: ["manifest.json: missing"])) { try ModelFile.load(dir) }
         try ModelFile.save(Self.model(), to: dir)
         let mURL = dir.appendingPathComponent("manifest.json")
         let text = try String(contentsOf: mURL, encoding: .utf8).replacingOccurrences(of: "\"wBits\" : 8", with: "\"wBits\" : 4")

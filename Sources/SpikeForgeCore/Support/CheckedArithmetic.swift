@@ -12,4 +12,21 @@ public enum CheckedArithmetic {
         }
         return p
     }
+
+    /// `a + b`, or nil when it overflows `Int`.
+    public static func sum(_ a: Int, _ b: Int) -> Int? {
+        let (r, overflow) = a.addingReportingOverflow(b)
+        return overflow ? nil : r
+    }
+
+    /// `a + b` and `a * b` on `Int64`, or nil when they overflow.
+    public static func sum(_ a: Int64, _ b: Int64) -> Int64? {
+        let (r, overflow) = a.addingReportingOverflow(b)
+        return overflow ? nil : r
+    }
+
+    public static func product(_ a: Int64, _ b: Int64) -> Int64? {
+        let (r, overflow) = a.multipliedReportingOverflow(by: b)
+        return overflow ? nil : r
+    }
 }

@@ -19,10 +19,13 @@ public struct DesignDir: Sendable {
     public static func open(_ url: URL) throws -> DesignDir {
         let plan = try SystemPlan.load(url.appendingPathComponent("system.json"))
         let (model, _) = try ModelFile.load(url.appendingPathComponent("model"))
-        if model.digest != plan.model.digest {
-            throw CompileError.file(path: url.appendingPathComponent("model").path, problems: ["model digest \(model.digest.prefix(12))…, but system.json was compiled from \(plan.model.digest.prefix(12))…"])
-        }
+        let planProblems = plan.problems(against: model)
+        if !planProblems.isEmpty { throw CompileError.file(path: url.appendingPathComponent("system.json").path, problems: planProblems) }
         let images = try SystemImages.load(from: url.appendingPathComponent("images"), expected: plan.system, modelDigest: plan.model.digest)
+        let imageProblems = images.differences(from: SystemImages(plan: plan, model: model), limit: 20)
+        if !imageProblems.isEmpty {
+            throw CompileError.file(path: url.appendingPathComponent("images").path, problems: imageProblems.map { "\($0) (what system.json and the model give)" })
+        }
         let rtl = url.appendingPathComponent("rtl")
         if FileManager.default.fileExists(atPath: rtl.path) {
             let stale = try staleRTL(rtl, system: plan.system)

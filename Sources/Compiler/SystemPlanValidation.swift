@@ -1,0 +1,170 @@
+import Foundation
+import SpikeForgeCore
+import Trainer
+
+/// `system.json` as the decoding layer reads it (docs/ARCHITECTURE.md, "Decoding"): its shape,
+/// then every field against the hardware, then (`problems(against:)`) the whole plan against
+/// what the compiler makes of the model. Nothing that fails here reaches a driver or a model.
+extension SystemPlan {
+    /// A plan with every field present and every array non-empty: the shape `system.json` has.
+    static let exemplar: SystemPlan = {
+        let layer = LayerPlan(name: "fc1", inputs: 1, outputs: 1, mode: .reluFloor, threshold: 1, flush: true, isOutput: false, axonBase: 0, vBound: 1, zBound: 1)
+        let slice = Slice(layer: 0, neuronLo: 0, neuronHi: 1, inputLo: 0, inputHi: 1, firstGroup: 0, groups: 1, firstRow: 0, holdsBias: true, target: .tile(0, 0))
+        return SystemPlan(system: .defaultConfig, policy: .fill, model: ModelIdentity(architecture: "1-1", digest: "", inputBits: 1, wBits: 2),
+                          layers: [layer], tiles: [TilePlan(x: 0, y: 0, slices: [slice])], input: .tile(0, 0))
+    }()
+
+    static let choices: [String: [String]] = [
+        "policy": PlacementPolicy.allCases.map(\.rawValue), "mode": NeuronMode.allCases.map(\.rawValue),
+    ]
+
+    /// Reads and checks a system file: every structural and range problem is listed, each with
+    /// its field, what it held and what was expected.
+    public static func load(_ url: URL) throws(CompileError) -> SystemPlan {
+        let data: Data
+        do { data = try FileRead.bounded(url, limit: JSONDocument.maxBytes) } catch { throw .file(path: url.path, problems: [error.description]) }
+        switch JSONDocument.decode(SystemPlan.self, from: data, exemplar: exemplar, optional: ["target"], choices: choices) {
+        case let .failure(e): throw .file(path: url.path, problems: e.problems)
+        case let .success(plan):
+            let problems = plan.problems()
+            if !problems.isEmpty { throw .file(path: url.path, problems: problems) }
+            return plan
+        }
+    }
+
+    /// Every problem of the plan on its own: format, hardware, layers, tiles and slices.
+    public func problems() -> [String] {
+        var p: [String] = []
+        if format != "spikeforge-system" { p.append("format: got '\(format)', expected 'spikeforge-system'") }
+        if formatVersion != 1 { p.append("formatVersion: got \(formatVersion), expected 1") }
+        do { try system.validate() } catch {
+            return p + error.violations.map { "system.\($0.field): got \($0.value), expected \($0.expected)" }
+        }
+        if !(1 ... 8).contains(model.inputBits) { p.append("model.inputBits: got \(model.inputBits), expected 1...8") }
+        if !(2 ... 16).contains(model.wBits) { p.append("model.wBits: got \(model.wBits), expected 2...16") }
+        p += layerProblems()
+        p += tileProblems()
+        if !inMesh(input) { p.append("input: got \(input), expected a rectangle inside the \(system.cols)x\(system.rows) mesh") }
+        if p.isEmpty { p += coverageProblems() }
+        return p
+    }
+
+    private func inMesh(_ r: TileRect) -> Bool { r.x0 >= 0 && r.y0 >= 0 && r.x1 < system.cols && r.y1 < system.rows }
+
+    private func layerProblems() -> [String] {
+        let pe = system.pe
+        var p: [String] = []
+        if !(1 ... pe.layers).contains(layers.count) { p.append("layers: got \(layers.count) layers, expected 1...\(pe.layers) (pe.layers)") }
+        var axonBase = 0
+        for (k, l) in layers.enumerated() {
+            let at = "layers[\(k)] (\(l.name.prefix(40)))"
+            if !(1 ... IntegerModel.maxLayerSize).contains(l.inputs) { p.append("\(at).inputs: got \(l.inputs), expected 1...\(IntegerModel.maxLayerSize)") }
+            if !(1 ... IntegerModel.maxLayerSize).contains(l.outputs) { p.append("\(at).outputs: got \(l.outputs), expected 1...\(IntegerModel.maxLayerSize)") }
+            if k > 0, l.inputs != layers[k - 1].outputs { p.append("\(at).inputs: got \(l.inputs), expected \(layers[k - 1].outputs) (the outputs of layers[\(k - 1)])") }
+            if l.isOutput != (k == layers.count - 1) { p.append("\(at).isOutput: got \(l.isOutput), expected \(k == layers.count - 1)") }
+            let maxTheta = (Int64(1) << pe.thresholdBits) - 1
+            if !l.isOutput, !(1 ... maxTheta).contains(l.threshold) { p.append("\(at).threshold: got \(l.threshold), expected 1...\(maxTheta) (thresholdBits \(pe.thresholdBits))") }
+            if l.isOutput, l.threshold < 1 { p.append("\(at).threshold: got \(l.threshold), expected a positive integer") }
+            if l.axonBase != axonBase { p.append("\(at).axonBase: got \(l.axonBase), expected \(axonBase) (the inputs of the layers before it)") }
+            axonBase = CheckedArithmetic.sum(axonBase, max(0, l.inputs)) ?? Int.max
+            if axonBase > pe.axons { p.append("\(at): axons up to \(axonBase), expected at most \(pe.axons) (pe.axons)") }
+            let vMax = (Int64(1) << (pe.vBits - 1)) - 1, zMax = (Int64(1) << (pe.zBits - 1)) - 1
+            if !(0 ... vMax).contains(l.vBound) { p.append("\(at).vBound: got \(l.vBound), expected 0...\(vMax) (vBits \(pe.vBits))") }
+            if !(0 ... zMax).contains(l.zBound) { p.append("\(at).zBound: got \(l.zBound), expected 0...\(zMax) (zBits \(pe.zBits))") }
+        }
+        return p
+    }
+
+    private func tileProblems() -> [String] {
+        let pe = system.pe
+        var p: [String] = []
+        if tiles.count != system.tiles { return ["tiles: got \(tiles.count) tiles, expected \(system.tiles) (\(system.cols)x\(system.rows), row-major)"] }
+        for (i, t) in tiles.enumerated() {
+            let at = "tiles[\(i)]"
+            if t.x != i % system.cols || t.y != i / system.cols { p.append("\(at): got tile (\(t.x),\(t.y)), expected (\(i % system.cols),\(i / system.cols)) (row-major)") }
+            var groups = 0, rows = 0, seen = Set<Int>()
+            for (k, s) in t.slices.enumerated() {
+                let sat = "\(at).slices[\(k)]"
+                p += sliceProblems(s, at: sat)
+                if !seen.insert(s.layer).inserted { p.append("\(sat).layer: got \(s.layer) again, expected one slice per layer and tile") }
+                if s.firstGroup != groups { p.append("\(sat).firstGroup: got \(s.firstGroup), expected \(groups) (after the slices before it)") }
+                if s.firstRow != rows { p.append("\(sat).firstRow: got \(s.firstRow), expected \(rows) (after the slices before it)") }
+                groups = CheckedArithmetic.sum(groups, max(0, s.groups)) ?? Int.max
+                rows = CheckedArithmetic.sum(rows, max(0, CheckedArithmetic.product([max(0, s.inputHi - s.inputLo), max(0, s.groups)]) ?? Int.max)) ?? Int.max
+            }
+            if groups > pe.groups { p.append("\(at): \(groups) neuron groups, expected at most \(pe.groups) (neurons / lanes)") }
+            if rows > pe.weightRows { p.append("\(at): \(rows) weight rows, expected at most \(pe.weightRows) (pe.weightRows)") }
+        }
+        return p
+    }
+
+    private func sliceProblems(_ s: Slice, at: String) -> [String] {
+        guard layers.indices.contains(s.layer) else { return ["\(at).layer: got \(s.layer), expected 0...\(layers.count - 1)"] }
+        let l = layers[s.layer]
+        var p: [String] = []
+        if !(0 ..< l.outputs).contains(s.neuronLo) || !(s.neuronLo + 1 ... l.outputs).contains(s.neuronHi) {
+            p.append("\(at): neurons \(s.neuronLo)..<\(s.neuronHi), expected a non-empty range inside 0..<\(l.outputs) (\(l.name.prefix(40)))")
+        }
+        if !(0 ..< l.inputs).contains(s.inputLo) || !(s.inputLo + 1 ... l.inputs).contains(s.inputHi) {
+            p.append("\(at): inputs \(s.inputLo)..<\(s.inputHi), expected a non-empty range inside 0..<\(l.inputs) (\(l.name.prefix(40)))")
+        }
+        let lanes = system.pe.lanes
+        if p.isEmpty, s.groups != (s.neuronHi - s.neuronLo + lanes - 1) / lanes {
+            p.append("\(at).groups: got \(s.groups), expected \((s.neuronHi - s.neuronLo + lanes - 1) / lanes) (\(s.neuronHi - s.neuronLo) neurons in \(lanes) lanes)")
+        }
+        if s.firstGroup < 0 || s.firstRow < 0 { p.append("\(at): firstGroup \(s.firstGroup), firstRow \(s.firstRow), expected both ≥ 0") }
+        switch (s.target, l.isOutput) {
+        case (nil, false): p.append("\(at).target: missing, expected the rectangle of the next layer's tiles")
+        case (.some, true): p.append("\(at).target: got a rectangle, expected none (the output layer sends no spikes)")
+        case let (.some(r), false) where !inMesh(r): p.append("\(at).target: got \(r), expected a rectangle inside the \(system.cols)x\(system.rows) mesh")
+        default: break
+        }
+        return p
+    }
+
+    /// Every (neuron, input) pair of every layer on exactly one slice, every bias on exactly one.
+    private func coverageProblems() -> [String] {
+        var p: [String] = []
+        let all = tiles.flatMap { t in t.slices.map { (tile: t, slice: $0) } }
+        for (k, l) in layers.enumerated() {
+            let mine = all.filter { $0.slice.layer == k }
+            let area = mine.reduce(0) { $0 + ($1.slice.neuronHi - $1.slice.neuronLo) * ($1.slice.inputHi - $1.slice.inputLo) }
+            let biasNeurons = mine.filter(\.slice.holdsBias).reduce(0) { $0 + $1.slice.neuronHi - $1.slice.neuronLo }
+            for a in mine.indices {
+                for b in mine.indices where b > a {
+                    let s = mine[a].slice, t = mine[b].slice
+                    let neurons = s.neuronLo < t.neuronHi && t.neuronLo < s.neuronHi
+                    if neurons && s.inputLo < t.inputHi && t.inputLo < s.inputHi {
+                        p.append("\(l.name.prefix(40)): tiles (\(mine[a].tile.x),\(mine[a].tile.y)) and (\(mine[b].tile.x),\(mine[b].tile.y)) both hold synapses of neurons \(max(s.neuronLo, t.neuronLo))..<\(min(s.neuronHi, t.neuronHi)), expected each synapse on one tile")
+                    } else if neurons && s.holdsBias && t.holdsBias {
+                        p.append("\(l.name.prefix(40)): tiles (\(mine[a].tile.x),\(mine[a].tile.y)) and (\(mine[b].tile.x),\(mine[b].tile.y)) both hold the bias of neurons \(max(s.neuronLo, t.neuronLo))..<\(min(s.neuronHi, t.neuronHi)), expected one")
+                    }
+                }
+            }
+            if p.isEmpty, area != l.outputs * l.inputs { p.append("\(l.name.prefix(40)): the slices hold \(area) synapses, expected \(l.outputs * l.inputs) (\(l.outputs) x \(l.inputs))") }
+            if p.isEmpty, biasNeurons != l.outputs { p.append("\(l.name.prefix(40)): the slices hold \(biasNeurons) biases, expected \(l.outputs)") }
+        }
+        return p
+    }
+
+    /// The plan against the model it names: the model's identity, then every field of the plan
+    /// against the plan the compiler makes of that model for the same hardware and policy.
+    public func problems(against model: IntegerModel) -> [String] {
+        var p: [String] = []
+        let arch = model.architecture.description
+        if model.digest != self.model.digest { p.append("model.digest: got \(self.model.digest.prefix(16))…, expected \(model.digest.prefix(16))… (the model's)") }
+        if arch != self.model.architecture { p.append("model.architecture: got \(self.model.architecture), expected \(arch)") }
+        if model.inputBits != self.model.inputBits { p.append("model.inputBits: got \(self.model.inputBits), expected \(model.inputBits)") }
+        if model.wBits != self.model.wBits { p.append("model.wBits: got \(self.model.wBits), expected \(model.wBits)") }
+        if !p.isEmpty { return p }
+        let options = CompileOptions(cols: system.cols, rows: system.rows, policy: policy, pe: system.pe, fixed: CompileOptions.chosenFields)
+        let expected: SystemPlan
+        do { expected = try Compiler.compile(model, options) } catch {
+            return ["the model cannot be compiled for this system: \(error)"]
+        }
+        var mine = self, theirs = expected
+        mine.generator = ""
+        theirs.generator = ""
+        return JSONDocument.differences(mine, theirs, limit: 20).map { "\($0) (what the compiler makes of the model)" }
+    }
+}
