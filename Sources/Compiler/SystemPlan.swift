@@ -97,12 +97,6 @@ public struct SystemPlan: Codable, Hashable, Sendable {
 
     public func json() throws -> String { try CanonicalJSON.encode(self, pretty: true) + "\n" }
 
-    /// The system a file describes: a system file from `spikeforge export` (its `system` field)
-    /// or a bare `SystemConfig`. When it is neither, throws the `SystemConfig` decoding error.
-    public static func system(decoding data: Data) throws -> SystemConfig {
-        if let plan = try? JSONDecoder().decode(SystemPlan.self, from: data) { return plan.system }
-        return try JSONDecoder().decode(SystemConfig.self, from: data)
-    }
 }
 
 extension IntegerModel {

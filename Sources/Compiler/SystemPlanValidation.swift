@@ -32,6 +32,22 @@ extension SystemPlan {
         }
     }
 
+    /// The system a file describes: a system file from `spikeforge export` (its `system` field,
+    /// after the whole plan is checked) or a bare `SystemConfig` (every field present, checked).
+    public static func system(reading url: URL) throws(CompileError) -> SystemConfig {
+        let data: Data
+        do { data = try FileRead.bounded(url, limit: JSONDocument.maxBytes) } catch { throw .file(path: url.path, problems: [error.reason]) }
+        let isPlan = ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any])?["format"] != nil
+        if isPlan { return try load(url).system }
+        switch JSONDocument.decode(SystemConfig.self, from: data, exemplar: SystemConfig.defaultConfig) {
+        case let .failure(e):
+            throw .file(path: url.path, problems: e.problems + ["(expected a system file from spikeforge export, or a SystemConfig as `generate system` writes to config.json)"])
+        case let .success(c):
+            do { try c.validate() } catch { throw .file(path: url.path, problems: error.violations.map(\.description)) }
+            return c
+        }
+    }
+
     /// Every problem of the plan on its own: format, hardware, layers, tiles and slices.
     public func problems() -> [String] {
         var p: [String] = []

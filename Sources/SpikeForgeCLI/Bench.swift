@@ -14,11 +14,11 @@ public struct Bench: ParsableCommand {
     public struct Cosim: ParsableCommand {
         public static let configuration = CommandConfiguration(abstract: "Co-simulation throughput: Swift through the shim (batched) vs a pure C++ loop.")
 
-        @Option(help: "Cycles per measurement.") var cycles: Int = 2_000_000
-        @Option(help: "Cycles per batched shim call.") var batch: Int = 4096
-        @Option(help: "Measurements per engine (best is kept).") var repeats: Int = 5
-        @Option(help: "FIFO width.") var width: Int = 32
-        @Option(help: "FIFO depth.") var depth: Int = 16
+        @Option(parsing: .unconditional, help: "Cycles per measurement.") var cycles: Int = 2_000_000
+        @Option(parsing: .unconditional, help: "Cycles per batched shim call.") var batch: Int = 4096
+        @Option(parsing: .unconditional, help: "Measurements per engine (best is kept).") var repeats: Int = 5
+        @Option(parsing: .unconditional, help: "FIFO width.") var width: Int = 32
+        @Option(parsing: .unconditional, help: "FIFO depth.") var depth: Int = 16
 
         public init() {}
 
@@ -48,10 +48,10 @@ public struct Bench: ParsableCommand {
     /// The mesh cycle model against the Verilated mesh, same traffic, same run.
     public struct NoCSpeed: ParsableCommand {
         public static let configuration = CommandConfiguration(commandName: "noc", abstract: "Mesh simulation speed: Swift cycle model vs Verilator, on the same traffic.")
-        @Option var cols: Int = 8
-        @Option var rows: Int = 8
-        @Option(help: "Offered load, flits/node/cycle.") var rate: Double = 0.3
-        @Option(help: "Cycles per engine.") var cycles: Int = 20_000
+        @Option(parsing: .unconditional) var cols: Int = 8
+        @Option(parsing: .unconditional) var rows: Int = 8
+        @Option(parsing: .unconditional, help: "Offered load, flits/node/cycle.") var rate: Double = 0.3
+        @Option(parsing: .unconditional, help: "Cycles per engine.") var cycles: Int = 20_000
         public init() {}
 
         public func run() throws {

@@ -24,8 +24,8 @@ extension Bench {
 
         @Option(help: "MNIST directory (both engines read it).") var data: String
         @Option(help: "Layer sizes.") var arch: String = "784-800-10"
-        @Option(name: .customLong("batch-size"), help: "Batch size.") var batchSize: Int = 64
-        @Option(help: "Rounds; each runs the reference and SpikeForge once, and the best of each is kept.") var rounds: Int = 2
+        @Option(name: .customLong("batch-size"), parsing: .unconditional, help: "Batch size.") var batchSize: Int = 64
+        @Option(parsing: .unconditional, help: "Rounds; each runs the reference and SpikeForge once, and the best of each is kept.") var rounds: Int = 2
         @Option(help: "The reference script.") var reference: String = Self.defaultReference
         @Option(help: "Python interpreter with NumPy (a name on PATH, or set $PYTHON).") var python: String = "python3"
 

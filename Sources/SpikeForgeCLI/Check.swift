@@ -14,10 +14,10 @@ public struct Check: ParsableCommand {
     @Option(name: .long, help: "Output directory for the generated RTL.")
     var out: String = "spikeforge-out"
 
-    @Option(name: .long, help: "Lockstep cycles per block.")
+    @Option(name: .long, parsing: .unconditional, help: "Lockstep cycles per block.")
     var cycles: Int = 100_000
 
-    @Option(name: .long, help: "Stimulus seed.")
+    @Option(name: .long, parsing: .unconditional, help: "Stimulus seed.")
     var seed: UInt64 = 1
 
     public init() {}

@@ -21,21 +21,21 @@ public struct Flow: ParsableCommand {
 
     @OptionGroup var source: DataOptions
     @Option(help: "Layer sizes (default 784-128-10, or 784-800-10 with --data).") var arch: String?
-    @Option(help: "Training epochs (default 5, or 30 with --data).") var epochs: Int?
+    @Option(parsing: .unconditional, help: "Training epochs (default 5, or 30 with --data).") var epochs: Int?
     @Option(help: "Mesh COLSxROWS (default 3x3, or 6x7 with --data).") var mesh: String?
     @Option(help: "Placement: fill or spread.") var policy: String = "spread"
-    @Option(help: "Simulate the first N test images on each engine.") var limit: Int = 300
+    @Option(parsing: .unconditional, help: "Simulate the first N test images on each engine.") var limit: Int = 300
     @Option(help: "SRAM loading in simulation: packets or backdoor.") var load = Choice(LoadMethod.packets)
     @Option(help: "Output directory: OUT/model, OUT/design (system.json, images/, rtl/).") var out: String = "spikeforge-out"
-    @Option(help: "Seed.") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Seed.") var seed: UInt64 = 1
 
     public init() {}
 
     var mnist: Bool { source.data != nil }
 
     public func validate() throws {
-        var p: [String] = []
-        if let e = epochs, e < 1 { p.append("--epochs: got \(e), expected at least 1") }
+        var p = source.problems()
+        if let e = epochs, !(1 ... 10_000).contains(e) { p.append("--epochs: got \(e), expected 1...10000") }
         if limit < 1 { p.append("--limit: got \(limit), expected at least 1") }
         if let e = load.problem("load") { p.append(e) }
         if PlacementPolicy(rawValue: policy) == nil { p.append("--policy: got '\(policy)', expected fill or spread") }

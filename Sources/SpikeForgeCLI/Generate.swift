@@ -53,11 +53,7 @@ public struct Generate: ParsableCommand {
             throw ConfigError.badFile(path: "(none)", reason: "generate system needs --config SYSTEM.json (from spikeforge export, or a SystemConfig)")
         }
         if !sets.isEmpty { throw ConfigError.badValue(block: "SystemConfig", key: "--set", value: sets.joined(separator: " "), expected: "no --set: the system comes from --config") }
-        guard let data = FileManager.default.contents(atPath: file) else { throw ConfigError.badFile(path: file, reason: "cannot read it") }
-        let c: SystemConfig
-        do { c = try SystemPlan.system(decoding: data) } catch {
-            throw ConfigError.badFile(path: file, reason: "neither a system file from spikeforge export nor a SystemConfig: \(error)")
-        }
+        let c = try SystemPlan.system(reading: URL(fileURLWithPath: file))
         return (try SystemGenerator.design(c), try CanonicalJSON.encode(c, pretty: true))
     }
 }

@@ -15,8 +15,8 @@ public struct HostProgramCommand: ParsableCommand {
 
     @Option(help: "Design directory (from spikeforge export).") var design: String = "spikeforge-design"
     @Option(help: "MNIST directory (the t10k split is used). Without it, the built-in generated test digits.") var images: String?
-    @Option(name: .customLong("generated-test"), help: "Generated test images (without --images).") var generatedTest: Int = 2000
-    @Option(help: "Only the first N images.") var limit: Int?
+    @Option(name: .customLong("generated-test"), parsing: .unconditional, help: "Generated test images (without --images).") var generatedTest: Int = 2000
+    @Option(parsing: .unconditional, help: "Only the first N images.") var limit: Int?
     @Option(help: "Output directory for host.txt and events.txt.") var out: String
 
     public init() {}
@@ -24,7 +24,7 @@ public struct HostProgramCommand: ParsableCommand {
     public func validate() throws {
         var p: [String] = []
         if let l = limit, l < 1 { p.append("--limit: got \(l), expected at least 1") }
-        if generatedTest < 1 { p.append("--generated-test: got \(generatedTest), expected at least 1") }
+        if let e = DataOptions.generatedProblem(generatedTest, flag: "--generated-test") { p.append(e) }
         if !p.isEmpty { throw ValidationError(p.joined(separator: "\n")) }
     }
 

@@ -12,16 +12,16 @@ public struct NoC: ParsableCommand {
     public struct Sweep: ParsableCommand {
         public static let configuration = CommandConfiguration(abstract: "Accepted throughput and latency against offered load, with the saturation point; writes CSV and SVG.")
 
-        @Option var cols: Int = 8
-        @Option var rows: Int = 8
+        @Option(parsing: .unconditional) var cols: Int = 8
+        @Option(parsing: .unconditional) var rows: Int = 8
         @Option(help: "uniform, transpose, bitcomplement, hotspot or neighbor.") var traffic: String = "uniform"
         @Option(help: "model or verilator.") var engine: String = "model"
-        @Option(help: "Flits per input queue.") var depth: Int = 4
+        @Option(parsing: .unconditional, help: "Flits per input queue.") var depth: Int = 4
         @Flag(help: "One queue per input instead of separate through and turn queues.") var singleQueue = false
         @Option(help: "Offered loads in flits/node/cycle, comma-separated.") var rates: String = "0.01,0.05,0.1,0.15,0.2,0.25,0.3,0.35,0.4,0.425,0.45,0.475,0.5,0.55"
-        @Option var warmup: Int = 2000
-        @Option var measure: Int = 5000
-        @Option var seed: UInt64 = 1
+        @Option(parsing: .unconditional) var warmup: Int = 2000
+        @Option(parsing: .unconditional) var measure: Int = 5000
+        @Option(parsing: .unconditional) var seed: UInt64 = 1
         @Option(help: "Directory for sweep.csv and sweep.svg.") var out: String = "spikeforge-out/noc-sweep"
 
         public init() {}
@@ -66,12 +66,12 @@ public struct NoC: ParsableCommand {
     /// Above-saturation runs that check exactly-once, in-order delivery and full drain.
     public struct Stress: ParsableCommand {
         public static let configuration = CommandConfiguration(abstract: "Mixed unicast and multicast above saturation; checks every flit arrives exactly once, in order, and the mesh drains.")
-        @Option var cols: Int = 8
-        @Option var rows: Int = 8
-        @Option var seeds: Int = 10
-        @Option var cycles: Int = 1_000_000
-        @Option var rate: Double = 0.6
-        @Option var multicast: Double = 0.2
+        @Option(parsing: .unconditional) var cols: Int = 8
+        @Option(parsing: .unconditional) var rows: Int = 8
+        @Option(parsing: .unconditional) var seeds: Int = 10
+        @Option(parsing: .unconditional) var cycles: Int = 1_000_000
+        @Option(parsing: .unconditional) var rate: Double = 0.6
+        @Option(parsing: .unconditional) var multicast: Double = 0.2
         @Option var engine: String = "model"
         public init() {}
 

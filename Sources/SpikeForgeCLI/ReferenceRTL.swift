@@ -46,12 +46,7 @@ public enum ReferenceRTL {
     /// The system's configuration from a file: a bare `SystemConfig` (as in `system/config.json`)
     /// or a `system.json` from `spikeforge export` (its `system` field).
     public static func systemConfig(from url: URL) throws -> SystemConfig {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw ConfigError.badFile(path: url.path, reason: "cannot read it (seed a new tree with --system-config SYSTEM.json from spikeforge export)")
-        }
-        do { return try SystemPlan.system(decoding: data) } catch {
-            throw ConfigError.badFile(path: url.path, reason: "neither a SystemConfig nor a system file from spikeforge export: \(error)")
-        }
+        try SystemPlan.system(reading: url)
     }
 }
 

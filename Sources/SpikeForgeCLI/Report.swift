@@ -19,9 +19,9 @@ public struct NeuronReport: ParsableCommand {
 
     @Option(help: "MNIST directory (the four IDX files, raw or .gz). Without it, built-in synthetic images are used.")
     var data: String?
-    @Option(help: "Images to run.") var images: Int = 100
-    @Option(help: "Neurons in the random dense layer.") var neurons: Int = 64
-    @Option(help: "Seed for weights, biases and synthetic images.") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Images to run.") var images: Int = 100
+    @Option(parsing: .unconditional, help: "Neurons in the random dense layer.") var neurons: Int = 64
+    @Option(parsing: .unconditional, help: "Seed for weights, biases and synthetic images.") var seed: UInt64 = 1
     @Flag(help: "Skip the Yosys cell counts.") var noSynth = false
 
     public init() {}

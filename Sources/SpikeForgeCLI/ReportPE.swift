@@ -10,9 +10,9 @@ import Testbench
 public struct PEReport: ParsableCommand {
     public static let configuration = CommandConfiguration(commandName: "pe", abstract: "PE throughput against lanes, spike latency, Yosys cells and SRAM bits.")
 
-    @Option(help: "Input spike packets per throughput run.") var packets: Int = 2000
-    @Option(help: "Layer threshold θ of the throughput runs (larger: fewer output spikes).") var theta: Int = 2000
-    @Option(help: "Seed of the weights and spike streams.") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Input spike packets per throughput run.") var packets: Int = 2000
+    @Option(parsing: .unconditional, help: "Layer threshold θ of the throughput runs (larger: fewer output spikes).") var theta: Int = 2000
+    @Option(parsing: .unconditional, help: "Seed of the weights and spike streams.") var seed: UInt64 = 1
     @Flag(help: "Skip Yosys synthesis (cells).") var noSynth = false
 
     public init() {}

@@ -15,14 +15,14 @@ public struct Simulate: ParsableCommand {
 
     @Option(help: "Design directory (from spikeforge export).") var design: String = "spikeforge-design"
     @Option(help: "MNIST directory (the t10k split is used). Without it, the built-in generated test digits.") var images: String?
-    @Option(name: .customLong("generated-test"), help: "Generated test images (without --images).") var generatedTest: Int = 2000
+    @Option(name: .customLong("generated-test"), parsing: .unconditional, help: "Generated test images (without --images).") var generatedTest: Int = 2000
     @Option(help: "Engine: model, verilator, or both (same images on each, compared image by image, speeds side by side).") var engine = Choice(EngineSelection.model)
-    @Option(help: "Run only the first N images.") var limit: Int?
+    @Option(parsing: .unconditional, help: "Run only the first N images.") var limit: Int?
     @Option(help: "SRAM loading: packets (configuration packets through the host port) or backdoor ($readmemh / direct).") var load = Choice(LoadMethod.packets)
     @Flag(help: "Send input spikes as one unicast per first-layer tile instead of one multicast.") var unicast = false
     @Option(help: "Write an FST waveform of the Verilated run (use with a small --limit).") var trace: String?
-    @Option(help: "Cycles a phase may take before the run is declared stuck.") var timeout: Int = 5_000_000
-    @Option(help: "Parallel engines, each on a contiguous share of the images (each loads its own SRAMs).") var jobs: Int = 1
+    @Option(parsing: .unconditional, help: "Cycles a phase may take before the run is declared stuck.") var timeout: Int = 5_000_000
+    @Option(parsing: .unconditional, help: "Parallel engines, each on a contiguous share of the images (each loads its own SRAMs).") var jobs: Int = 1
     @Option(help: "Write every image's results as CSV (engine, image, label, prediction, cycles per phase, input events, spikes per layer, logits).")
     var results: String?
 
@@ -33,7 +33,7 @@ public struct Simulate: ParsableCommand {
         if let e = engine.problem("engine") { p.append(e) }
         if let e = load.problem("load") { p.append(e) }
         if let l = limit, l < 1 { p.append("--limit: got \(l), expected at least 1") }
-        if generatedTest < 1 { p.append("--generated-test: got \(generatedTest), expected at least 1") }
+        if let e = DataOptions.generatedProblem(generatedTest, flag: "--generated-test") { p.append(e) }
         if trace != nil && engine.value == .model { p.append("--trace: needs --engine verilator or both (the waveform is the RTL's)") }
         if timeout < 100 { p.append("--timeout: got \(timeout), expected at least 100") }
         if jobs < 1 || jobs > 64 { p.append("--jobs: got \(jobs), expected 1...64") }

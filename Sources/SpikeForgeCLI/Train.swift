@@ -10,28 +10,39 @@ struct DataOptions: ParsableArguments {
     @Option(name: .long, help: "Directory with the four MNIST IDX files (raw or .gz). Without it, SpikeForge's generated digits are used.")
     var data: String?
 
-    @Option(name: .long, help: "Generated training images (when --data is not given).")
+    @Option(name: .long, parsing: .unconditional, help: "Generated training images (when --data is not given).")
     var generatedTrain: Int = 8000
 
-    @Option(name: .long, help: "Generated test images (when --data is not given).")
+    @Option(name: .long, parsing: .unconditional, help: "Generated test images (when --data is not given).")
     var generatedTest: Int = 2000
 
-    @Option(name: .long, help: "Use only the first N training images.")
+    @Option(name: .long, parsing: .unconditional, help: "Use only the first N training images.")
     var trainLimit: Int?
 
-    @Option(name: .long, help: "Use only the first N test images.")
+    @Option(name: .long, parsing: .unconditional, help: "Use only the first N test images.")
     var testLimit: Int?
 
-    func validate() throws {
+    /// The commands that use these options list these problems with their own, so one error
+    /// names every bad flag.
+    func problems() -> [String] {
         var problems: [String] = []
-        if generatedTrain < 1 { problems.append("--generated-train: got \(generatedTrain), expected at least 1") }
-        if generatedTest < 1 { problems.append("--generated-test: got \(generatedTest), expected at least 1") }
+        if let p = Self.generatedProblem(generatedTrain, flag: "--generated-train") { problems.append(p) }
+        if let p = Self.generatedProblem(generatedTest, flag: "--generated-test") { problems.append(p) }
         if let n = trainLimit, n < 1 { problems.append("--train-limit: got \(n), expected at least 1") }
         if let n = testLimit, n < 1 { problems.append("--test-limit: got \(n), expected at least 1") }
-        if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\n")) }
+        return problems
     }
 
     static let generatedSeed: UInt64 = 0x5F0D_6E
+
+    /// At most this many generated images: SpikeForge's digits are for trying the tool out.
+    static let maxGenerated = 1_000_000
+
+    /// What is wrong with a count of generated images, if anything (they are 28 x 28 bytes each).
+    static func generatedProblem(_ n: Int, flag: String) -> String? {
+        guard (1 ... maxGenerated).contains(n) else { return "\(flag): got \(n), expected 1...\(maxGenerated) (use --data DIR for more images)" }
+        return MemoryBudget.problem(needs: Double(n) * (28 * 28 + 1) * 2, for: "\(flag) \(n)")
+    }
 
     func trainSet() throws(DatasetError) -> ImageSet {
         if let data { return try ImageSet.mnist(directory: data, split: "train", limit: trainLimit) }
@@ -53,29 +64,29 @@ public struct Train: ParsableCommand {
 
     @OptionGroup var source: DataOptions
     @Option(help: "Layer sizes, inputs first (e.g. 784-800-10).") var arch: String = "784-800-10"
-    @Option(help: "Epochs.") var epochs: Int = 10
+    @Option(parsing: .unconditional, help: "Epochs.") var epochs: Int = 10
     @Option(help: "Gradient: float or spike.") var gradient: String = "float"
     @Option(help: "Hidden activation mode: reluFloor, relu or linear.") var mode: String = "reluFloor"
     @Flag(inversion: .prefixedNo, help: "Residual flush of relu/linear hidden layers.") var flush: Bool = true
     @Option(help: "Optimizer: adam or sgd.") var optimizer: String = "adam"
-    @Option(help: "Learning rate, in weight units per step.") var lr: Double = 0.5
-    @Option(help: "SGD momentum.") var momentum: Double = 0.9
-    @Option(name: .customLong("batch-size"), help: "Batch size.") var batchSize: Int = 64
-    @Option(name: .customLong("w-bits"), help: "Signed weight width.") var wBits: Int = 8
-    @Option(name: .customLong("input-bits"), help: "Input levels: pixel >> (8 - input-bits).") var inputBits: Int = 4
-    @Option(help: "Spike-gradient error scale α.") var alpha: Double = 64
-    @Option(name: .customLong("theta-bp-scale"), help: "Hidden error-compartment threshold, in units of the layer's θ.") var thetaBPScale: Double = 1
-    @Option(name: .customLong("activation-levels"), help: "Spikes at the 99th percentile of a hidden pre-activation (sets θ).") var activationLevels: Int = 12
-    @Option(name: .customLong("augment-shift"), help: "Random training shifts of up to N pixels.") var augmentShift: Int = 2
-    @Option(help: "Seed.") var seed: UInt64 = 1
-    @Option(help: "Cores (0: all).") var threads: Int = 0
+    @Option(parsing: .unconditional, help: "Learning rate, in weight units per step.") var lr: Double = 0.5
+    @Option(parsing: .unconditional, help: "SGD momentum.") var momentum: Double = 0.9
+    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: "Batch size.") var batchSize: Int = 64
+    @Option(name: .customLong("w-bits"), parsing: .unconditional, help: "Signed weight width.") var wBits: Int = 8
+    @Option(name: .customLong("input-bits"), parsing: .unconditional, help: "Input levels: pixel >> (8 - input-bits).") var inputBits: Int = 4
+    @Option(parsing: .unconditional, help: "Spike-gradient error scale α.") var alpha: Double = 64
+    @Option(name: .customLong("theta-bp-scale"), parsing: .unconditional, help: "Hidden error-compartment threshold, in units of the layer's θ.") var thetaBPScale: Double = 1
+    @Option(name: .customLong("activation-levels"), parsing: .unconditional, help: "Spikes at the 99th percentile of a hidden pre-activation (sets θ).") var activationLevels: Int = 12
+    @Option(name: .customLong("augment-shift"), parsing: .unconditional, help: "Random training shifts of up to N pixels.") var augmentShift: Int = 2
+    @Option(parsing: .unconditional, help: "Seed.") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Cores (0: all).") var threads: Int = 0
     @Option(help: "Output model directory.") var out: String = "spikeforge-model"
     @Flag(help: "No progress bar.") var quiet: Bool = false
 
     public init() {}
 
     func config() throws -> TrainingConfig {
-        var problems: [String] = []
+        var problems = source.problems()
         var arch: Architecture?
         do { arch = try Architecture.parse(self.arch) } catch { problems.append(error.description) }
         let g = GradientMode(rawValue: gradient)
@@ -102,6 +113,9 @@ public struct Train: ParsableCommand {
         c.seed = seed
         c.threads = threads
         do { try c.validate() } catch { problems += error.violations.map { "--\(Self.flag($0.field)): got \($0.value), expected \($0.expected)" } }
+        if arch != nil, let p = MemoryBudget.problem(needs: c.estimatedBytes(trainImages: source.data == nil ? source.generatedTrain : 60_000), for: "--arch \(self.arch) (training state)") {
+            problems.append(p)
+        }
         if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\n")) }
         return c
     }
@@ -161,6 +175,11 @@ public struct Eval: ParsableCommand {
     @OptionGroup var source: DataOptions
 
     public init() {}
+
+    public func validate() throws {
+        let p = source.problems()
+        if !p.isEmpty { throw ValidationError(p.joined(separator: "\n")) }
+    }
 
     public func run() throws {
         let (m, manifest) = try ModelFile.load(URL(fileURLWithPath: model))

@@ -143,7 +143,11 @@ public enum ModelFile {
             func tensor(_ t: ModelManifest.Tensor, shape: [Int], what: String) -> [Int64]? {
                 if let bad = ManifestName.problem(t.file, in: directory) { problems.append("\(at) \(what) file: \(bad)"); return nil }
                 let path = directory.appendingPathComponent(t.file).path
-                guard let d = FileManager.default.contents(atPath: path) else { problems.append("\(at) \(what) file \(t.file) is missing"); return nil }
+                let d: Data
+                do { d = try FileRead.bounded(URL(fileURLWithPath: path), limit: (1 << 20) + 8 * IntegerModel.maxSynapses) } catch {
+                    problems.append("\(at) \(what) file \(t.file): \(error.reason)")
+                    return nil
+                }
                 if let p = Checksum.problem(d, expected: t.sha256, name: "file \(t.file)") { problems.append("\(at) \(what) \(p)") }
                 let a: NPYArray
                 do { a = try NPY.decode(d, path: path) } catch { problems.append("\(at) \(what): \(error)"); return nil }

@@ -71,6 +71,18 @@ public struct TrainingConfig: Codable, Sendable, Hashable {
     }
 }
 
+extension TrainingConfig {
+    /// Memory the trainer plans for this architecture: per synapse the float weights, their
+    /// quantized copy, gradient and two Adam moments, and the integer model's weights and
+    /// transposed copies (32 bytes); per neuron and batch row, activations, pre-activations
+    /// and errors (12 bytes); and the training images.
+    public func estimatedBytes(trainImages: Int) -> Double {
+        let s = architecture.sizes.map(Double.init)
+        let synapses = zip(s, s.dropFirst()).map { $0 * $1 }.reduce(0, +)
+        return 32 * synapses + 12 * Double(batchSize) * s.reduce(0, +) + Double(trainImages) * (s[0] + 1)
+    }
+}
+
 /// One epoch's figures.
 public struct EpochStats: Sendable, Codable, Equatable {
     public var epoch: Int

@@ -59,11 +59,15 @@ public struct Architecture: Hashable, Sendable, Codable, CustomStringConvertible
         var sizes: [Int] = []
         for (k, p) in parts.enumerated() {
             let t = p.trimmingCharacters(in: .whitespaces)
-            if let n = Int(t), n > 0 { sizes.append(n) }
-            else if let n = Int(t) { problems.append("size \(k + 1) is \(n), expected a positive integer") }
+            if let n = Int(t), (1 ... IntegerModel.maxLayerSize).contains(n) { sizes.append(n) }
+            else if let n = Int(t) { problems.append("size \(k + 1) is \(n), expected 1...\(IntegerModel.maxLayerSize)") }
             else { problems.append("size \(k + 1) is '\(t)', expected a positive integer") }
         }
         if parts.count < 2 { problems.append("got \(parts.count) size\(parts.count == 1 ? "" : "s"), expected at least 2 (inputs-…-outputs)") }
+        if parts.count > IntegerModel.maxLayers + 1 { problems.append("got \(parts.count) sizes, expected at most \(IntegerModel.maxLayers + 1) (\(IntegerModel.maxLayers) layers)") }
+        for (k, (a, b)) in zip(sizes, sizes.dropFirst()).enumerated() where a * b > IntegerModel.maxSynapses {
+            problems.append("layer \(k + 1) (\(a)-\(b)) has \(a * b) synapses, expected at most \(IntegerModel.maxSynapses) (2^28)")
+        }
         if !problems.isEmpty { throw .badArchitecture(text: text, problems: problems) }
         return Architecture(sizes)
     }

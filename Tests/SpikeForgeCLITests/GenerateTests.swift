@@ -87,7 +87,7 @@ import Testing
         let notJSON = dir.appendingPathComponent("n.json")
         try "depth: 3".write(to: notJSON, atomically: true, encoding: .utf8)
         #expect(runCLI(["generate", "sram", "--config", notJSON.path, "--out", dir.path]) == "cannot use configuration file '\(notJSON.path)': not valid JSON")
-        #expect(runCLI(["generate", "sram", "--config", "/nonexistent.json", "--out", dir.path]) == "cannot use configuration file '/nonexistent.json': no such file or not readable")
+        #expect(runCLI(["generate", "sram", "--config", "/nonexistent.json", "--out", dir.path]) == "cannot use configuration file '/nonexistent.json': missing")
     }
 
     @Test func unwritableOutLeavesNothing() throws {

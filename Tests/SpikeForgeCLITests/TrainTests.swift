@@ -27,6 +27,20 @@ import Testing
         #expect(m.contains("--epochs: got 0, expected 1...10000"))
     }
 
+    /// Sizes that cannot fit are refused before anything is allocated, all in one message that
+    /// says what fits; negative numbers reach validation instead of "Missing value".
+    @Test func hugeAndNegativeValuesSayWhatFits() {
+        let m = runCLI(["train", "--arch", "784-3000000000-10", "--generated-train", "2000000000", "--epochs", "-1"]) ?? ""
+        #expect(m.contains("size 2 is 3000000000, expected 1...1048576"), "\(m)")
+        #expect(m.contains("--generated-train: got 2000000000, expected 1...1000000"), "\(m)")
+        #expect(m.contains("--epochs: got -1, expected 1...10000"), "\(m)")
+        let deep = "784-" + String(repeating: "16000-", count: 21) + "10"
+        let d = runCLI(["train", "--arch", deep]) ?? ""
+        #expect(d.contains("(training state) needs about") && d.contains("but this machine has"), "\(d)")
+        let e = runCLI(["eval", "--model", "/nonexistent", "--generated-test", "-5"]) ?? ""
+        #expect(e.contains("--generated-test: got -5, expected 1...1000000"), "\(e)")
+    }
+
     @Test func imageSizeMustMatchTheArchitecture() {
         let dir = Self.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -41,14 +55,14 @@ import Testing
         #expect(runCLI(["train", "--arch", "784-16-10", "--epochs", "1", "--generated-train", "256", "--generated-test", "64", "--out", dir.path, "--quiet"]) == nil)
         try FileManager.default.removeItem(at: dir.appendingPathComponent("fc2.weight.npy"))
         let m = runCLI(["eval", "--model", dir.path, "--generated-test", "64"]) ?? ""
-        #expect(m.contains("is not usable (1 problem)") && m.contains("layer fc2 weights file fc2.weight.npy is missing"))
+        #expect(m.contains("is not usable (1 problem)") && m.contains("layer fc2 weights file fc2.weight.npy: missing"))
         let missing = runCLI(["eval", "--model", dir.appendingPathComponent("nope").path]) ?? ""
-        #expect(missing.contains("manifest.json is missing"))
+        #expect(missing.contains("manifest.json: missing"))
     }
 
     @Test func missingDataDirectoryIsNamed() {
         let m = runCLI(["eval", "--model", "/nonexistent-model", "--data", "/nonexistent-data"]) ?? ""
-        #expect(m.contains("manifest.json is missing"))
+        #expect(m.contains("manifest.json: missing"))
         let t = runCLI(["train", "--data", "/nonexistent-data", "--epochs", "1", "--out", "/tmp/sf-never"]) ?? ""
         #expect(t.contains("/nonexistent-data/train-images-idx3-ubyte[.gz]") && t.contains("not found"))
     }

@@ -39,7 +39,7 @@ import Testing
         } throws: { e in
             guard case let .model(d, problems)? = e as? TrainerError else { return false }
             return d == dir.path && problems.count == 3
-                && problems[0] == "layer fc1 bias file fc1.bias.npy is missing"
+                && problems[0] == "layer fc1 bias file fc1.bias.npy: missing"
                 && problems[1].hasPrefix("layer fc2 weights file fc2.weight.npy has SHA-256")
                 && problems[2] == "layer fc2 weights fc2.weight.npy has shape [5, 3], expected [3, 5]"
         }

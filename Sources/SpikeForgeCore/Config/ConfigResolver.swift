@@ -29,7 +29,8 @@ public enum ConfigResolver {
         }
 
         if let path = file {
-            guard let data = FileManager.default.contents(atPath: path) else { throw .badFile(path: path, reason: "no such file or not readable") }
+            let data: Data
+            do { data = try FileRead.bounded(URL(fileURLWithPath: path), limit: JSONDocument.maxBytes) } catch { throw .badFile(path: path, reason: error.reason) }
             let obj: Any
             do { obj = try JSONSerialization.jsonObject(with: data) } catch { throw .badFile(path: path, reason: "not valid JSON") }
             guard let o = obj as? [String: Any] else { throw .badFile(path: path, reason: "expected a JSON object of fields") }

@@ -18,9 +18,10 @@ public enum ReadMemHError: Error, Equatable, CustomStringConvertible {
 /// Reads `$readmemh` images as SpikeForge writes them: one hex word per line, `//` comments.
 public enum ReadMemH {
     public static func parse(contentsOf path: String, width: Int) throws(ReadMemHError) -> [[UInt64]] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw .unreadable(path: path, reason: "no such file or not readable")
-        }
+        // One line per word: the hex digits, a newline, and room for comments.
+        let limit = min(1 << 30, 1 << 20 + (1 << 20) * ((width + 3) / 4 + 2))
+        let data: Data
+        do { data = try FileRead.bounded(URL(fileURLWithPath: path), limit: limit) } catch { throw .unreadable(path: path, reason: error.reason) }
         return try parse(String(decoding: data, as: UTF8.self), width: width, path: path)
     }
 
