@@ -123,6 +123,8 @@ public struct Train: ParsableCommand {
         try cfg.architecture.check(test)
         let data = DataIdentity(train)
         let outURL = URL(fileURLWithPath: out), checkpoint = Checkpoint.directory(for: outURL)
+        try AtomicOutput.checkReplaceable(outURL, kind: .model)
+        try AtomicOutput.checkReplaceable(checkpoint, kind: .checkpoint)
         let trainer = try makeTrainer(cfg, train: train, data: data)
         print("SpikeForge \(SpikeForgeVersion.string) train: \(cfg.architecture) \(cfg.mode.rawValue)\(cfg.mode != .reluFloor && cfg.flush ? "+flush" : ""), \(cfg.gradient.rawValue) gradient, \(cfg.optimizer.rawValue), wBits \(cfg.wBits), inputBits \(cfg.inputBits), seed \(cfg.seed)")
         print("data: \(train.source) (\(train.count) images), test \(test.source) (\(test.count) images)")

@@ -71,7 +71,7 @@ public enum AtomicOutput {
         let dir = Staging.resolve(directory)
         try Staging.makeParent(of: dir)
         Staging.cleanUp(dir)
-        let exists = try checkReplaceable(dir, kind: kind)
+        let exists = try existsReplaceable(dir, kind: kind)
         let stage = try Staging.create(dir, .new)
         do {
             try Staging.fill(stage, with: files, shown: dir)
@@ -82,8 +82,23 @@ public enum AtomicOutput {
         }
     }
 
+    /// Checks, before any long work, that `replaceDirectory` could replace `directory`: not the
+    /// root, not under a file, and either missing, empty or marked as `kind`. Creates nothing.
+    public static func checkReplaceable(_ directory: URL, kind: OutputKind) throws(OutputError) {
+        let dir = Staging.resolve(directory)
+        var ancestor = dir.deletingLastPathComponent()
+        if ancestor.path == dir.path { throw .notWritable(path: dir.path, reason: "the root directory cannot be an output") }
+        var child = dir
+        while Staging.kind(of: ancestor.path) == .missing, ancestor.path != child.path {
+            child = ancestor
+            ancestor = ancestor.deletingLastPathComponent()
+        }
+        if Staging.kind(of: ancestor.path) == .other { throw .cannotCreate(path: child.path, parent: ancestor.path, reason: "is a file, not a directory") }
+        _ = try existsReplaceable(dir, kind: kind)
+    }
+
     /// Whether `dir` exists (as a directory we may replace); throws when it must not be replaced.
-    static func checkReplaceable(_ dir: URL, kind: OutputKind) throws(OutputError) -> Bool {
+    static func existsReplaceable(_ dir: URL, kind: OutputKind) throws(OutputError) -> Bool {
         switch Staging.kind(of: dir.path) {
         case .missing: return false
         case .other: throw .notADirectory(path: dir.path)
