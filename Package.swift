@@ -116,7 +116,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SpikeForgeCLITests",
-            dependencies: ["SpikeForgeCLI", "SpikeForgeCore", "Testbench", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["SpikeForgeCLI", "SpikeForgeCore", "Testbench", "Trainer", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
     ]
 )

@@ -170,7 +170,7 @@ public struct Train: ParsableCommand {
         try ModelFile.save(model, to: out, training: cfg, outputScale: trainer.outputScale,
                            accuracy: .init(dataset: test.source, images: test.count, integerModel: eval.accuracy),
                            history: trainer.history, ranges: eval.ranges)
-        try? FileManager.default.removeItem(at: checkpoint)
+        try? AtomicOutput.removeDirectory(at: checkpoint)
         let header = ["epoch", "loss", "train acc", "integer test acc", "backward ops", "images/s", "time"]
         print("\n" + Table.render([header] + trainer.history.map(Self.row)))
         print("\nsummary: integer model test accuracy \(String(format: "%.2f%%", 100 * eval.accuracy)) (\(eval.correct)/\(eval.count)) on \(test.source)")

@@ -151,6 +151,16 @@ public enum AtomicOutput {
         }
     }
 
+    /// Removes the directory `directory` atomically: it is renamed to a hidden sibling first (one
+    /// step), then deleted, so a kill leaves it whole or gone, never half-deleted under its name.
+    public static func removeDirectory(at directory: URL) throws(OutputError) {
+        let dir = Staging.resolve(directory)
+        guard Staging.kind(of: dir.path) != .missing else { return }
+        let doomed = Staging.name(dir, .new)
+        guard rename(dir.path, doomed.path) == 0 else { throw .notWritable(path: dir.path, reason: Staging.strerror()) }
+        Staging.remove(doomed)
+    }
+
     /// Leftovers of killed writes next to `directory` (hidden siblings), for tests and checks.
     public static func leftovers(of directory: URL) -> [String] {
         let dir = Staging.resolve(directory)

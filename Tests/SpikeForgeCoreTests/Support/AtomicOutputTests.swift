@@ -60,6 +60,22 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: root.path) == ["model"])
     }
 
+    /// A write that fails part-way (here: a later file cannot be created) leaves the old output
+    /// as it was and nothing next to it.
+    @Test func failedWriteLeavesTheOldOutputWhole() throws {
+        let root = Self.tempRoot("fail")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let out = root.appendingPathComponent("design")
+        try AtomicOutput.replaceDirectory(at: out, with: [("system.json", Data("old".utf8)), ("images/a.hex", Data("a".utf8))], kind: .design)
+        let broken: [(name: String, contents: Data)] = [("system.json", Data("new".utf8)), ("images", Data("x".utf8)), ("images/b.hex", Data("b".utf8))]
+        #expect(throws: OutputError.self) { try AtomicOutput.replaceDirectory(at: out, with: broken, kind: .design) }
+        #expect(Self.tree(out) == ["system.json": "old", "images/a.hex": "a"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path) == ["design"])
+        // Removal is one rename, then the delete.
+        try AtomicOutput.removeDirectory(at: out)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path) == [])
+    }
+
     @Test func refusesToReplaceWhatIsNotAnOutput() throws {
         let root = Self.tempRoot("refuse")
         defer { try? FileManager.default.removeItem(at: root) }
