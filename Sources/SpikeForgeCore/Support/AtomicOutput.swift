@@ -53,8 +53,7 @@ public struct OutputKind: Sendable, Equatable {
 /// the old tree sits under the staging name and is deleted. Where the file system cannot exchange
 /// (`EINVAL`/`ENOSYS`), the old directory is renamed aside (`.<name>.sf-old-…`), the new one
 /// renamed in, and the old one removed: a kill between those two renames leaves no directory under
-/// the name for that instant, and the next write (or open through `recover`) renames the old one
-/// back. Leftovers of a killed process are hidden siblings, never inside the output, and the next
+/// the name for that instant, and the next write to the name renames the old one back. Leftovers of a killed process are hidden siblings, never inside the output, and the next
 /// write to the same name removes them (a live process's are left alone).
 ///
 /// A kill, not a power loss: files are not `fsync`ed.
