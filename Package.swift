@@ -39,7 +39,7 @@ let package = Package(
     ],
     targets: [
         // MARK: Public API
-        .target(name: "SpikeForgeCore"),
+        .target(name: "SpikeForgeCore", dependencies: ["CFileOps"]),
         .target(name: "HWIR"),
         .target(name: "VerilogEmitter", dependencies: ["HWIR"]),
         .target(name: "Generators", dependencies: ["HWIR", "SpikeForgeCore"]),
@@ -78,6 +78,9 @@ let package = Package(
         .target(name: "CVerilatorShim"),
         // zlib (Debian zlib1g-dev) for gzip datasets and FST waveforms.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // The atomic exchange of two paths (renameat2 RENAME_EXCHANGE / renamex_np RENAME_SWAP)
+        // behind AtomicOutput's directory swap. No stable API.
+        .target(name: "CFileOps"),
         // The trainer's fused elementwise kernels (AVX2 with a baseline fallback).
         .target(name: "CKernels"),
         // OpenBLAS (Debian libopenblas-dev) for the trainer's matrix products.
@@ -113,7 +116,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SpikeForgeCLITests",
-            dependencies: ["SpikeForgeCLI", "SpikeForgeCore", "Testbench", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["SpikeForgeCLI", "SpikeForgeCore", "Testbench", "Trainer", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
     ]
 )

@@ -90,9 +90,14 @@ public struct SystemImages: Equatable, Sendable {
 
     public static func fileStem(x: Int, y: Int, _ m: PEMemory) -> String { "x\(x)_y\(y)_\(m.rtlName)" }
 
-    /// Writes `<stem>.hex`, `<stem>.bin` for every tile and memory, and `manifest.json`, into
-    /// `dir` atomically.
+    /// Writes `<stem>.hex`, `<stem>.bin` for every tile and memory, and `manifest.json`, as the
+    /// directory `dir`, atomically (the whole directory is replaced: no stale image stays).
     public func write(to dir: URL, model: ModelIdentity) throws(OutputError) {
+        try AtomicOutput.replaceDirectory(at: dir, with: files(model: model), kind: .images)
+    }
+
+    /// The image directory's files (name, contents), `manifest.json` last.
+    public func files(model: ModelIdentity) -> [(name: String, contents: Data)] {
         var files: [(name: String, contents: Data)] = []
         var entries: [Manifest.Entry] = []
         let c = system.pe
@@ -111,7 +116,7 @@ public struct SystemImages: Equatable, Sendable {
         let manifest = Manifest(system: system, systemModule: system.moduleName, model: model, memories: entries)
         let json = (try? CanonicalJSON.encode(manifest, pretty: true)) ?? "{}"
         files.append(("manifest.json", Data((json + "\n").utf8)))
-        try AtomicOutput.write(files: files, to: dir)
+        return files
     }
 
     /// Reads an image set, verifying every checksum, the hardware it was made for, and every

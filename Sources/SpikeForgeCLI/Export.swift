@@ -43,7 +43,7 @@ struct SystemOptions: ParsableArguments {
 public struct Export: ParsableCommand {
     public static let configuration = CommandConfiguration(
         abstract: "Compile a trained model onto the PE mesh and export the system and its SRAM images.",
-        discussion: "Writes OUT/system.json, OUT/model/ and OUT/images/ (per tile and memory: $readmemh hex, raw little-endian binary; manifest.json with SHA-256)."
+        discussion: "Writes OUT/system.json, OUT/model/ and OUT/images/ (per tile and memory: $readmemh hex, raw little-endian binary; manifest.json with SHA-256). The new design replaces OUT as a whole, atomically (an old OUT/rtl/ included); a failure or a kill leaves the old design complete."
     )
 
     @Option(help: "Model directory (from spikeforge train).") var model: String
@@ -55,9 +55,14 @@ public struct Export: ParsableCommand {
     public func validate() throws { _ = try system.options() }
 
     public func run() throws {
-        let plan = try DesignDir.export(modelDir: URL(fileURLWithPath: model), options: try system.options(), out: URL(fileURLWithPath: out))
+        let dir = URL(fileURLWithPath: out)
+        let hadRTL = FileManager.default.fileExists(atPath: dir.appendingPathComponent("rtl").path)
+        let plan = try DesignDir.export(modelDir: URL(fileURLWithPath: model), options: try system.options(), out: dir)
         Self.describe(plan)
         print("wrote \(out)/system.json, \(out)/model/ and \(out)/images/ (\(plan.system.tiles * plan.system.pe.srams.count) memories)")
+        if hadRTL {
+            print("note: the previous design's rtl/ went with it; regenerate with: spikeforge generate system --config \(out)/system.json --out \(out)/rtl")
+        }
     }
 
     static func describe(_ plan: SystemPlan) {

@@ -59,7 +59,7 @@ public struct Generate: ParsableCommand {
 }
 
 /// A design's RTL as SpikeForge writes it: one `.v` per module, `files.f` and the resolved
-/// `config.json`, written atomically.
+/// `config.json`, written atomically as a whole directory (marked by `files.f`).
 enum RTLDirectory {
     /// The directory's files (name, contents): the modules in `files.f` order, `files.f`, `config.json`.
     static func files(_ design: Design, config: String, options: EmitOptions = .init()) throws -> [(name: String, contents: Data)] {
@@ -67,10 +67,11 @@ enum RTLDirectory {
         return files.map { ($0.name, Data($0.contents.utf8)) } + [("config.json", Data((config + "\n").utf8))]
     }
 
-    /// Writes the directory; returns the module files, in `files.f` order.
+    /// Writes the directory, replacing a previous RTL directory wholly (no stale module stays);
+    /// returns the module files, in `files.f` order.
     static func write(_ design: Design, config: String, to dir: URL, options: EmitOptions = .init()) throws -> [URL] {
         let files = try files(design, config: config, options: options)
-        try AtomicOutput.write(files: files, to: dir)
+        try AtomicOutput.replaceDirectory(at: dir, with: files, kind: .rtl)
         return files.map(\.name).filter { $0.hasSuffix(".v") }.map { dir.appendingPathComponent($0) }
     }
 

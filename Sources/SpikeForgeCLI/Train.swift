@@ -80,7 +80,8 @@ public struct Train: ParsableCommand {
     @Option(name: .customLong("augment-shift"), parsing: .unconditional, help: "Random training shifts of up to N pixels.") var augmentShift: Int = 2
     @Option(parsing: .unconditional, help: "Seed.") var seed: UInt64 = 1
     @Option(parsing: .unconditional, help: "Cores (0: all).") var threads: Int = 0
-    @Option(help: "Output model directory.") var out: String = "spikeforge-model"
+    @Option(help: "Output model directory (replaced as a whole when training completes; the checkpoint goes to OUT.checkpoint/).") var out: String = "spikeforge-model"
+    @Option(help: "Continue from a checkpoint (OUT.checkpoint/ of an interrupted run), with that run's options.") var resume: String?
     @Flag(help: "No progress bar.") var quiet: Bool = false
 
     public init() {}
@@ -134,34 +135,82 @@ public struct Train: ParsableCommand {
         let train = try source.trainSet()
         let test = try source.testSet()
         try cfg.architecture.check(test)
-        let trainer = try Trainer(config: cfg, train: train)
+        let data = DataIdentity(train)
+        let outURL = URL(fileURLWithPath: out), checkpoint = Checkpoint.directory(for: outURL)
+        try AtomicOutput.checkReplaceable(outURL, kind: .model)
+        try AtomicOutput.checkReplaceable(checkpoint, kind: .checkpoint)
+        let trainer = try makeTrainer(cfg, train: train, data: data)
         print("SpikeForge \(SpikeForgeVersion.string) train: \(cfg.architecture) \(cfg.mode.rawValue)\(cfg.mode != .reluFloor && cfg.flush ? "+flush" : ""), \(cfg.gradient.rawValue) gradient, \(cfg.optimizer.rawValue), wBits \(cfg.wBits), inputBits \(cfg.inputBits), seed \(cfg.seed)")
         print("data: \(train.source) (\(train.count) images), test \(test.source) (\(test.count) images)")
         print("thresholds θ: \(trainer.thresholds.map(String.init).joined(separator: ", ")); output softmax scale \(String(format: "%.1f", trainer.outputScale))")
+        print("checkpoint after every epoch: \(checkpoint.path)")
+        let stop = StopSignal.install()
+        defer { stop.uninstall() }
         let bar = ProgressBar(enabled: !quiet)
-        var rows: [[String]] = [["epoch", "loss", "train acc", "integer test acc", "backward ops", "images/s", "time"]]
-        for _ in 0 ..< cfg.epochs {
-            let s = trainer.trainEpoch(test: test) { p in bar.update(p) }
+        while trainer.history.count < cfg.epochs {
+            let epoch = trainer.history.count + 1
+            guard let s = trainer.trainEpoch(test: test, progress: { p in bar.update(p) }, shouldStop: { stop.requested != nil }) else {
+                bar.finish()
+                throw interrupted(stop.requested ?? SIGINT, epoch: epoch, kept: trainer.history.count, checkpoint: checkpoint)
+            }
             bar.finish()
-            let row = [
-                "\(s.epoch)", String(format: "%.4f", s.loss), String(format: "%.2f%%", 100 * s.trainAccuracy),
-                String(format: "%.2f%%", 100 * (s.testAccuracy ?? 0)), String(format: "%.3f", s.relativeBackwardOps),
-                String(format: "%.0f", s.imagesPerSecond), String(format: "%.1fs", s.seconds),
-            ]
-            rows.append(row)
-            defer { fflush(nil) }
+            let row = Self.row(s)
             print("epoch \(s.epoch)/\(cfg.epochs): loss \(row[1]), train \(row[2]), integer test \(row[3]), backward ops \(row[4]) of dense, \(row[5]) images/s")
+            fflush(nil)
+            try trainer.writeCheckpoint(to: checkpoint, data: data)
+            if let sig = stop.requested, trainer.history.count < cfg.epochs {
+                throw interrupted(sig, epoch: epoch + 1, kept: trainer.history.count, checkpoint: checkpoint)
+            }
         }
+        try finish(trainer, cfg, test: test, out: outURL, checkpoint: checkpoint)
+    }
+
+    /// A new trainer, or (`--resume`) one that continues from a checkpoint of this very run.
+    func makeTrainer(_ cfg: TrainingConfig, train: ImageSet, data: DataIdentity) throws -> Trainer {
+        guard let resume else { return try Trainer(config: cfg, train: train) }
+        let c = try Checkpoint.load(URL(fileURLWithPath: resume), config: cfg, data: data)
+        let t = try Trainer(resuming: c, train: train)
+        print("resuming from \(resume): \(c.manifest.epochsDone) of \(cfg.epochs) epochs done")
+        if let parts = t.columnBlocks, parts != c.manifest.parts {
+            print("note: the checkpoint ran on \(c.manifest.parts) column blocks, this run on \(parts) (--threads); the result may differ in the last bits from an uninterrupted run")
+        }
+        return t
+    }
+
+    /// Writes the model of the completed run, removes the checkpoint, and reports.
+    func finish(_ trainer: Trainer, _ cfg: TrainingConfig, test: ImageSet, out: URL, checkpoint: URL) throws {
         let model = trainer.integerModel()
         let eval = IntegerEngine(model).evaluate(test)
-        try ModelFile.save(model, to: URL(fileURLWithPath: out), training: cfg, outputScale: trainer.outputScale,
+        try ModelFile.save(model, to: out, training: cfg, outputScale: trainer.outputScale,
                            accuracy: .init(dataset: test.source, images: test.count, integerModel: eval.accuracy),
                            history: trainer.history, ranges: eval.ranges)
-        print("\n" + Table.render(rows))
+        try? AtomicOutput.removeDirectory(at: checkpoint)
+        let header = ["epoch", "loss", "train acc", "integer test acc", "backward ops", "images/s", "time"]
+        print("\n" + Table.render([header] + trainer.history.map(Self.row)))
         print("\nsummary: integer model test accuracy \(String(format: "%.2f%%", 100 * eval.accuracy)) (\(eval.correct)/\(eval.count)) on \(test.source)")
         print("  " + EvalReport.ranges(eval).joined(separator: "\n  "))
         print(String(format: "peak resident memory %.0f MB", Double(peakResidentBytes()) / 1_048_576))
-        print("model written to \(out)/ (manifest.json + .npy tensors)")
+        print("model written to \(self.out)/ (manifest.json + .npy tensors)")
+    }
+
+    static func row(_ s: EpochStats) -> [String] {
+        ["\(s.epoch)", String(format: "%.4f", s.loss), String(format: "%.2f%%", 100 * s.trainAccuracy),
+         String(format: "%.2f%%", 100 * (s.testAccuracy ?? 0)), String(format: "%.3f", s.relativeBackwardOps),
+         String(format: "%.0f", s.imagesPerSecond), String(format: "%.1fs", s.seconds)]
+    }
+
+    /// Says what an interrupt kept and how to continue; the error exits with 128 + the signal.
+    func interrupted(_ sig: Int32, epoch: Int, kept: Int, checkpoint: URL) -> ExitCode {
+        let name = sig == SIGTERM ? "SIGTERM" : "SIGINT"
+        var lines = ["interrupted (\(name)) in epoch \(epoch) of \(epochs); \(out) was not changed"]
+        if kept == 0 {
+            lines.append("no epoch was completed, so nothing was kept")
+        } else {
+            lines.append("\(kept == 1 ? "epoch 1 is" : "epochs 1–\(kept) are") kept in \(checkpoint.path) (its model/ is the model after epoch \(kept))")
+            lines.append("continue with: \(StopSignal.resumeCommand(checkpoint: checkpoint.path, out: out))")
+        }
+        FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        return ExitCode(128 + sig)
     }
 }
 

@@ -218,6 +218,18 @@ final class DenseLayer: TrainableLayer {
         }
     }
 
+    /// Restores the shadow parameters, the optimizer state and the bias scale from a checkpoint,
+    /// and re-rounds the forward copies exactly as the optimizer step does. False (and nothing
+    /// changed) when a tensor's size does not match the layer.
+    func restore(w: [Float], b: [Float], m1w: [Float], m2w: [Float], m1b: [Float], m2b: [Float], biasScale: Float) -> Bool {
+        let n = inputSize * outputSize
+        guard w.count == n, m1w.count == n, m2w.count == n, [b, m1b, m2b].allSatisfy({ $0.count == outputSize }) else { return false }
+        (self.w, self.b, self.m1w, self.m2w, self.m1b, self.m2b, self.biasScale) = (w, b, m1w, m2w, m1b, m2b, biasScale)
+        wq = w.map { Self.roundNearest($0) }
+        bq = b.map { Self.roundNearest($0) }
+        return true
+    }
+
     /// The rounded weights as integers, `outputs × inputs` (the integer model's layout).
     var integerWeights: [Int32] {
         var out = [Int32](repeating: 0, count: wq.count)

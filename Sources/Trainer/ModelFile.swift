@@ -70,10 +70,20 @@ public enum Checksum {
 
 public enum ModelFile {
 
-    /// Writes `model` (and what is known about its training) to `directory`, atomically.
+    /// Writes `model` (and what is known about its training) to `directory`, atomically: the whole
+    /// directory is replaced (`AtomicOutput.replaceDirectory`), so no file of an older model stays.
     public static func save(_ model: IntegerModel, to directory: URL, training: TrainingConfig? = nil, outputScale: Float? = nil,
                             accuracy: ModelManifest.Accuracy? = nil, history: [EpochStats]? = nil,
                             ranges: [LayerRange]? = nil) throws(TrainerError) {
+        let files = try Self.files(model, training: training, outputScale: outputScale, accuracy: accuracy, history: history, ranges: ranges)
+        do { try AtomicOutput.replaceDirectory(at: directory, with: files, kind: .model) } catch { throw .output(error) }
+    }
+
+    /// The files of a model directory (the `.npy` tensors, then `manifest.json`), for `save` and
+    /// for outputs that hold a model (a design's `model/`, a checkpoint's `model/`).
+    public static func files(_ model: IntegerModel, training: TrainingConfig? = nil, outputScale: Float? = nil,
+                             accuracy: ModelManifest.Accuracy? = nil, history: [EpochStats]? = nil,
+                             ranges: [LayerRange]? = nil) throws(TrainerError) -> [(name: String, contents: Data)] {
         var files: [(name: String, contents: Data)] = []
         var layers: [ModelManifest.Layer] = []
         for l in model.layers {
@@ -99,10 +109,10 @@ public enum ModelFile {
                                      accuracy: accuracy, history: history, ranges: ranges)
         let json: String
         do { json = try CanonicalJSON.encode(manifest, pretty: true) } catch {
-            throw .model(directory: directory.path, problems: ["cannot encode the manifest: \(error)"])
+            throw .model(directory: "(being written)", problems: ["cannot encode the manifest: \(error)"])
         }
         files.append(("manifest.json", Data((json + "\n").utf8)))
-        do { try AtomicOutput.write(files: files, to: directory) } catch { throw .output(error) }
+        return files
     }
 
     /// Reads a model directory, checking everything and listing every problem found.

@@ -241,6 +241,18 @@ public final class Trainer {
     /// Trains one epoch. `progress` is called after every batch.
     @discardableResult
     public func trainEpoch(test: ImageSet? = nil, progress: ((TrainingProgress) -> Void)? = nil) -> EpochStats {
+        runEpoch(test: test, progress: progress, shouldStop: nil).stats
+    }
+
+    /// Trains one epoch, asking `shouldStop` before every batch (a safe point: between optimizer
+    /// steps). Returns nil when it stopped: the epoch is not in `history`, and the trainer holds a
+    /// part of an epoch, so continue from the last checkpoint, not from this trainer.
+    public func trainEpoch(test: ImageSet? = nil, progress: ((TrainingProgress) -> Void)? = nil, shouldStop: @escaping () -> Bool) -> EpochStats? {
+        let r = runEpoch(test: test, progress: progress, shouldStop: shouldStop)
+        return r.completed ? r.stats : nil
+    }
+
+    func runEpoch(test: ImageSet?, progress: ((TrainingProgress) -> Void)?, shouldStop: (() -> Bool)?) -> (stats: EpochStats, completed: Bool) {
         let epoch = history.count
         let B = config.batchSize
         var order = Array(0 ..< train.count)
@@ -257,7 +269,9 @@ public final class Trainer {
         let L = layers.count
         let spike = config.gradient == .spike
         let alpha = Float(config.alpha)
+        var stopped = false
         for batch in 0 ..< stepsPerEpoch {
+            if let shouldStop, shouldStop() { stopped = true; break }
             fillBatch(order[batch * B ..< (batch + 1) * B], epoch: epoch, into: &acts[0])
             // Forward.
             for k in 0 ..< L {
@@ -344,12 +358,22 @@ public final class Trainer {
             }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
-        var stats = EpochStats(epoch: epoch + 1, loss: lossSum / Double(seen), trainAccuracy: Double(correct) / Double(seen),
+        let n = Double(max(seen, 1))
+        var stats = EpochStats(epoch: epoch + 1, loss: lossSum / n, trainAccuracy: Double(correct) / n,
                                testAccuracy: nil, relativeBackwardOps: backOps / (denseOps * Double(stepsPerEpoch)),
                                imagesPerSecond: Double(seen) / seconds, seconds: seconds)
+        if stopped { return (stats, false) }
         if let test { stats.testAccuracy = IntegerEngine(integerModel()).evaluate(test).accuracy }
         history.append(stats)
-        return stats
+        return (stats, true)
+    }
+
+    /// The state a checkpoint restores besides the layers'.
+    func restore(thresholds: [Int64], outputScale: Float, steps: Int, history: [EpochStats]) {
+        self.thresholds = thresholds
+        self.outputScale = outputScale
+        stepCount = steps
+        self.history = history
     }
 
     /// The trained network as the integer model the hardware runs.

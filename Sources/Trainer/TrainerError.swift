@@ -13,6 +13,8 @@ public enum TrainerError: Error, Equatable, CustomStringConvertible {
     case labelRange(source: String, maxLabel: Int, outputs: Int)
     /// A model directory whose manifest or tensors are missing or do not agree.
     case model(directory: String, problems: [String])
+    /// A training checkpoint that is missing, damaged, or not of this run (configuration, data).
+    case checkpoint(directory: String, problems: [String])
     case dataset(DatasetError)
     case npy(NPYError)
     case output(OutputError)
@@ -29,6 +31,9 @@ public enum TrainerError: Error, Equatable, CustomStringConvertible {
             return "\(source) has label \(maxLabel), but the output layer has only \(outputs) neurons (labels 0…\(outputs - 1))"
         case let .model(dir, problems):
             return "model '\(dir)' is not usable (\(problems.count) problem\(problems.count == 1 ? "" : "s")):\n"
+                + problems.map { "  - \($0)" }.joined(separator: "\n")
+        case let .checkpoint(dir, problems):
+            return "checkpoint '\(dir)' cannot be resumed (\(problems.count) problem\(problems.count == 1 ? "" : "s")):\n"
                 + problems.map { "  - \($0)" }.joined(separator: "\n")
         case let .dataset(e): return e.description
         case let .npy(e): return e.description

@@ -45,21 +45,24 @@ public struct DesignDir: Sendable {
         return stale
     }
 
-    /// Compiles the model in `modelDir` and writes the design directory `out`: `model/` (the
-    /// model, copied file for file), `images/` (every tile's SRAM images and their manifest) and
-    /// `system.json`.
+    /// Compiles the model in `modelDir` and writes the design directory `out` as one atomic
+    /// replacement (`AtomicOutput.replaceDirectory`, marked by `system.json`): `model/` (the model,
+    /// copied file for file), `images/` (every tile's SRAM images and their manifest) and
+    /// `system.json`. A failure or a kill leaves the previous design whole; on success the new
+    /// design replaces the old one wholly, an old `rtl/` included (it was generated for the old
+    /// plan; `generate system` writes it again).
     public static func export(modelDir: URL, options: CompileOptions, out: URL) throws -> SystemPlan {
         let (m, _) = try ModelFile.load(modelDir)
         let plan = try Compiler.compile(m, options)
         let images = SystemImages(plan: plan, model: m)
+        var files: [(name: String, contents: Data)] = []
         // The model, copied file for file (its manifest's SHA-256 still hold).
-        var modelFiles: [(name: String, contents: Data)] = []
         for name in try FileManager.default.contentsOfDirectory(atPath: modelDir.path).sorted() where name.hasSuffix(".json") || name.hasSuffix(".npy") {
-            modelFiles.append((name, try Data(contentsOf: modelDir.appendingPathComponent(name))))
+            files.append(("model/\(name)", try Data(contentsOf: modelDir.appendingPathComponent(name))))
         }
-        try AtomicOutput.write(files: modelFiles, to: out.appendingPathComponent("model"))
-        try images.write(to: out.appendingPathComponent("images"), model: plan.model)
-        try AtomicOutput.write(files: [("system.json", Data(try plan.json().utf8))], to: out)
+        files += images.files(model: plan.model).map { ("images/\($0.name)", $0.contents) }
+        files.append(("system.json", Data(try plan.json().utf8)))
+        try AtomicOutput.replaceDirectory(at: out, with: files, kind: .design)
         return plan
     }
 }

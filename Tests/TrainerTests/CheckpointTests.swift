@@ -1,0 +1,131 @@
+import Datasets
+import Foundation
+import SpikeForgeCore
+import Testing
+@testable import Trainer
+
+/// Checkpoints: a resumed run equals an uninterrupted one bit for bit (Adam and SGD, float and
+/// spike gradients), and a damaged checkpoint, or one of another run, is refused with every
+/// problem listed.
+@Suite struct CheckpointTests {
+    static let train = GeneratedDigits.make(count: 512, seed: 5)
+
+    static func config(_ opt: Optimizer, _ g: GradientMode) -> TrainingConfig {
+        var c = TrainingConfig(architecture: Architecture([784, 24, 10]))
+        c.epochs = 3
+        c.optimizer = opt
+        c.gradient = g
+        c.seed = 7
+        c.threads = 2
+        return c
+    }
+
+    static func tempDir() -> URL { FileManager.default.temporaryDirectory.appendingPathComponent("sf-ckpt-\(UUID().uuidString)") }
+
+    /// Every float of every layer's state, and the integer model.
+    static func state(_ t: Trainer) -> [[Float]] { t.layers.flatMap { [$0.w, $0.b, $0.m1w, $0.m2w, $0.m1b, $0.m2b, $0.wq, $0.bq] } }
+
+    @Test(arguments: [(Optimizer.adam, GradientMode.float), (.sgd, .spike)])
+    func resumedEqualsUninterrupted(_ opt: Optimizer, _ g: GradientMode) throws {
+        let dir = Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let c = Self.config(opt, g), data = DataIdentity(Self.train)
+        let straight = try Trainer(config: c, train: Self.train)
+        for _ in 0 ..< 3 { straight.trainEpoch() }
+
+        let first = try Trainer(config: c, train: Self.train)
+        first.trainEpoch()
+        // Stopped in the middle of epoch 2: the checkpoint of epoch 1 is what counts.
+        var batches = 0
+        try first.writeCheckpoint(to: dir, data: data)
+        #expect(first.trainEpoch(shouldStop: { batches += 1; return batches > 3 }) == nil)
+        #expect(first.history.count == 1)
+
+        let resumed = try Trainer(resuming: try Checkpoint.load(dir, config: c, data: data), train: Self.train)
+        #expect(resumed.history.map(\.loss) == straight.history.prefix(1).map(\.loss))
+        for _ in 0 ..< 2 { resumed.trainEpoch() }
+        #expect(Self.state(resumed) == Self.state(straight))
+        #expect(resumed.integerModel() == straight.integerModel())
+        #expect(resumed.stepCount == straight.stepCount)
+        // The checkpoint's model/ is the integer model after epoch 1.
+        let (m, _) = try ModelFile.load(dir.appendingPathComponent("model"))
+        #expect(m.layers.map(\.weights) != straight.integerModel().layers.map(\.weights))
+    }
+
+    /// A checkpoint written after epoch 1 of `c`, in a fresh directory.
+    static func written(_ c: TrainingConfig) throws -> URL {
+        let dir = tempDir()
+        let t = try Trainer(config: c, train: train)
+        t.trainEpoch()
+        try t.writeCheckpoint(to: dir, data: DataIdentity(train))
+        return dir
+    }
+
+    @Test func otherDataAndOtherOptionsAreRefused() throws {
+        let c = Self.config(.adam, .float)
+        let dir = try Self.written(c)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var other = c
+        other.learningRate = 0.25
+        other.seed = 8
+        let otherData = DataIdentity(GeneratedDigits.make(count: 256, seed: 5))
+        let problems = Self.problems(dir, config: other, data: otherData)
+        #expect(problems.contains("config.learningRate is 0.5 in the checkpoint, but 0.25 in this run (resume with the same options)"), "\(problems)")
+        #expect(problems.contains("config.seed is 7 in the checkpoint, but 8 in this run (resume with the same options)"), "\(problems)")
+        #expect(problems.contains("data.count is 512 images in the checkpoint, but 256 in this run"), "\(problems)")
+        #expect(problems.contains { $0.hasPrefix("data.source is ") }, "\(problems)")
+        #expect(problems.count == 5, "\(problems)")
+        #expect(Self.problems(dir, config: c, data: DataIdentity(Self.train)).isEmpty)
+    }
+
+    @Test func damagedCheckpointListsEveryProblem() throws {
+        let dir = try Self.written(Self.config(.adam, .float))
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let json = dir.appendingPathComponent("checkpoint.json")
+        var obj = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any])
+        obj["epochsDone"] = 99
+        obj["thresholds"] = [0]
+        obj["outputScale"] = -1
+        obj["formatVersion"] = 2
+        try JSONSerialization.data(withJSONObject: obj).write(to: json)
+        let problems = Self.problems(dir)
+        #expect(problems.contains("formatVersion is 2, expected 1"))
+        #expect(problems.contains("epochsDone is 99, expected 1...3"))
+        #expect(problems.contains("thresholds are [0], expected 1 positive integers"))
+        #expect(problems.contains("outputScale is -1.0, expected a finite number ≥ 1"))
+        #expect(problems.contains { $0.hasPrefix("steps is 8, expected 792") })
+        #expect(problems.contains { $0.hasPrefix("history lists epochs [1], expected 1...99") })
+    }
+
+    @Test func corruptedTensorsAreNamed() throws {
+        let dir = try Self.written(Self.config(.adam, .float))
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // A changed byte, a missing file, a huge file: each named, none read beyond its shape.
+        let w = dir.appendingPathComponent("fc1.w.npy")
+        var d = try Data(contentsOf: w)
+        d[d.count - 1] ^= 0xFF
+        try d.write(to: w)
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("fc2.m1w.npy"))
+        try Data(count: 1 << 20).write(to: dir.appendingPathComponent("fc2.b.npy"))
+        let problems = Self.problems(dir)
+        #expect(problems.contains { $0.hasPrefix("fc1.w.npy has SHA-256 ") }, "\(problems)")
+        #expect(problems.contains("fc2.m1w.npy is missing"), "\(problems)")
+        #expect(problems.contains("fc2.b.npy is 1048576 bytes, expected at most 65576 for shape [10]"), "\(problems)")
+        #expect(problems.count == 3, "\(problems)")
+        #expect(Self.problems(dir.appendingPathComponent("nope")) == ["checkpoint.json is missing"])
+        let garbage = dir.appendingPathComponent("checkpoint.json")
+        try Data("{".utf8).write(to: garbage)
+        #expect(Self.problems(dir).first?.hasPrefix("checkpoint.json: not valid JSON") == true, "\(Self.problems(dir))")
+    }
+
+    static func problems(_ dir: URL, config: TrainingConfig? = nil, data: DataIdentity? = nil) -> [String] {
+        do {
+            _ = try Checkpoint.load(dir, config: config, data: data)
+            return []
+        } catch let TrainerError.checkpoint(_, problems) {
+            return problems
+        } catch {
+            return ["\(error)"]
+        }
+    }
+}
