@@ -404,14 +404,26 @@ struct Host {
                 const Read &r = requests[start + k];
                 send(pk.readRequest(r.x, r.y, r.memory, r.word, r.part, (int)k));
             }
+            // Each tag is answered once; anything else received neither ends the batch nor lands
+            // anywhere (SystemDriver.read).
             uint64_t begin = cycle;
-            while (received.size() < n) {
+            std::vector<bool> answered(n, false);
+            size_t missing = n, next = 0;
+            const Field &typeF = h.field("header.type");
+            const uint64_t response = h.code("type.response");
+            while (missing > 0) {
                 tick();
                 if (cycle - begin > (uint64_t)limit)
-                    throw Timeout("image " + std::to_string(image) + ": " + std::to_string(n - received.size()) + " read responses never arrived (cycle " +
+                    throw Timeout("image " + std::to_string(image) + ": " + std::to_string(missing) + " read responses never arrived (cycle " +
                                   std::to_string(cycle) + ")");
+                for (; next < received.size(); ++next) {
+                    uint64_t f = received[next], tag = tagF.get(f);
+                    if (typeF.get(f) != response || tag >= n || answered[tag]) continue;
+                    answered[tag] = true;
+                    --missing;
+                    data[start + tag] = dataF.get(f) & mask(h.partBits);
+                }
             }
-            for (uint64_t f : received) data[start + tagF.get(f)] = dataF.get(f) & mask(h.partBits);
             start += n;
         }
         return data;
