@@ -15,7 +15,8 @@
 // `spikeforge host-program` writes; none is written here. Build and run: sim/README.md.
 //
 // One cycle, as the Swift shim steps the model: drive the inputs, clk = 0, eval, sample the
-// outputs, clk = 1, eval. The host always takes what the system offers (host_out_ready = 1),
+// outputs, clk = 1, eval. The host takes what the system offers (host_out_ready = 1, or at
+// random with --stall),
 // offers the head of its packet queue (one flit per cycle) and pops it when host_in_ready was
 // high. A drain runs until nothing is queued, nothing was offered in the last cycle and `busy`
 // is low.
@@ -300,6 +301,29 @@ struct Timeout : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// Random back-pressure on host_out_ready, the same stream as Swift's RandomStall (SplitMix64;
+// a run of up to `burst` stalled cycles starts with probability `probability`).
+struct RandomStall {
+    double probability = 0;
+    uint64_t burst = 8, state = 0, left = 0;
+    uint64_t next() {
+        state += 0x9E3779B97F4A7C15ull;
+        uint64_t z = state;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        return z ^ (z >> 31);
+    }
+    bool stalls() {
+        if (left > 0) {
+            --left;
+            return true;
+        }
+        if (!((double)(next() >> 11) * 0x1.0p-53 < probability)) return false;
+        left = next() % burst;
+        return true;
+    }
+};
+
 struct Host {
     const HostProgram &h;
     Packets pk;
@@ -312,6 +336,8 @@ struct Host {
     bool busy = true, offered = false;
     long limit = 5000000;
     int image = 0;
+    bool stalling = false;
+    RandomStall stall;
     std::vector<uint64_t> lastSpikes;
 
     explicit Host(const HostProgram &hp) : h(hp), pk{hp} {
@@ -329,10 +355,11 @@ struct Host {
 
     // One clock cycle (SystemDriver.tick).
     void tick(bool reset = false) {
+        bool takes = !(stalling && stall.stalls());
         bool offer = head < queue.size();
         offered = offer;
         top->rst = reset;
-        top->host_out_ready = 1;
+        top->host_out_ready = takes;
         top->host_in_valid = offer;
         top->host_in_flit = offer ? queue[head] : 0;
         top->clk = 0;
@@ -349,7 +376,7 @@ struct Host {
                 head = 0;
             }
         }
-        if (valid && !reset) received.push_back(out);
+        if (valid && takes && !reset) received.push_back(out);
         ++cycle;
     }
 
@@ -404,14 +431,26 @@ struct Host {
                 const Read &r = requests[start + k];
                 send(pk.readRequest(r.x, r.y, r.memory, r.word, r.part, (int)k));
             }
+            // Each tag is answered once; anything else received neither ends the batch nor lands
+            // anywhere (SystemDriver.read).
             uint64_t begin = cycle;
-            while (received.size() < n) {
+            std::vector<bool> answered(n, false);
+            size_t missing = n, next = 0;
+            const Field &typeF = h.field("header.type");
+            const uint64_t response = h.code("type.response");
+            while (missing > 0) {
                 tick();
                 if (cycle - begin > (uint64_t)limit)
-                    throw Timeout("image " + std::to_string(image) + ": " + std::to_string(n - received.size()) + " read responses never arrived (cycle " +
+                    throw Timeout("image " + std::to_string(image) + ": " + std::to_string(missing) + " read responses never arrived (cycle " +
                                   std::to_string(cycle) + ")");
+                for (; next < received.size(); ++next) {
+                    uint64_t f = received[next], tag = tagF.get(f);
+                    if (typeF.get(f) != response || tag >= n || answered[tag]) continue;
+                    answered[tag] = true;
+                    --missing;
+                    data[start + tag] = dataF.get(f) & mask(h.partBits);
+                }
             }
-            for (uint64_t f : received) data[start + tagF.get(f)] = dataF.get(f) & mask(h.partBits);
             start += n;
         }
         return data;
@@ -499,9 +538,11 @@ template <class T> std::string joined(const std::vector<T> &v) {
 void usage() {
     std::fprintf(stderr,
                  "usage: system_tb --host HOST.txt --images DESIGN/images --events EVENTS.txt [--limit N] [--unicast] [--timeout CYCLES]\n"
+                 "                 [--stall PROBABILITY [--stall-seed SEED] [--stall-burst CYCLES]]\n"
                  "Loads the SRAMs by configuration packets, runs every image of the events file and prints, per image, the\n"
                  "output potentials, the predicted class and the cycles of each phase. Exit status 1 if any image's potentials\n"
-                 "differ from the file's 'expect' line.\n");
+                 "differ from the file's 'expect' line. --stall holds host_out_ready low at random (runs of up to --stall-burst\n"
+                 "cycles, default 8, start with that probability; seeded as SystemDriver.hostStall).\n");
 }
 
 }  // namespace
@@ -510,6 +551,8 @@ int main(int argc, char **argv) {
     std::string hostPath, imagesDir, eventsPath;
     long limitImages = -1, timeout = 5000000;
     bool unicast = false;
+    RandomStall stall;
+    double stallProbability = 0;
     for (int k = 1; k < argc; ++k) {
         std::string a = argv[k];
         auto next = [&]() -> std::string {
@@ -525,6 +568,9 @@ int main(int argc, char **argv) {
         else if (a == "--limit") limitImages = std::atol(next().c_str());
         else if (a == "--timeout") timeout = std::atol(next().c_str());
         else if (a == "--unicast") unicast = true;
+        else if (a == "--stall") stallProbability = std::atof(next().c_str());
+        else if (a == "--stall-seed") stall.state = std::strtoull(next().c_str(), nullptr, 10);
+        else if (a == "--stall-burst") stall.burst = std::strtoull(next().c_str(), nullptr, 10);
         else if (a == "-h" || a == "--help") {
             usage();
             return 0;
@@ -535,7 +581,7 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
-    if (hostPath.empty() || imagesDir.empty() || eventsPath.empty()) {
+    if (hostPath.empty() || imagesDir.empty() || eventsPath.empty() || !(stallProbability >= 0 && stallProbability <= 1) || stall.burst < 1) {
         usage();
         return 2;
     }
@@ -545,6 +591,9 @@ int main(int argc, char **argv) {
         if (limitImages >= 0 && (size_t)limitImages < images.size()) images.resize(limitImages);
         Host host(hp);
         host.limit = timeout;
+        stall.probability = stallProbability;
+        host.stall = stall;
+        host.stalling = stallProbability > 0;
         std::printf("system %s: %dx%d mesh, %zu memories loaded by configuration packets, %zu images, input spikes %s\n", hp.top.c_str(), hp.cols,
                     hp.rows, hp.loads.size(), images.size(), unicast ? "unicast" : "multicast");
         host.powerOnReset();

@@ -26,6 +26,8 @@ public enum CLIError: Error, Equatable, CustomStringConvertible {
 public struct BlockEntry: Sendable {
     public let name: String
     public let summary: String
+    /// Every configuration field with its type, default and allowed values (`spikeforge blocks`).
+    public let fields: [ConfigFieldListing]
     /// Resolves the configuration (default, file, `--set`), then returns the design and the
     /// resolved configuration as canonical JSON.
     public let generate: @Sendable (_ file: String?, _ overrides: [String]) throws -> (design: Design, config: String)
@@ -39,7 +41,7 @@ public enum Catalog {
         _: G.Type, summary: String, model: @escaping @Sendable (G.Config) -> M, stimulus: @escaping @Sendable (G.Config) -> StimulusFunction
     ) -> BlockEntry {
         BlockEntry(
-            name: G.Config.blockName, summary: summary,
+            name: G.Config.blockName, summary: summary, fields: ConfigFieldListing.of(G.Config.self),
             generate: { file, overrides in
                 let c = try ConfigResolver.resolve(G.Config.self, file: file, overrides: overrides)
                 return (try G.design(c), try CanonicalJSON.encode(c, pretty: true))

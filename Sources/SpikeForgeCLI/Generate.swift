@@ -12,7 +12,8 @@ public struct Generate: ParsableCommand {
     public static let configuration = CommandConfiguration(
         abstract: "Generate a block's Verilog, files.f and resolved config.json.",
         discussion: "Blocks: " + Catalog.blocks.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ")
-            + "; system (the whole mesh of PE tiles with its host port: --config SYSTEM.json from spikeforge export)"
+            + "; system (the whole mesh of PE tiles with its host port: --config SYSTEM.json from spikeforge export). "
+            + "'spikeforge blocks <block>' lists the block's fields (--set name=value) with type, default and allowed values."
     )
 
     @Argument(help: "The block to generate.")

@@ -30,3 +30,73 @@ public enum NoCRouting {
         return m
     }
 }
+
+/// The order the mesh keeps between two flits (docs/NOC.md, "Ordering").
+///
+/// Every flit is one flit, each input queue is a FIFO, and a queue's head leaves only when every
+/// output of its route has taken it, so a flit never passes another *in the same queue*. The X-Y
+/// path from one endpoint to another is unique (multicast branches included), so two flits from
+/// one source that both reach one destination enter every router of that path through the same
+/// port, one after the other. They stay in order unless, at some router, they sit in different
+/// queues: with split queues a flit goes to the *through* queue when its route there includes
+/// going straight on, so it depends on the whole route, not only on the branch toward the
+/// destination. Where the path itself goes straight on, both routes include it and both flits
+/// share the through queue; only where the path turns or ejects (or leaves a local port or the
+/// host port northward or southward) can one flit continue straight as well and the other not.
+public enum NoCOrdering {
+    /// An end of a path: a node's local port, or the host on the west port of (0, 0).
+    public enum Endpoint: Hashable, Sendable {
+        case node(x: Int, y: Int)
+        case host
+    }
+
+    /// The routers of the X-Y path from `source` to `destination`, each with the port the path
+    /// enters it by and the output it leaves by (local, or west out of (0, 0) to the host, last).
+    public static func path(from source: Endpoint, to destination: Endpoint, cols: Int, rows: Int)
+        -> [(x: Int, y: Int, port: RouterPort, output: RouterPort)]
+    {
+        let probe: UInt64
+        switch destination {
+        case let .node(x, y): probe = Flit.unicast(x: x, y: y).header
+        case .host: probe = Flit(x0: 0, x1: 0, y0: 0, y1: 0, host: true).header
+        }
+        var (x, y, port): (Int, Int, RouterPort)
+        switch source {
+        case let .node(sx, sy): (x, y, port) = (sx, sy, .local)
+        case .host: (x, y, port) = (0, 0, .west)
+        }
+        var hops: [(x: Int, y: Int, port: RouterPort, output: RouterPort)] = []
+        // An X-Y path visits at most cols + rows - 1 routers.
+        for _ in 0 ..< cols + rows {
+            let r = NoCRouting.route(probe, port: port, x: x, y: y, cols: cols, rows: rows)
+            guard let out = RouterPort(rawValue: r.trailingZeroBitCount), r.nonzeroBitCount == 1 else { return hops }
+            hops.append((x, y, port, out))
+            switch out {
+            case .local: return hops
+            case .north: (y, port) = (y - 1, .south)
+            case .east: (x, port) = (x + 1, .west)
+            case .south: (y, port) = (y + 1, .north)
+            case .west:
+                if x == 0 { return hops }  // out of (0, 0) to the host
+                (x, port) = (x - 1, .east)
+            }
+        }
+        return hops
+    }
+
+    /// Whether the mesh guarantees that `first`, sent from `source` before `second`, reaches
+    /// `destination` before it, when both go there (both routes reach it; not checked): true
+    /// with one queue per input, and with split queues when the two flits take the same queue at
+    /// every router of the path.
+    public static func keepsOrder(_ first: UInt64, _ second: UInt64, from source: Endpoint, to destination: Endpoint,
+                                  cols: Int, rows: Int, queues: Int) -> Bool
+    {
+        guard queues == 2 else { return true }
+        for h in path(from: source, to: destination, cols: cols, rows: rows) {
+            let a = NoCRouting.route(first, port: h.port, x: h.x, y: h.y, cols: cols, rows: rows)
+            let b = NoCRouting.route(second, port: h.port, x: h.x, y: h.y, cols: cols, rows: rows)
+            if (a & h.port.throughMask == 0) != (b & h.port.throughMask == 0) { return false }
+        }
+        return true
+    }
+}

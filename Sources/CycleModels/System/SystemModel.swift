@@ -15,6 +15,9 @@ public struct SystemModel: CycleModel {
     public private(set) var mesh: NoCCore
     /// Tile (x, y) is `cores[y * cols + x]`.
     public var cores: [PECoreModel]
+    /// Model-only back-pressure inside the system (`stallLinks`; none, as in the hardware, by
+    /// default): per tile, ejection (router to core) then injection (core to router).
+    var linkStalls: [RandomStall] = []
 
     public init(_ c: SystemConfig) {
         config = c
@@ -23,6 +26,15 @@ public struct SystemModel: CycleModel {
         let F = c.pe.flitWidth
         inputLayout = PortLayout([.init("rst", width: 1), .init("host_in_valid", width: 1), .init("host_in_flit", width: F), .init("host_out_ready", width: 1)])
         outputLayout = PortLayout([.init("host_in_ready", width: 1), .init("host_out_valid", width: 1), .init("host_out_flit", width: F), .init("busy", width: 1)])
+    }
+
+    /// Holds each tile's ejection (router to core) and injection (core to router) off at
+    /// random, independently, as if that link's `ready` were low: a test of the host protocol
+    /// under back-pressure the host cannot see. The RTL has no such knob, so a stalled model is
+    /// compared with the integer model, not cycle for cycle with the RTL. Probability 0 removes
+    /// the stalls.
+    public mutating func stallLinks(probability: Double, burst: Int = 8, seed: UInt64) {
+        linkStalls = probability <= 0 ? [] : (0 ..< 2 * config.tiles).map { RandomStall(probability: probability, burst: burst, seed: seed &+ UInt64($0) &* 0x9E37_79B9_7F4A_7C15) }
     }
 
     public var busy: Bool { mesh.busy || cores.contains { $0.busy() } }
@@ -46,12 +58,14 @@ public struct SystemModel: CycleModel {
         }
         let n = config.tiles
         for k in 0 ..< n {
+            let ejectStalls = linkStalls.isEmpty ? false : linkStalls[2 * k].stalls()
+            let injectStalls = linkStalls.isEmpty ? false : linkStalls[2 * k + 1].stalls()
             let toCore = mesh.output(k)
-            let valid = toCore.valid, flit = toCore.flit[toCore.flit.startIndex]
-            let routerTakes = mesh.inReady(k)
-            mesh.inValid[k] = cores[k].outValid()
+            let valid = toCore.valid && !ejectStalls, flit = toCore.flit[toCore.flit.startIndex]
+            let routerTakes = mesh.inReady(k) && !injectStalls
+            mesh.inValid[k] = cores[k].outValid() && !injectStalls
             mesh.inFlit[k] = cores[k].outFlit
-            mesh.outReady[k] = cores[k].inReady()
+            mesh.outReady[k] = cores[k].inReady() && !ejectStalls
             cores[k].step(inValid: valid, inFlit: flit, outReady: routerTakes)
         }
         mesh.inValid[n] = i.bool(1)

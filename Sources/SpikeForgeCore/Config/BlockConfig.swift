@@ -9,12 +9,23 @@ public protocol BlockConfig: Hashable, Codable, Sendable {
     func validate() throws(ConfigError)
     /// A stable module name derived from the parameters (PyMTL3's `Name__arg_value`).
     var moduleName: String { get }
+    /// Every field users set (`--set`, JSON), in display order, with the rule `validate()`
+    /// checks on it alone: declared once, used by `validate()` and by `spikeforge blocks`.
+    static var fields: [ConfigField] { get }
     /// For fields that take one of a fixed set of strings (enums): the allowed values.
     static var fieldChoices: [String: [String]] { get }
 }
 
 extension BlockConfig {
-    public static var fieldChoices: [String: [String]] { [:] }
+    /// From `fields`: every `.choice` field.
+    public static var fieldChoices: [String: [String]] {
+        var c: [String: [String]] = [:]
+        for f in fields { if case let .choice(values) = f.rule { c[f.name] = values } }
+        return c
+    }
+
+    /// The declared field named `name`.
+    public static func field(_ name: String) -> ConfigField? { fields.first { $0.name == name } }
 }
 
 /// Signed saturating adder, combinational: `sum = clamp(a + b)` to `outWidth` bits.
@@ -34,11 +45,18 @@ public struct SatAdderConfig: BlockConfig {
         self.outWidth = outWidth
     }
 
+    enum Field {
+        static let aWidth = ConfigField("aWidth", .range(2 ... 64)), bWidth = ConfigField("bWidth", .range(2 ... 64))
+        static let outWidth = ConfigField("outWidth", .range(2 ... 64))
+    }
+
+    public static let fields = [Field.aWidth, Field.bWidth, Field.outWidth]
+
     public func validate() throws(ConfigError) {
         var v = ViolationCollector(block: "SatAdderConfig")
-        v.check("aWidth", aWidth, in: 2 ... 64)
-        v.check("bWidth", bWidth, in: 2 ... 64)
-        v.check("outWidth", outWidth, in: 2 ... 64)
+        v.check(Field.aWidth, aWidth)
+        v.check(Field.bWidth, bWidth)
+        v.check(Field.outWidth, outWidth)
         try v.finish()
     }
 
@@ -61,10 +79,16 @@ public struct AccumulatorConfig: BlockConfig {
         self.accWidth = accWidth
     }
 
+    enum Field {
+        static let inWidth = ConfigField("inWidth", .range(2 ... 64)), accWidth = ConfigField("accWidth", .range(2 ... 64))
+    }
+
+    public static let fields = [Field.inWidth, Field.accWidth]
+
     public func validate() throws(ConfigError) {
         var v = ViolationCollector(block: "AccumulatorConfig")
-        v.check("inWidth", inWidth, in: 2 ... 64)
-        v.check("accWidth", accWidth, in: 2 ... 64)
+        v.check(Field.inWidth, inWidth)
+        v.check(Field.accWidth, accWidth)
         try v.finish()
     }
 
@@ -90,10 +114,16 @@ public struct FIFOConfig: BlockConfig {
         self.depth = depth
     }
 
+    enum Field {
+        static let width = ConfigField("width", .range(1 ... 1024)), depth = ConfigField("depth", .range(1 ... 4096))
+    }
+
+    public static let fields = [Field.width, Field.depth]
+
     public func validate() throws(ConfigError) {
         var v = ViolationCollector(block: "FIFOConfig")
-        v.check("width", width, in: 1 ... 1024)
-        v.check("depth", depth, in: 1 ... 4096)
+        v.check(Field.width, width)
+        v.check(Field.depth, depth)
         try v.finish()
     }
 
@@ -129,16 +159,23 @@ public struct SRAMConfig: BlockConfig {
         self.initFile = initFile
     }
 
+    enum Field {
+        static let width = ConfigField("width", .range(1 ... 1024)), depth = ConfigField("depth", .range(2 ... 1 << 20))
+        static let kind = ConfigField("kind", .choice(Kind.allCases.map(\.rawValue)))
+        static let initFile = ConfigField("initFile", .text(requirement: "a path without '\"'"), also: "\"\" for none; $readmemh file of the initial contents")
+    }
+
+    public static let fields = [Field.width, Field.depth, Field.kind, Field.initFile]
+
     public func validate() throws(ConfigError) {
         var v = ViolationCollector(block: "SRAMConfig")
-        v.check("width", width, in: 1 ... 1024)
-        v.check("depth", depth, in: 2 ... 1 << 20)
-        v.require(!initFile.contains("\""), field: "initFile", value: initFile, expected: "a path without '\"'")
+        v.check(Field.width, width)
+        v.check(Field.depth, depth)
+        v.require(!initFile.contains("\""), field: "initFile", value: initFile, expected: Field.initFile.allowed)
         try v.finish()
     }
 
     public var moduleName: String { "SRAM\(kind == .singlePort ? "SP" : "SDP")_w\(width)_d\(depth)" }
-    public static var fieldChoices: [String: [String]] { ["kind": Kind.allCases.map(\.rawValue)] }
     public var addressWidth: Int { Bits.addressWidth(depth) }
 }
 
@@ -155,9 +192,15 @@ public struct ArbiterConfig: BlockConfig {
 
     public init(requesters: Int) { self.requesters = requesters }
 
+    enum Field {
+        static let requesters = ConfigField("requesters", .range(2 ... 64))
+    }
+
+    public static let fields = [Field.requesters]
+
     public func validate() throws(ConfigError) {
         var v = ViolationCollector(block: "ArbiterConfig")
-        v.check("requesters", requesters, in: 2 ... 64)
+        v.check(Field.requesters, requesters)
         try v.finish()
     }
 

@@ -53,14 +53,24 @@ public struct NeuronConfig: BlockConfig {
     /// The smallest `vBits` that holds any quiet potential (|V| < θ) plus one weight.
     public var minimumVBits: Int { max(wBits, thresholdBits + 1) + 1 }
 
+    enum Field {
+        static let neurons = ConfigField("neurons", .range(1 ... 64)), wBits = ConfigField("wBits", .range(2 ... 32))
+        static let vBits = ConfigField("vBits", .range(3 ... 48), also: "at least max(wBits, thresholdBits + 1) + 1")
+        static let zBits = ConfigField("zBits", .range(2 ... 32)), thresholdBits = ConfigField("thresholdBits", .range(1 ... 46))
+        static let multiplicityBits = ConfigField("multiplicityBits", .range(0 ... 8))
+        static let mode = ConfigField("mode", .choice(ModeSelect.allCases.map(\.rawValue)))
+    }
+
+    public static let fields = [Field.neurons, Field.wBits, Field.vBits, Field.zBits, Field.thresholdBits, Field.multiplicityBits, Field.mode]
+
     public func validate() throws(ConfigError) {
         var v = ViolationCollector(block: "NeuronConfig")
-        v.check("neurons", neurons, in: 1 ... 64)
-        v.check("wBits", wBits, in: 2 ... 32)
-        v.check("vBits", vBits, in: 3 ... 48)
-        v.check("zBits", zBits, in: 2 ... 32)
-        v.check("thresholdBits", thresholdBits, in: 1 ... 46)
-        v.check("multiplicityBits", multiplicityBits, in: 0 ... 8)
+        v.check(Field.neurons, neurons)
+        v.check(Field.wBits, wBits)
+        v.check(Field.vBits, vBits)
+        v.check(Field.zBits, zBits)
+        v.check(Field.thresholdBits, thresholdBits)
+        v.check(Field.multiplicityBits, multiplicityBits)
         v.require(vBits >= minimumVBits, field: "vBits", value: "\(vBits)",
                   expected: "at least \(minimumVBits) = max(wBits \(wBits), thresholdBits \(thresholdBits) + 1) + 1, so V holds a weight plus the threshold")
         try v.finish()
@@ -69,7 +79,6 @@ public struct NeuronConfig: BlockConfig {
     var suffix: String { "w\(wBits)_v\(vBits)_z\(zBits)_t\(thresholdBits)_m\(multiplicityBits)_\(mode.tag)" }
     public var moduleName: String { "NeuronArray_n\(neurons)_\(suffix)" }
     public var unitModuleName: String { "NeuronUnit_\(suffix)" }
-    public static var fieldChoices: [String: [String]] { ["mode": ModeSelect.allCases.map(\.rawValue)] }
 }
 
 /// Neuron commands on `cmd_op`.

@@ -43,6 +43,7 @@ public struct RouterConfig: BlockConfig {
 
     /// Queues per input port.
     public var queues: Int { splitQueues ? 2 : 1 }
+    public static var fields: [ConfigField] { NoCChecks.fields }
 
     public func validate() throws(ConfigError) {
         var v = ViolationCollector(block: "RouterConfig")
@@ -72,6 +73,8 @@ public struct MeshConfig: BlockConfig {
         self.splitQueues = splitQueues
     }
 
+    public static var fields: [ConfigField] { NoCChecks.fields }
+
     public func validate() throws(ConfigError) {
         var v = ViolationCollector(block: "MeshConfig")
         NoCChecks.check(&v, cols: cols, rows: rows, flitWidth: flitWidth, bufferDepth: bufferDepth)
@@ -84,12 +87,16 @@ public struct MeshConfig: BlockConfig {
 }
 
 enum NoCChecks {
+    static let cols = ConfigField("cols", .range(1 ... 16)), rows = ConfigField("rows", .range(1 ... 16))
+    static let flitWidth = ConfigField("flitWidth", .range(Flit.headerBits + 1 ... 256), why: "\(Flit.headerBits) bits of coordinates, host flag and type, plus payload")
+    static let bufferDepth = ConfigField("bufferDepth", .range(2 ... 64), why: "valid/ready with registered ready needs 2 flits to sustain one flit per cycle")
+    static let splitQueues = ConfigField("splitQueues", .flag, also: "true: a through and a turn queue per input, each bufferDepth flits; false: one queue")
+    static let fields = [cols, rows, flitWidth, bufferDepth, splitQueues]
+
     static func check(_ v: inout ViolationCollector, cols: Int, rows: Int, flitWidth: Int, bufferDepth: Int) {
-        v.check("cols", cols, in: 1 ... 16)
-        v.check("rows", rows, in: 1 ... 16)
-        v.require(flitWidth >= Flit.headerBits + 1 && flitWidth <= 256, field: "flitWidth", value: "\(flitWidth)",
-                  expected: "\(Flit.headerBits + 1)...256 (20 bits of coordinates, host flag and type, plus payload)")
-        v.require(bufferDepth >= 2 && bufferDepth <= 64, field: "bufferDepth", value: "\(bufferDepth)",
-                  expected: "2...64 (valid/ready with registered ready needs 2 flits to sustain one flit per cycle)")
+        v.check(Self.cols, cols)
+        v.check(Self.rows, rows)
+        v.check(Self.flitWidth, flitWidth)
+        v.check(Self.bufferDepth, bufferDepth)
     }
 }

@@ -117,31 +117,58 @@ public struct PEConfig: BlockConfig {
     /// the part index above the word address (`addressWidth(depth)` bits).
     public func packetAddress(_ m: PEMemory, word: Int, part: Int) -> Int { part << Bits.addressWidth(geometry(m).depth) | word }
 
+    enum Field {
+        static let neurons = ConfigField("neurons", .range(1 ... 65536), also: "a multiple of lanes, at most the state SRAM's words x lanes")
+        static let lanes = ConfigField("lanes", .range(1 ... 16), also: "divides neurons and weightWordBits")
+        static let wBits = ConfigField("wBits", .range(2 ... 16))
+        static let vBits = ConfigField("vBits", .range(4 ... 32), also: "at least max(wBits, thresholdBits + 1) + 1")
+        static let zBits = ConfigField("zBits", .range(2 ... 24))
+        static let thresholdBits = ConfigField("thresholdBits", .range(1 ... 30))
+        static let layers = ConfigField("layers", .range(1 ... 256))
+        static let axons = ConfigField("axons", .powerOfTwo(2 ... 65536))
+        static let weightRows = ConfigField("weightRows", .powerOfTwo(2 ... 65536))
+        static let weightWordBits = ConfigField("weightWordBits", .range(0 ... PEConfig.maxSRAMWordBits), why: "0: lanes x wBits",
+                                                also: "a multiple of lanes with slots of at least wBits")
+        static let accumulatedWeights = ConfigField("accumulatedWeights", .flag, also: "keep the accumulated-weight SRAM (on-chip learning)")
+        static let accBits = ConfigField("accBits", .range(2 ... 32))
+        static let inFIFODepth = ConfigField("inFIFODepth", .range(2 ... 64)), spikeFIFODepth = ConfigField("spikeFIFODepth", .range(2 ... 64))
+        static let outFIFODepth = ConfigField("outFIFODepth", .range(2 ... 64))
+        static let flitWidth = ConfigField("flitWidth", .range(PacketLayout.minimumPEFlitWidth ... 64),
+                                           why: "\(PacketLayout.minimumPEFlitWidth - 8) bits of header, memory id and address, then at least 8 data bits")
+        static let cols = NoCChecks.cols, rows = NoCChecks.rows
+        static let routerBufferDepth = NoCChecks.bufferDepth.renamed("routerBufferDepth")
+    }
+
+    /// In the order of the stored properties (and of `config.json`).
+    public static let fields = [Field.neurons, Field.lanes, Field.wBits, Field.vBits, Field.zBits, Field.thresholdBits, Field.layers, Field.axons,
+                                Field.weightRows, Field.weightWordBits, Field.accumulatedWeights, Field.accBits, Field.inFIFODepth,
+                                Field.spikeFIFODepth, Field.outFIFODepth, Field.flitWidth, Field.cols, Field.rows, Field.routerBufferDepth]
+
+    /// The widest word of an SRAM but the axon map and the layer parameters (64 bits each).
+    public static let maxSRAMWordBits = 512
+
     public func validate() throws(ConfigError) {
         var v = ViolationCollector(block: "PEConfig")
-        v.check("lanes", lanes, in: 1 ... 16)
-        v.check("neurons", neurons, in: 1 ... 65536)
-        v.check("wBits", wBits, in: 2 ... 16)
-        v.check("zBits", zBits, in: 2 ... 24)
-        v.check("thresholdBits", thresholdBits, in: 1 ... 30)
-        v.check("vBits", vBits, in: 4 ... 32)
+        v.check(Field.lanes, lanes)
+        v.check(Field.neurons, neurons)
+        v.check(Field.wBits, wBits)
+        v.check(Field.zBits, zBits)
+        v.check(Field.thresholdBits, thresholdBits)
+        v.check(Field.vBits, vBits)
         v.require(vBits >= max(wBits, thresholdBits + 1) + 1, field: "vBits", value: "\(vBits)",
                   expected: "at least \(max(wBits, thresholdBits + 1) + 1) = max(wBits \(wBits), thresholdBits \(thresholdBits) + 1) + 1, so V holds a weight plus the threshold")
-        v.check("layers", layers, in: 1 ... 256)
-        v.check("accBits", accBits, in: 2 ... 32)
-        v.check("inFIFODepth", inFIFODepth, in: 2 ... 64)
-        v.check("spikeFIFODepth", spikeFIFODepth, in: 2 ... 64)
-        v.check("outFIFODepth", outFIFODepth, in: 2 ... 64)
-        let minF = PacketLayout.minimumPEFlitWidth
-        v.require(flitWidth >= minF && flitWidth <= 64, field: "flitWidth", value: "\(flitWidth)",
-                  expected: "\(minF)...64 (\(minF - 8) bits of header, memory id and address, then at least 8 data bits)")
-        v.check("cols", cols, in: 1 ... 16)
-        v.check("rows", rows, in: 1 ... 16)
-        v.check("routerBufferDepth", routerBufferDepth, in: 2 ... 64)
-        for (name, value, maxValue) in [("axons", axons, 65536), ("weightRows", weightRows, 65536)] {
-            v.require(value >= 2 && value <= maxValue && value & (value - 1) == 0, field: name, value: "\(value)",
-                      expected: "a power of two in 2...\(maxValue)")
-        }
+        v.check(Field.layers, layers)
+        v.check(Field.accBits, accBits)
+        v.check(Field.inFIFODepth, inFIFODepth)
+        v.check(Field.spikeFIFODepth, spikeFIFODepth)
+        v.check(Field.outFIFODepth, outFIFODepth)
+        v.check(Field.flitWidth, flitWidth)
+        v.check(Field.cols, cols)
+        v.check(Field.rows, rows)
+        v.check(Field.routerBufferDepth, routerBufferDepth)
+        v.check(Field.axons, axons)
+        v.check(Field.weightRows, weightRows)
+        v.check(Field.weightWordBits, weightWordBits)
         if lanes >= 1 {
             v.require(neurons % lanes == 0, field: "lanes", value: "\(lanes)",
                       expected: "a divisor of neurons (\(neurons)): each state word holds lanes neurons")
@@ -152,9 +179,11 @@ public struct PEConfig: BlockConfig {
                           expected: "at least lanes × wBits = \(lanes * wBits), so each lane's slot holds a weight")
             }
         }
-        if lanes >= 1, neurons >= 1, flitWidth >= PacketLayout.minimumPEFlitWidth, flitWidth <= 64, wBits >= 2, vBits >= 2, zBits >= 2, thresholdBits >= 1,
-           axons >= 2, weightRows >= 2, axons & (axons - 1) == 0, weightRows & (weightRows - 1) == 0
-        {
+        // The derived sizes below need these fields in range.
+        let derivable = [(Field.lanes, lanes), (Field.neurons, neurons), (Field.flitWidth, flitWidth), (Field.wBits, wBits), (Field.vBits, vBits),
+                         (Field.zBits, zBits), (Field.thresholdBits, thresholdBits), (Field.axons, axons), (Field.weightRows, weightRows),
+                         (Field.layers, layers), (Field.accBits, accBits)]
+        if derivable.allSatisfy({ $0.0.accepts($0.1) }) {
             // The state SRAM must hold every neuron, and each word must fit the packet fields.
             v.require(stateDepth * lanes >= neurons, field: "neurons", value: "\(neurons)",
                       expected: "at most the state SRAM's \(stateDepth) words × \(lanes) lanes")
@@ -163,7 +192,7 @@ public struct PEConfig: BlockConfig {
                 let addrBits = Bits.addressWidth(d) + (parts(m) > 1 ? Bits.addressWidth(parts(m)) : 0)
                 v.require(addrBits <= PacketLayout.ConfigWrite.address.width, field: "\(m) memory", value: "\(d) words x \(w) bits (\(parts(m)) parts of \(partBits) bits)",
                           expected: "a word address plus part index of at most \(PacketLayout.ConfigWrite.address.width) bits (the packet's address field)")
-                let limit = m == .axonMap || m == .params ? 64 : 512
+                let limit = m == .axonMap || m == .params ? 64 : Self.maxSRAMWordBits
                 v.require(w <= limit, field: "\(m) memory", value: "\(w) bits per word", expected: "at most \(limit)")
             }
         }

@@ -25,6 +25,10 @@ public struct SystemConfig: BlockConfig {
 
     public var tiles: Int { cols * rows }
 
+    /// The PE's fields under `pe.` (the mesh size is `pe.cols` and `pe.rows`), as `validate()`
+    /// names their violations.
+    public static var fields: [ConfigField] { PEConfig.fields.map { $0.renamed("pe." + $0.name) } }
+
     public func validate() throws(ConfigError) {
         do {
             try pe.validate()

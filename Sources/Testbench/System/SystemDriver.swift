@@ -74,6 +74,9 @@ public struct SystemDriver<D: ClockedDevice> {
     public typealias ReadRequest = (x: Int, y: Int, memory: PEMemory, word: Int, part: Int)
     /// Cycles a phase may take before the run is declared stuck.
     public var limit = 5_000_000
+    /// Back-pressure from the host: when set, `host_out_ready` is low in the cycles it stalls
+    /// (responses wait in the mesh). nil, the default: the host always takes what is offered.
+    public var hostStall: RandomStall?
 
     public init(_ device: D, plan: SystemPlan) {
         self.device = device
@@ -107,11 +110,12 @@ public struct SystemDriver<D: ClockedDevice> {
     public mutating func send(_ packets: [UInt64]) { self.packets.send(packets) }
     public var pending: Int { packets.pending }
 
-    /// One cycle; the host always takes what the system offers.
+    /// One cycle; the host takes what the system offers unless `hostStall` stalls this cycle.
     public mutating func tick(reset: Bool = false) {
         for k in frame.words.indices { frame.words[k] = 0 }
         frame.set(iRst, reset)
-        frame.set(iReady, true)
+        let ready = !(hostStall?.stalls() ?? false)
+        frame.set(iReady, ready)
         let offer = packets.next
         offered = offer != nil
         if let offer {
@@ -121,7 +125,7 @@ public struct SystemDriver<D: ClockedDevice> {
         frame.words.withUnsafeBufferPointer { i in out.withUnsafeMutableBufferPointer { o in device.run(cycles: 1, inputs: i, outputs: o) } }
         let o = PortValues(device.outputLayout, words: out)
         if offered && o.bool(oReady) && !reset { packets.taken() }
-        if o.bool(oValid) && !reset { received.append(o[oFlit]) }
+        if o.bool(oValid) && ready && !reset { received.append(o[oFlit]) }
         busy = o.bool(oBusy)
         cycle += 1
     }
@@ -165,14 +169,20 @@ public struct SystemDriver<D: ClockedDevice> {
             for (k, r) in batch.enumerated() {
                 send([PEPacket.readRequest(x: r.x, y: r.y, memory: r.memory.rawValue, address: c.packetAddress(r.memory, word: r.word, part: r.part), tag: k)])
             }
+            // Each tag is answered once; anything else the host receives (there is nothing else
+            // in a compiled system) neither ends the batch nor lands anywhere.
             let begin = cycle
-            while received.count < batch.count {
+            var answered = [Bool](repeating: false, count: batch.count), missing = batch.count, next = 0
+            while missing > 0 {
                 tick()
-                if cycle - begin > limit { throw .missingResponses(image: images, missing: batch.count - received.count, cycle: cycle) }
-            }
-            for f in received {
-                guard let r = PEPacket.response(f) else { continue }
-                data[start + r.tag] = r.data & Bits.mask(c.partBits)
+                if cycle - begin > limit { throw .missingResponses(image: images, missing: missing, cycle: cycle) }
+                while next < received.count {
+                    defer { next += 1 }
+                    guard let r = PEPacket.response(received[next]), r.tag < batch.count, !answered[r.tag] else { continue }
+                    answered[r.tag] = true
+                    missing -= 1
+                    data[start + r.tag] = r.data & Bits.mask(c.partBits)
+                }
             }
             start += batch.count
         }

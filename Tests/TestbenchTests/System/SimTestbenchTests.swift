@@ -209,5 +209,20 @@ import Trainer
         for (k, (g, w)) in zip(gotUni, wantUni).enumerated() {
             #expect(g == Line(w), "image \(k), --unicast (seed \(seed)): testbench \(g), Swift host \(Line(w))")
         }
+
+        // The host's output stalled at random (`--stall`, `SystemDriver.hostStall`, the same stream).
+        var stalled = SystemDriver(try TestSupport.build(design), plan: plan)
+        stalled.hostStall = RandomStall(probability: 0.3, seed: seed)
+        stalled.powerOnReset()
+        let stalledLoad = try stalled.load(images)
+        let wantStalled = try SystemDriverTests.run(&stalled, m, inputs, seed: seed)
+        let (s3, out3) = try Self.run(exe.path, ["--host", host.appendingPathComponent("host.txt").path, "--images", dir.appendingPathComponent("images").path,
+                                                 "--events", host.appendingPathComponent("events.txt").path, "--stall", "0.3", "--stall-seed", "\(seed)"])
+        #expect(s3 == 0 && out3.contains("load_cycles \(stalledLoad)"), "testbench --stall exit status \(s3), Swift load cycles \(stalledLoad) (seed \(seed)):\n\(out3)")
+        let gotStalled = out3.split(separator: "\n").compactMap(Line.init)
+        #expect(gotStalled.count == inputs.count && gotStalled.map(\.readout) != got.map(\.readout), "host stalls must change the read-back timing (seed \(seed))")
+        for (k, (g, w)) in zip(gotStalled, wantStalled).enumerated() {
+            #expect(g == Line(w), "image \(k), --stall 0.3 (seed \(seed)): testbench \(g), Swift host \(Line(w))")
+        }
     }
 }
