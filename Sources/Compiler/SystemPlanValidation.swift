@@ -106,7 +106,9 @@ extension SystemPlan {
                 if s.firstGroup != groups { p.append("\(sat).firstGroup: got \(s.firstGroup), expected \(groups) (after the slices before it)") }
                 if s.firstRow != rows { p.append("\(sat).firstRow: got \(s.firstRow), expected \(rows) (after the slices before it)") }
                 groups = CheckedArithmetic.sum(groups, max(0, s.groups)) ?? Int.max
-                rows = CheckedArithmetic.sum(rows, max(0, CheckedArithmetic.product([max(0, s.inputHi - s.inputLo), max(0, s.groups)]) ?? Int.max)) ?? Int.max
+                let inputs = s.inputHi.subtractingReportingOverflow(s.inputLo)
+                let sliceRows = inputs.overflow ? nil : CheckedArithmetic.product([max(0, inputs.partialValue), max(0, s.groups)])
+                rows = CheckedArithmetic.sum(rows, sliceRows ?? Int.max) ?? Int.max
             }
             if groups > pe.groups { p.append("\(at): \(groups) neuron groups, expected at most \(pe.groups) (neurons / lanes)") }
             if rows > pe.weightRows { p.append("\(at): \(rows) weight rows, expected at most \(pe.weightRows) (pe.weightRows)") }
@@ -117,6 +119,8 @@ extension SystemPlan {
     private func sliceProblems(_ s: Slice, at: String) -> [String] {
         guard layers.indices.contains(s.layer) else { return ["\(at).layer: got \(s.layer), expected 0...\(layers.count - 1)"] }
         let l = layers[s.layer]
+        // A layer's own sizes out of range are listed by layerProblems; its slices cannot be judged.
+        guard (1 ... IntegerModel.maxLayerSize).contains(l.inputs), (1 ... IntegerModel.maxLayerSize).contains(l.outputs) else { return [] }
         var p: [String] = []
         if !(0 ..< l.outputs).contains(s.neuronLo) || !(s.neuronLo + 1 ... l.outputs).contains(s.neuronHi) {
             p.append("\(at): neurons \(s.neuronLo)..<\(s.neuronHi), expected a non-empty range inside 0..<\(l.outputs) (\(l.name.prefix(40)))")

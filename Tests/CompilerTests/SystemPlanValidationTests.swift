@@ -83,6 +83,11 @@ import Trainer
         ("layers.0.axonBase", "3", "layers[0] (fc1).axonBase: got 3, expected 0"),
         ("input.x1", "9", "input: got"),
         ("formatVersion", "2", "formatVersion: got 2, expected 1"),
+        // Found by tools/mutate (they trapped in the checks themselves before).
+        ("tiles.1.slices.0.inputLo", "-9223372036854775808", "inputs -9223372036854775808..<"),
+        ("system.pe.wBits", "9223372036854775807", "system.pe.wBits: got 9223372036854775807, expected 2...16"),
+        ("system.pe.lanes", "9223372036854775807", "system.pe.lanes: got 9223372036854775807"),
+        ("layers.0.outputs", "-5", "layers[0] (fc1).outputs: got -5"),
     ])
     func faultIsRefusedWithItsField(path: String, json: String, expected: String) throws {
         let value = try JSONSerialization.jsonObject(with: Data(json.utf8), options: .fragmentsAllowed)

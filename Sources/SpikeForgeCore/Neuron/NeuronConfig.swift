@@ -71,8 +71,10 @@ public struct NeuronConfig: BlockConfig {
         v.check(Field.zBits, zBits)
         v.check(Field.thresholdBits, thresholdBits)
         v.check(Field.multiplicityBits, multiplicityBits)
-        v.require(vBits >= minimumVBits, field: "vBits", value: "\(vBits)",
-                  expected: "at least \(minimumVBits) = max(wBits \(wBits), thresholdBits \(thresholdBits) + 1) + 1, so V holds a weight plus the threshold")
+        if Field.wBits.accepts(wBits), Field.thresholdBits.accepts(thresholdBits) {
+            v.require(vBits >= minimumVBits, field: "vBits", value: "\(vBits)",
+                      expected: "at least \(minimumVBits) = max(wBits \(wBits), thresholdBits \(thresholdBits) + 1) + 1, so V holds a weight plus the threshold")
+        }
         try v.finish()
     }
 

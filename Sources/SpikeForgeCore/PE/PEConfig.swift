@@ -155,8 +155,10 @@ public struct PEConfig: BlockConfig {
         v.check(Field.zBits, zBits)
         v.check(Field.thresholdBits, thresholdBits)
         v.check(Field.vBits, vBits)
-        v.require(vBits >= max(wBits, thresholdBits + 1) + 1, field: "vBits", value: "\(vBits)",
-                  expected: "at least \(max(wBits, thresholdBits + 1) + 1) = max(wBits \(wBits), thresholdBits \(thresholdBits) + 1) + 1, so V holds a weight plus the threshold")
+        if Field.wBits.accepts(wBits), Field.thresholdBits.accepts(thresholdBits) {
+            v.require(vBits >= max(wBits, thresholdBits + 1) + 1, field: "vBits", value: "\(vBits)",
+                      expected: "at least \(max(wBits, thresholdBits + 1) + 1) = max(wBits \(wBits), thresholdBits \(thresholdBits) + 1) + 1, so V holds a weight plus the threshold")
+        }
         v.check(Field.layers, layers)
         v.check(Field.accBits, accBits)
         v.check(Field.inFIFODepth, inFIFODepth)
@@ -169,7 +171,7 @@ public struct PEConfig: BlockConfig {
         v.check(Field.axons, axons)
         v.check(Field.weightRows, weightRows)
         v.check(Field.weightWordBits, weightWordBits)
-        if lanes >= 1 {
+        if Field.lanes.accepts(lanes), Field.wBits.accepts(wBits), Field.weightWordBits.accepts(weightWordBits) {
             v.require(neurons % lanes == 0, field: "lanes", value: "\(lanes)",
                       expected: "a divisor of neurons (\(neurons)): each state word holds lanes neurons")
             if weightWordBits != 0 {
