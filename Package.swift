@@ -98,7 +98,7 @@ let package = Package(
             dependencies: ["Generators", "HWIR", "VerilogEmitter", "EDATools", "SpikeForgeCore", "SpikeForgeTestSupport"]
         ),
         .testTarget(name: "CycleModelsTests", dependencies: ["CycleModels", "SpikeForgeCore"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "SpikeForgeCore"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "SpikeForgeCore", "CZlib"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Datasets", "SpikeForgeCore"]),
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "Trainer", "SpikeForgeCore"]),
         .testTarget(
