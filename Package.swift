@@ -72,10 +72,18 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "spikeforge", dependencies: ["SpikeForgeCLI"]),
+        // The decoders' fuzz harnesses (docs/ARCHITECTURE.md, "Fuzzing"): a library, so the tests
+        // replay the committed corpus and every crash input through them, and one executable
+        // that replays inputs in a normal build and fuzzes in a `-sanitize=fuzzer -DFUZZING` one
+        // (tools/fuzz).
+        .target(name: "SpikeForgeFuzz", dependencies: ["Datasets", "SpikeForgeCore", "Trainer", "Compiler", "Testbench"]),
+        .executableTarget(name: "spikeforge-fuzz", dependencies: ["SpikeForgeFuzz", "CLibFuzzer"]),
 
         // MARK: Implementation details
         // The C ABI between Swift and every generated Verilator shim. No stable API.
         .target(name: "CVerilatorShim"),
+        // libFuzzer's driver entry, declared for spikeforge-fuzz (linked only by -sanitize=fuzzer).
+        .target(name: "CLibFuzzer"),
         // zlib (Debian zlib1g-dev) for gzip datasets and FST waveforms.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // The atomic exchange of two paths (renameat2 RENAME_EXCHANGE / renamex_np RENAME_SWAP)
@@ -101,7 +109,7 @@ let package = Package(
             dependencies: ["Generators", "HWIR", "VerilogEmitter", "EDATools", "SpikeForgeCore", "SpikeForgeTestSupport"]
         ),
         .testTarget(name: "CycleModelsTests", dependencies: ["CycleModels", "SpikeForgeCore"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "SpikeForgeCore"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "SpikeForgeCore", "CZlib"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Datasets", "SpikeForgeCore"]),
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "Trainer", "SpikeForgeCore"]),
         .testTarget(
@@ -114,6 +122,7 @@ let package = Package(
                 "Testbench", "VerilatorBridge", "Compiler", "Trainer", "Generators", "CycleModels", "SpikeForgeCore", "SpikeForgeTestSupport",
             ]
         ),
+        .testTarget(name: "SpikeForgeFuzzTests", dependencies: ["SpikeForgeFuzz"]),
         .testTarget(
             name: "SpikeForgeCLITests",
             dependencies: ["SpikeForgeCLI", "SpikeForgeCore", "Testbench", "Trainer", .product(name: "ArgumentParser", package: "swift-argument-parser")]

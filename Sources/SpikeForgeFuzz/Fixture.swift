@@ -1,0 +1,105 @@
+import Compiler
+import Foundation
+import SpikeForgeCore
+import Testbench
+import Trainer
+
+/// A small valid design made once per process in a scratch directory: a 16-8-4 model compiled
+/// onto a 2×2 mesh (`model/`, `images/`, `system.json`, no `rtl/`). Harnesses replace one file
+/// of it with their input; `original` gives back the file as exported (the seeds).
+final class Fixture: @unchecked Sendable {
+    static let shared = Fixture()
+    /// The memory whose `.hex`/`.bin` the bin-hex harness replaces.
+    static let pairStem = SystemImages.fileStem(x: 0, y: 0, .weights)
+
+    let root: URL
+    let scratch: URL
+    let design: URL
+    let pristine: URL
+    var model: URL { design.appendingPathComponent("model") }
+    var images: URL { design.appendingPathComponent("images") }
+    let plan: SystemPlan
+    private let manifest: Data
+
+    private init() {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("spikeforge-fuzz-\(getpid())")
+        scratch = root.appendingPathComponent("scratch")
+        design = root.appendingPathComponent("design")
+        pristine = root.appendingPathComponent("pristine")
+        do {
+            try? FileManager.default.removeItem(at: root)
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+            let modelDir = root.appendingPathComponent("model-src")
+            try ModelFile.save(Self.model(), to: modelDir)
+            let options = CompileOptions(cols: 2, rows: 2, policy: .spread, pe: PEConfig(neurons: 32, lanes: 4, weightRows: 128))
+            plan = try DesignDir.export(modelDir: modelDir, options: options, out: pristine)
+            try FileManager.default.copyItem(at: pristine, to: design)
+            manifest = try Data(contentsOf: pristine.appendingPathComponent("images/manifest.json"))
+        } catch {
+            // The fixture is SpikeForge's own output: failing to make it is a bug, not a finding.
+            fatalError("spikeforge-fuzz: cannot make the fixture design in \(root.path): \(error)")
+        }
+        Fixture.cleanupPath = root.path
+        atexit { if let p = Fixture.cleanupPath { try? FileManager.default.removeItem(atPath: p) } }
+    }
+
+    nonisolated(unsafe) static var cleanupPath: String?
+
+    /// A deterministic 16-8-4 integer model (reluFloor hidden layer, linear output).
+    static func model() -> IntegerModel {
+        var rng = SplitMix64(seed: 14)
+        var layers: [IntegerLayer] = []
+        for (k, (i, o)) in zip([16, 8], [8, 4]).enumerated() {
+            let out = k == 1
+            layers.append(IntegerLayer(name: "fc\(k + 1)", inputs: i, outputs: o,
+                                       weights: (0 ..< i * o).map { _ in Int32(Int64(rng.next() % 255) - 127) },
+                                       bias: (0 ..< o).map { _ in Int64(rng.next() % 201) - 100 }, threshold: 300,
+                                       mode: out ? .linear : .reluFloor, flush: false, isOutput: out))
+        }
+        return IntegerModel(layers: layers, wBits: 8, inputBits: 4)
+    }
+
+    /// The exported file at `relative` (inside the design directory).
+    func original(_ relative: String) throws -> Data { try Data(contentsOf: pristine.appendingPathComponent(relative)) }
+
+    /// Writes `data` to `url` (whole file, replaced).
+    func replace(_ url: URL, with data: Data) {
+        try? data.write(to: url)
+    }
+
+    /// Runs `body` with the design file at `relative` replaced by `data`, then puts it back.
+    func with<R>(_ relative: String, as data: Data, _ body: () -> R) -> R {
+        let url = design.appendingPathComponent(relative)
+        replace(url, with: data)
+        defer { replace(url, with: (try? original(relative)) ?? Data()) }
+        return body()
+    }
+
+    /// Input for the bin-hex harness: a 2-byte big-endian split offset, then hex and bin.
+    static func pair(hex: Data, bin: Data) -> Data {
+        Data([UInt8(hex.count >> 8 & 0xFF), UInt8(hex.count & 0xFF)]) + hex + bin
+    }
+
+    /// Runs `body` with the pair memory's hex and bin replaced by the two parts of `data` and a
+    /// manifest whose SHA-256s match them (so the contents are what gets checked), then puts
+    /// the three files back.
+    func withPair<R>(_ data: Data, _ body: () -> R) -> R {
+        let bytes = [UInt8](data)
+        let split = bytes.count >= 2 ? min(Int(bytes[0]) << 8 | Int(bytes[1]), bytes.count - 2) : 0
+        let rest = bytes.dropFirst(min(2, bytes.count))
+        let hex = Data(rest.prefix(split)), bin = Data(rest.dropFirst(split))
+        var json = (try? JSONSerialization.jsonObject(with: manifest)) as? [String: Any] ?? [:]
+        var memories = json["memories"] as? [[String: Any]] ?? []
+        for k in memories.indices where memories[k]["hex"] as? String == "\(Self.pairStem).hex" {
+            memories[k]["hexSHA256"] = Checksum.sha256(hex)
+            memories[k]["binSHA256"] = Checksum.sha256(bin)
+        }
+        json["memories"] = memories
+        let text = (try? JSONSerialization.data(withJSONObject: json)) ?? manifest
+        return with("images/\(Self.pairStem).hex", as: hex) {
+            with("images/\(Self.pairStem).bin", as: bin) {
+                with("images/manifest.json", as: text, body)
+            }
+        }
+    }
+}

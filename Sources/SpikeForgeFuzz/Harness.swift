@@ -1,0 +1,117 @@
+import Compiler
+import Datasets
+import Foundation
+import SpikeForgeCore
+import Testbench
+import Trainer
+
+/// One decoder under fuzzing: what it does with an input, and the seed inputs it starts from.
+///
+/// A harness feeds its input to a decoder the way a user's file reaches it (through a file in a
+/// scratch directory where the decoder reads directories) and ignores the errors it throws:
+/// a typed error is the right answer to a bad file. What a harness must never see is a trap, a
+/// hang or a memory error; libFuzzer reports those.
+public enum Harness: String, CaseIterable, Sendable {
+    /// `IDX.parse`: raw IDX bytes.
+    case idx
+    /// `IDX.decode`: gzip-compressed IDX (raw too), streaming.
+    case idxGzip = "idx-gzip"
+    /// `NPY.decode`.
+    case npy
+    /// `ModelFile.load` of a model directory whose `manifest.json` is the input (valid tensors beside it).
+    case model
+    /// `SystemPlan.load` of `system.json`.
+    case system
+    /// `DesignDir.open` of a small valid design whose `system.json` is the input.
+    case design
+    /// `SystemImages.load` of the design's images whose `manifest.json` is the input.
+    case images
+    /// `ReadMemH.parse`: the first byte is the word width, the rest the text.
+    case hex
+    /// `SystemImages.load` with one memory's `.hex` and `.bin` replaced by the input (split at
+    /// the offset in its first two bytes) and the manifest's SHA-256s updated to match.
+    case binHex = "bin-hex"
+
+    /// Runs one input; never throws. Traps (and the sanitizers) are what the fuzzer looks for.
+    public func run(_ data: Data) { _ = accepts(data) }
+
+    /// Runs one input: true when the decoder accepts it, false when it throws a typed error.
+    public func accepts(_ data: Data) -> Bool {
+        switch self {
+        case .idx: return (try? IDX.parse([UInt8](data), path: "fuzz.idx")) != nil
+        case .idxGzip: return (try? IDX.decode(data, path: "fuzz.idx.gz")) != nil
+        case .npy: return (try? NPY.decode(data, path: "fuzz.npy")) != nil
+        case .model:
+            let f = Fixture.shared
+            return f.with("model/manifest.json", as: data) { (try? ModelFile.load(f.model)) != nil }
+        case .system:
+            let url = Fixture.shared.scratch.appendingPathComponent("system.json")
+            Fixture.shared.replace(url, with: data)
+            return (try? SystemPlan.load(url)) != nil
+        case .design:
+            let f = Fixture.shared
+            return f.with("system.json", as: data) { (try? DesignDir.open(f.design)) != nil }
+        case .images:
+            let f = Fixture.shared
+            return f.with("images/manifest.json", as: data) {
+                (try? SystemImages.load(from: f.images, expected: f.plan.system, modelDigest: f.plan.model.digest)) != nil
+            }
+        case .hex:
+            let width = Int(data.first ?? 0)
+            return (try? ReadMemH.parse(String(decoding: data.dropFirst(), as: UTF8.self), width: width, path: "fuzz.hex")) != nil
+        case .binHex:
+            let f = Fixture.shared
+            return f.withPair(data) { (try? SystemImages.load(from: f.images, expected: f.plan.system, modelDigest: f.plan.model.digest)) != nil }
+        }
+    }
+
+    /// Small valid inputs to start from, named; the same bytes on every run.
+    public func seeds() throws -> [(name: String, data: Data)] {
+        switch self {
+        case .idx:
+            return [("images-3x4x4.idx", Data(Seeds.idx([3, 4, 4]))), ("labels-5.idx", Data(Seeds.idx([5])))]
+        case .idxGzip:
+            return [("images-3x4x4.idx.gz", Seeds.gzip(Seeds.idx([3, 4, 4]))), ("labels-5.idx.gz", Seeds.gzip(Seeds.idx([5])))]
+        case .npy:
+            return try [("int8-2x3.npy", NPY.encode(NPYArray(shape: [2, 3], dtype: .int8, integers: [1, -2, 3, -4, 5, 127]))),
+                        ("int32-4.npy", NPY.encode(NPYArray(shape: [4], dtype: .int32, integers: [1, -70000, 3, 1 << 20]))),
+                        ("float32-2x2.npy", NPY.encode(NPYArray(shape: [2, 2], dtype: .float32, floats: [0.5, -1, 2, 1e3])))]
+        case .model: return [("manifest.json", try Fixture.shared.original("model/manifest.json"))]
+        case .system, .design: return [("system.json", try Fixture.shared.original("system.json"))]
+        case .images: return [("manifest.json", try Fixture.shared.original("images/manifest.json"))]
+        case .hex:
+            return [("w8.hex", Data([8] + Array("00\nff\n7f // a comment\n".utf8))),
+                    ("w70.hex", Data([70] + Array("3f_ffff_ffff_ffff_ffff\n0\n".utf8)))]
+        case .binHex:
+            let f = Fixture.shared
+            let hex = try f.original("images/\(Fixture.pairStem).hex"), bin = try f.original("images/\(Fixture.pairStem).bin")
+            return [("pair", Fixture.pair(hex: hex, bin: bin))]
+        }
+    }
+}
+
+/// Deterministic seed bytes.
+enum Seeds {
+    /// An unsigned-byte IDX file with these dimensions and counting data.
+    static func idx(_ dims: [Int]) -> [UInt8] {
+        let n = dims.reduce(1, *)
+        return [0, 0, 8, UInt8(dims.count)] + dims.flatMap { d in [UInt8(d >> 24 & 0xFF), UInt8(d >> 16 & 0xFF), UInt8(d >> 8 & 0xFF), UInt8(d & 0xFF)] }
+            + (0 ..< n).map { UInt8($0 * 37 & 0xFF) }
+    }
+
+    /// gzip without a name or time stamp (the same bytes on every run), through the gzip tool.
+    static func gzip(_ bytes: [UInt8]) -> Data {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["gzip", "-9", "-n", "-c"]
+        let inPipe = Pipe(), outPipe = Pipe()
+        p.standardInput = inPipe
+        p.standardOutput = outPipe
+        do { try p.run() } catch { return Data() }
+        inPipe.fileHandleForWriting.write(Data(bytes))
+        try? inPipe.fileHandleForWriting.close()
+        let out = outPipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return out
+    }
+}
