@@ -131,6 +131,9 @@ struct ShapeWalker {
             guard let got = value as? NSNumber, Self.isBool(got) == Self.isBool(n) else {
                 return add("\(here): got \(Self.shown(value)), expected \(Self.kind(n))")
             }
+            // No field of a SpikeForge file needs more than 64 bits; the decoder would reject it
+            // without naming the field.
+            if !Self.isBool(got), !(abs(got.doubleValue) <= 0x1p63) { add("\(here): got \(got), expected a number within ±2^63") }
         case is String:
             guard let s = value as? String else { return add("\(here): got \(Self.shown(value)), expected a string") }
             let key = path.split(separator: ".").last.map { String($0.prefix { $0 != "[" }) } ?? ""
