@@ -30,6 +30,8 @@ public enum Compiler {
         do { bounds = try RangeAnalysis.analyze(model) } catch {
             throw .rangeOverflow(violations: [.init(field: "layer \(error.layer)", value: error.what, expected: "at most \(error.limit)")])
         }
+        let own = o.pe.fieldViolations()
+        if !own.isEmpty { throw .hardware(.invalid(block: "PEConfig", violations: own)) }
         guard !model.layers.isEmpty else { throw .doesNotFit(model: "(no layers)", mesh: "\(o.cols)x\(o.rows)", violations: [.init(field: "layers", value: "0", expected: "at least 1")]) }
         var pe = o.pe
         pe.cols = o.cols
@@ -42,7 +44,7 @@ public enum Compiler {
         var range: [ConfigViolation] = []
         func pick(_ key: String, _ current: inout Int, need: Int, what: String) {
             if o.fixed.contains(key) {
-                if current < need { range.append(.init(field: key, value: "\(current)", expected: "at least \(need): \(what)")) }
+                if current < need, !what.isEmpty { range.append(.init(field: key, value: "\(current)", expected: "at least \(need): \(what)")) }
             } else {
                 current = need
             }

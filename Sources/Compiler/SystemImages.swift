@@ -144,6 +144,11 @@ public struct SystemImages: Equatable, Sendable {
         let c = expected.pe
         var tiles = (0 ..< expected.tiles).map { _ in PEImages(c) }
         var seen = Set<String>()
+        let expectedCount = expected.tiles * c.srams.count
+        if manifest.memories.count != expectedCount {
+            problems.append("memories: got \(manifest.memories.count) entries, expected \(expectedCount) (\(expected.tiles) tiles x \(c.srams.count) memories)")
+            throw .file(path: dir.path, problems: problems)
+        }
         for e in manifest.memories {
             let at = "tile (\(e.x),\(e.y)) \(e.memory)"
             guard (0 ..< expected.cols).contains(e.x), (0 ..< expected.rows).contains(e.y), let m = PEMemory(rawValue: e.id), "\(m)" == e.memory,
@@ -152,7 +157,7 @@ public struct SystemImages: Equatable, Sendable {
                 problems.append("\(at): no such tile or memory in \(expected.moduleName)")
                 continue
             }
-            seen.insert("\(e.x),\(e.y),\(m.rawValue)")
+            guard seen.insert("\(e.x),\(e.y),\(m.rawValue)").inserted else { problems.append("\(at): listed twice"); continue }
             let (w, d) = c.geometry(m)
             if e.depth != d || e.width != w { problems.append("\(at): \(e.depth) x \(e.width) bits, expected \(d) x \(w)") }
             let names = [e.hex, e.bin].compactMap { ManifestName.problem($0, in: dir) }

@@ -65,7 +65,7 @@ extension SystemPlan {
         return p
     }
 
-    private func inMesh(_ r: TileRect) -> Bool { r.x0 >= 0 && r.y0 >= 0 && r.x1 < system.cols && r.y1 < system.rows }
+    private func inMesh(_ r: TileRect) -> Bool { r.x0 >= 0 && r.y0 >= 0 && r.x0 <= r.x1 && r.y0 <= r.y1 && r.x1 < system.cols && r.y1 < system.rows }
 
     private func layerProblems() -> [String] {
         let pe = system.pe

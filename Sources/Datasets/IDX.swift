@@ -69,7 +69,9 @@ public enum IDX {
     static let maxInflateRatio = 1040
 
     public static func read(_ path: String) throws(DatasetError) -> IDXArray {
-        let fd = open(path, O_RDONLY)
+        // O_NONBLOCK: a FIFO named like a dataset file must not block the open (a regular file
+        // reads the same either way); the regular-file check below refuses it.
+        let fd = open(path, O_RDONLY | O_NONBLOCK)
         guard fd >= 0 else {
             let e = errno
             if e == ENOENT { throw .missing(path: path) }

@@ -40,8 +40,10 @@ extension Checkpoint {
         do { try m.config.validate() } catch { p += error.violations.map { "config.\($0.field) is \($0.value), expected \($0.expected)" } }
         let c = m.config
         let layers = c.architecture.sizes.count - 1
-        if c.architecture.sizes.count < 2 || c.architecture.sizes.contains(where: { $0 < 1 }) {
-            p.append("config.architecture is \(c.architecture.sizes), expected at least 2 positive sizes")
+        // The architecture's own bounds first (as --arch has them): every count below depends on it.
+        do { _ = try Architecture.parse(c.architecture.sizes.map(String.init).joined(separator: "-")) } catch {
+            guard case let .badArchitecture(_, problems) = error else { return p + ["config.architecture: \(error)"] }
+            return p + problems.prefix(10).map { "config.architecture: \($0)" }
         }
         if !(1 ... max(1, c.epochs)).contains(m.epochsDone) { p.append("epochsDone is \(m.epochsDone), expected 1...\(c.epochs)") }
         if m.parts < 1 { p.append("parts is \(m.parts), expected at least 1") }
@@ -53,10 +55,12 @@ extension Checkpoint {
         if m.history.count != m.epochsDone || m.history.enumerated().contains(where: { $0.element.epoch != $0.offset + 1 }) {
             p.append("history lists epochs \(m.history.map(\.epoch)), expected 1...\(m.epochsDone)")
         }
-        if m.thresholds.count != layers - 1 || m.thresholds.contains(where: { $0 < 1 }) {
-            p.append("thresholds are \(m.thresholds), expected \(layers - 1) positive integers")
+        if m.thresholds.count != layers - 1 || m.thresholds.contains(where: { !(1 ... IntegerModel.maxThreshold).contains($0) }) {
+            p.append("thresholds are \(m.thresholds.prefix(64)), expected \(layers - 1) integers in 1...\(IntegerModel.maxThreshold) (2^40)")
         }
-        if !(m.outputScale.isFinite && m.outputScale >= 1) { p.append("outputScale is \(m.outputScale), expected a finite number ≥ 1") }
+        if !(m.outputScale.isFinite && m.outputScale >= 1 && m.outputScale <= Self.maxOutputScale) {
+            p.append("outputScale is \(m.outputScale), expected a number in 1...\(Self.maxOutputScale)")
+        }
         if m.biasScales.count != layers || m.biasScales.contains(where: { !($0.isFinite && $0 > 0) }) {
             p.append("biasScales are \(m.biasScales), expected \(layers) positive finite numbers")
         }
@@ -108,19 +112,30 @@ extension Checkpoint {
                 problems.append("\(t.file): shape \(want.shape) is too large"); continue
             }
             let path = dir.appendingPathComponent(t.file).path
-            guard let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil else { problems.append("\(t.file) is missing"); continue }
-            guard size <= limit else { problems.append("\(t.file) is \(size) bytes, expected at most \(limit) for shape \(want.shape)"); continue }
-            guard let d = FileManager.default.contents(atPath: path) else { problems.append("\(t.file) is not readable"); continue }
+            let d: Data
+            do { d = try FileRead.bounded(URL(fileURLWithPath: path), limit: limit) } catch {
+                problems.append(error.reason == "missing" ? "\(t.file) is missing" : "\(t.file) is \(error.reason.replacingOccurrences(of: "for this kind of file", with: "for shape \(want.shape)"))")
+                continue
+            }
             if let p = Checksum.problem(d, expected: t.sha256, name: t.file) { problems.append(p); continue }
             let a: NPYArray
             do { a = try NPY.decode(d, path: path) } catch { problems.append("\(t.file): \(error)"); continue }
             if a.dtype != .float32 || t.dtype != NPYDType.float32.descr { problems.append("\(t.file) has dtype \(a.dtype.descr), expected <f4"); continue }
             if a.shape != want.shape || t.shape != want.shape { problems.append("\(t.file) has shape \(a.shape), expected \(want.shape)"); continue }
             if a.floats.contains(where: { !$0.isFinite }) { problems.append("\(t.file) holds a value that is not finite"); continue }
+            // Shadow weights and biases become integers (wBits weights, model-bound biases).
+            let kind = t.file.split(separator: ".").dropFirst().first.map(String.init) ?? ""
+            let bound = kind == "w" ? Double(1 << max(2, min(16, m.config.wBits))) : kind == "b" ? Double(IntegerModel.maxBias) : 1e30
+            if let bad = a.floats.first(where: { abs($0) > bound }) { problems.append("\(t.file) holds \(bad), expected values within ±\(bound)"); continue }
             out[String(t.file.dropLast(4))] = a.floats.map { Float($0) }
         }
         return out
     }
+}
+
+extension Checkpoint {
+    /// The largest output softmax scale a checkpoint may hold (it becomes an integer).
+    static let maxOutputScale: Float = 16_777_216
 }
 
 extension CheckpointManifest {

@@ -154,7 +154,9 @@ public enum ModelFile {
                 if let bad = ManifestName.problem(t.file, in: directory) { problems.append("\(at) \(what) file: \(bad)"); return nil }
                 let path = directory.appendingPathComponent(t.file).path
                 let d: Data
-                do { d = try FileRead.bounded(URL(fileURLWithPath: path), limit: (1 << 20) + 8 * IntegerModel.maxSynapses) } catch {
+                // At most 8 bytes an element of the expected shape, plus the header.
+                let limit = (1 << 20) + 8 * (CheckedArithmetic.product(shape) ?? IntegerModel.maxSynapses)
+                do { d = try FileRead.bounded(URL(fileURLWithPath: path), limit: limit) } catch {
                     problems.append("\(at) \(what) file \(t.file): \(error.reason)")
                     return nil
                 }

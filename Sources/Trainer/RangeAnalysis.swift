@@ -74,7 +74,7 @@ public enum RangeAnalysis {
         }
         if !l.isExact, CheckedArithmetic.product(events, Int64(l.outputs)).map({ $0 > IntegerModel.maxOrderedEvents }) ?? true {
             throw Overflow(layer: l.name, what: "\(events) input events x \(l.outputs) neurons in the order-dependent mode \(l.mode.rawValue) without flush",
-                           limit: "\(IntegerModel.maxOrderedEvents) = 2^32 events per image")
+                           limit: "\(IntegerModel.maxOrderedEvents) = 2^28 events per image")
         }
         return (Bounds(vBound: vB, zBound: zB, events: events), zLo, zHi)
     }
@@ -96,7 +96,7 @@ extension IntegerModel {
     public static let maxV: Int64 = 1 << 62
     public static let maxZ: Int64 = 1 << 24
     /// Spike events the event-level reference may replay per image in an order-dependent layer.
-    public static let maxOrderedEvents: Int64 = 1 << 32
+    public static let maxOrderedEvents: Int64 = 1 << 28
 
     /// Every bound the model breaks, each naming the layer, what it holds and the limit.
     public func boundProblems() -> [String] {

@@ -61,12 +61,12 @@ public struct TrainingConfig: Codable, Sendable, Hashable {
         c.check("activationLevels", activationLevels, in: 1 ... 1 << 16)
         c.check("augmentShift", augmentShift, in: 0 ... 8)
         c.check("threads", threads, in: 0 ... 1024)
-        c.require(learningRate > 0 && learningRate.isFinite, field: "learningRate", value: "\(learningRate)", expected: "a positive number")
+        c.require(learningRate > 0 && learningRate <= 1e6, field: "learningRate", value: "\(learningRate)", expected: "a positive number up to 1e6")
         c.require(finalLearningRate > 0 && finalLearningRate <= 1, field: "finalLearningRate", value: "\(finalLearningRate)", expected: "a fraction in (0, 1]")
         c.require(momentum >= 0 && momentum < 1, field: "momentum", value: "\(momentum)", expected: "a number in [0, 1)")
         c.require(initFraction > 0 && initFraction <= 1, field: "initFraction", value: "\(initFraction)", expected: "a fraction in (0, 1]")
-        c.require(alpha >= 1 && alpha.isFinite, field: "alpha", value: "\(alpha)", expected: "a number ≥ 1")
-        c.require(thetaBPScale > 0 && thetaBPScale.isFinite, field: "thetaBPScale", value: "\(thetaBPScale)", expected: "a positive number")
+        c.require(alpha >= 1 && alpha <= 1e6, field: "alpha", value: "\(alpha)", expected: "a number in 1...1e6")
+        c.require(thetaBPScale > 0 && thetaBPScale <= 1e6, field: "thetaBPScale", value: "\(thetaBPScale)", expected: "a positive number up to 1e6")
         try c.finish()
     }
 }

@@ -91,10 +91,30 @@ import Testing
         let problems = Self.problems(dir)
         #expect(problems.contains("formatVersion is 2, expected 1"))
         #expect(problems.contains("epochsDone is 99, expected 1...3"))
-        #expect(problems.contains("thresholds are [0], expected 1 positive integers"))
-        #expect(problems.contains("outputScale is -1.0, expected a finite number ≥ 1"))
+        #expect(problems.contains("thresholds are [0], expected 1 integers in 1...1099511627776 (2^40)"))
+        #expect(problems.contains("outputScale is -1.0, expected a number in 1...16777216.0"))
         #expect(problems.contains { $0.hasPrefix("steps is 8, expected 792") })
         #expect(problems.contains { $0.hasPrefix("history lists epochs [1], expected 1...99") })
+    }
+
+    /// Values that pass as numbers but would trap once they become integers (found in review):
+    /// a threshold near Int64.max, an output scale of 1e30, an architecture of huge sizes.
+    @Test func valuesThatWouldTrapAreRefused() throws {
+        let dir = try Self.written(Self.config(.adam, .float))
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let json = dir.appendingPathComponent("checkpoint.json")
+        var obj = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any])
+        obj["thresholds"] = [Int64.max]
+        obj["outputScale"] = 1e10
+        try JSONSerialization.data(withJSONObject: obj).write(to: json)
+        let p = Self.problems(dir)
+        #expect(p.contains { $0.hasPrefix("thresholds are [9223372036854775807]") } && p.contains { $0.hasPrefix("outputScale is 1e+10") }, "\(p)")
+        var config = try #require(obj["config"] as? [String: Any])
+        config["architecture"] = ["sizes": [784, 1 << 40, 10]]
+        obj["config"] = config
+        try JSONSerialization.data(withJSONObject: obj).write(to: json)
+        let q = Self.problems(dir)
+        #expect(q.contains("config.architecture: size 2 is 1099511627776, expected 1...1048576"), "\(q)")
     }
 
     @Test func corruptedTensorsAreNamed() throws {

@@ -147,6 +147,19 @@ public struct PEConfig: BlockConfig {
     /// The widest word of an SRAM but the axon map and the layer parameters (64 bits each).
     public static let maxSRAMWordBits = 512
 
+    /// Each field against its own rule only (no cross-field rules): what callers that still pick
+    /// some fields check before computing with the others.
+    public func fieldViolations() -> [ConfigViolation] {
+        let values = [lanes, neurons, wBits, zBits, thresholdBits, vBits, layers, accBits, inFIFODepth, spikeFIFODepth, outFIFODepth, flitWidth,
+                      cols, rows, routerBufferDepth, axons, weightRows, weightWordBits]
+        let fields = [Field.lanes, Field.neurons, Field.wBits, Field.zBits, Field.thresholdBits, Field.vBits, Field.layers, Field.accBits,
+                      Field.inFIFODepth, Field.spikeFIFODepth, Field.outFIFODepth, Field.flitWidth, Field.cols, Field.rows,
+                      Field.routerBufferDepth, Field.axons, Field.weightRows, Field.weightWordBits]
+        var v = ViolationCollector(block: "PEConfig")
+        for (f, x) in zip(fields, values) { v.check(f, x) }
+        return v.violations
+    }
+
     public func validate() throws(ConfigError) {
         var v = ViolationCollector(block: "PEConfig")
         v.check(Field.lanes, lanes)
@@ -184,7 +197,7 @@ public struct PEConfig: BlockConfig {
         // The derived sizes below need these fields in range.
         let derivable = [(Field.lanes, lanes), (Field.neurons, neurons), (Field.flitWidth, flitWidth), (Field.wBits, wBits), (Field.vBits, vBits),
                          (Field.zBits, zBits), (Field.thresholdBits, thresholdBits), (Field.axons, axons), (Field.weightRows, weightRows),
-                         (Field.layers, layers), (Field.accBits, accBits)]
+                         (Field.layers, layers), (Field.accBits, accBits), (Field.weightWordBits, weightWordBits)]
         if derivable.allSatisfy({ $0.0.accepts($0.1) }) {
             // The state SRAM must hold every neuron, and each word must fit the packet fields.
             v.require(stateDepth * lanes >= neurons, field: "neurons", value: "\(neurons)",

@@ -52,13 +52,18 @@ public struct DesignDir: Sendable {
     /// design replaces the old one wholly, an old `rtl/` included (it was generated for the old
     /// plan; `generate system` writes it again).
     public static func export(modelDir: URL, options: CompileOptions, out: URL) throws -> SystemPlan {
-        let (m, _) = try ModelFile.load(modelDir)
+        let (m, manifest) = try ModelFile.load(modelDir)
         let plan = try Compiler.compile(m, options)
         let images = SystemImages(plan: plan, model: m)
         var files: [(name: String, contents: Data)] = []
-        // The model, copied file for file (its manifest's SHA-256 still hold).
-        for name in try FileManager.default.contentsOfDirectory(atPath: modelDir.path).sorted() where name.hasSuffix(".json") || name.hasSuffix(".npy") {
-            files.append(("model/\(name)", try Data(contentsOf: modelDir.appendingPathComponent(name))))
+        // The model, copied file for file (its manifest's SHA-256 still hold): the manifest and
+        // the tensors it lists, nothing else of the directory.
+        let names = ["manifest.json"] + manifest.layers.flatMap { [$0.weights.file, $0.bias.file] }
+        for name in names {
+            let limit = name.hasSuffix(".json") ? JSONDocument.maxBytes : (1 << 20) + 8 * IntegerModel.maxSynapses
+            do { files.append(("model/\(name)", try FileRead.bounded(modelDir.appendingPathComponent(name), limit: limit))) } catch {
+                throw TrainerError.model(directory: modelDir.path, problems: [error.reason])
+            }
         }
         files += images.files(model: plan.model).map { ("images/\($0.name)", $0.contents) }
         files.append(("system.json", Data(try plan.json().utf8)))

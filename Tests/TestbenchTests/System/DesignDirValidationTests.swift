@@ -29,8 +29,8 @@ import Trainer
         #expect(Self.openProblems(root.appendingPathComponent("design")).isEmpty)
     }
 
-    /// An output flag flipped and a tile's slice moved: each decodes and validates on its own,
-    /// but is not what the compiler makes of the model, and is refused naming the field.
+    /// A hidden layer's flush flag flipped: the plan decodes and validates on its own, but is not
+    /// what the compiler makes of the model, and is refused naming the field.
     @Test func anAlteredPlanIsRefusedWithTheField() throws {
         let root = try Self.design()
         defer { try? FileManager.default.removeItem(at: root) }
