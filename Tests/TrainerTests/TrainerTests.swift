@@ -57,7 +57,7 @@ import Testing
 
     @Test func badInputIsRefusedWithEveryProblem() throws {
         #expect(throws: TrainerError.badArchitecture(text: "784-x-0", problems: [
-            "size 2 is 'x', expected a positive integer", "size 3 is 0, expected a positive integer",
+            "size 2 is 'x', expected a positive integer", "size 3 is 0, expected 1...1048576",
         ])) { try Architecture.parse("784-x-0") }
         #expect(throws: TrainerError.badArchitecture(text: "784", problems: ["got 1 size, expected at least 2 (inputs-…-outputs)"])) {
             try Architecture.parse("784")
