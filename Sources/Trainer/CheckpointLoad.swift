@@ -127,6 +127,8 @@ extension Checkpoint {
             let kind = t.file.split(separator: ".").dropFirst().first.map(String.init) ?? ""
             let bound = kind == "w" ? Double(1 << max(2, min(16, m.config.wBits))) : kind == "b" ? Double(IntegerModel.maxBias) : 1e30
             if let bad = a.floats.first(where: { abs($0) > bound }) { problems.append("\(t.file) holds \(bad), expected values within ±\(bound)"); continue }
+            // Adam's second moments are means of squares: a negative one makes the step NaN.
+            if kind.hasPrefix("m2"), let bad = a.floats.first(where: { $0 < 0 }) { problems.append("\(t.file) holds \(bad), expected values ≥ 0 (second moments)"); continue }
             out[String(t.file.dropLast(4))] = a.floats.map { Float($0) }
         }
         return out
