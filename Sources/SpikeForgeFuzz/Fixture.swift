@@ -8,7 +8,11 @@ import Trainer
 /// onto a 2×2 mesh (`model/`, `images/`, `system.json`, no `rtl/`). Harnesses replace one file
 /// of it with their input; `original` gives back the file as exported (the seeds).
 final class Fixture: @unchecked Sendable {
-    static let shared = Fixture()
+    /// Made once; an error (no scratch space, say) is reported by `Harness.prepare()`, and every
+    /// harness that needs the fixture then accepts nothing instead of trapping.
+    static let shared = Result { () throws(FixtureError) -> Fixture in try Fixture() }
+
+    static func get() throws(FixtureError) -> Fixture { try shared.get() }
     /// The memory whose `.hex`/`.bin` the bin-hex harness replaces.
     static let pairStem = SystemImages.fileStem(x: 0, y: 0, .weights)
 
@@ -21,7 +25,7 @@ final class Fixture: @unchecked Sendable {
     let plan: SystemPlan
     private let manifest: Data
 
-    private init() {
+    private init() throws(FixtureError) {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("spikeforge-fuzz-\(getpid())")
         scratch = root.appendingPathComponent("scratch")
         design = root.appendingPathComponent("design")
@@ -36,8 +40,7 @@ final class Fixture: @unchecked Sendable {
             try FileManager.default.copyItem(at: pristine, to: design)
             manifest = try Data(contentsOf: pristine.appendingPathComponent("images/manifest.json"))
         } catch {
-            // The fixture is SpikeForge's own output: failing to make it is a bug, not a finding.
-            fatalError("spikeforge-fuzz: cannot make the fixture design in \(root.path): \(error)")
+            throw FixtureError(path: root.path, reason: "\(error)")
         }
         Fixture.cleanupPath = root.path
         atexit { if let p = Fixture.cleanupPath { try? FileManager.default.removeItem(atPath: p) } }
@@ -102,4 +105,12 @@ final class Fixture: @unchecked Sendable {
             }
         }
     }
+}
+
+/// Why the fixture design could not be made: SpikeForge's own output, so a bug or a full disk,
+/// never a finding of the fuzzer.
+public struct FixtureError: Error, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+    public var description: String { "cannot make the fixture design in \(path): \(reason)" }
 }

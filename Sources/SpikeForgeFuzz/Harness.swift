@@ -32,6 +32,15 @@ public enum Harness: String, CaseIterable, Sendable {
     /// the offset in its first two bytes) and the manifest's SHA-256s updated to match.
     case binHex = "bin-hex"
 
+    /// Makes what the harness needs (the fixture design) before the first input, so that a
+    /// failure to make it is one clear error, not a wrong finding.
+    public func prepare() throws {
+        switch self {
+        case .model, .system, .design, .images, .binHex: _ = try Fixture.get()
+        case .idx, .idxGzip, .npy, .hex: break
+        }
+    }
+
     /// Runs one input; never throws. Traps (and the sanitizers) are what the fuzzer looks for.
     public func run(_ data: Data) { _ = accepts(data) }
 
@@ -42,17 +51,18 @@ public enum Harness: String, CaseIterable, Sendable {
         case .idxGzip: return (try? IDX.decode(data, path: "fuzz.idx.gz")) != nil
         case .npy: return (try? NPY.decode(data, path: "fuzz.npy")) != nil
         case .model:
-            let f = Fixture.shared
+            guard let f = try? Fixture.get() else { return false }
             return f.with("model/manifest.json", as: data) { (try? ModelFile.load(f.model)) != nil }
         case .system:
-            let url = Fixture.shared.scratch.appendingPathComponent("system.json")
-            Fixture.shared.replace(url, with: data)
+            guard let f = try? Fixture.get() else { return false }
+            let url = f.scratch.appendingPathComponent("system.json")
+            f.replace(url, with: data)
             return (try? SystemPlan.load(url)) != nil
         case .design:
-            let f = Fixture.shared
+            guard let f = try? Fixture.get() else { return false }
             return f.with("system.json", as: data) { (try? DesignDir.open(f.design)) != nil }
         case .images:
-            let f = Fixture.shared
+            guard let f = try? Fixture.get() else { return false }
             return f.with("images/manifest.json", as: data) {
                 (try? SystemImages.load(from: f.images, expected: f.plan.system, modelDigest: f.plan.model.digest)) != nil
             }
@@ -60,7 +70,7 @@ public enum Harness: String, CaseIterable, Sendable {
             let width = Int(data.first ?? 0)
             return (try? ReadMemH.parse(String(decoding: data.dropFirst(), as: UTF8.self), width: width, path: "fuzz.hex")) != nil
         case .binHex:
-            let f = Fixture.shared
+            guard let f = try? Fixture.get() else { return false }
             return f.withPair(data) { (try? SystemImages.load(from: f.images, expected: f.plan.system, modelDigest: f.plan.model.digest)) != nil }
         }
     }
@@ -76,14 +86,14 @@ public enum Harness: String, CaseIterable, Sendable {
             return try [("int8-2x3.npy", NPY.encode(NPYArray(shape: [2, 3], dtype: .int8, integers: [1, -2, 3, -4, 5, 127]))),
                         ("int32-4.npy", NPY.encode(NPYArray(shape: [4], dtype: .int32, integers: [1, -70000, 3, 1 << 20]))),
                         ("float32-2x2.npy", NPY.encode(NPYArray(shape: [2, 2], dtype: .float32, floats: [0.5, -1, 2, 1e3])))]
-        case .model: return [("manifest.json", try Fixture.shared.original("model/manifest.json"))]
-        case .system, .design: return [("system.json", try Fixture.shared.original("system.json"))]
-        case .images: return [("manifest.json", try Fixture.shared.original("images/manifest.json"))]
+        case .model: return [("manifest.json", try Fixture.get().original("model/manifest.json"))]
+        case .system, .design: return [("system.json", try Fixture.get().original("system.json"))]
+        case .images: return [("manifest.json", try Fixture.get().original("images/manifest.json"))]
         case .hex:
             return [("w8.hex", Data([8] + Array("00\nff\n7f // a comment\n".utf8))),
                     ("w70.hex", Data([70] + Array("3f_ffff_ffff_ffff_ffff\n0\n".utf8)))]
         case .binHex:
-            let f = Fixture.shared
+            let f = try Fixture.get()
             let hex = try f.original("images/\(Fixture.pairStem).hex"), bin = try f.original("images/\(Fixture.pairStem).bin")
             return [("pair", Fixture.pair(hex: hex, bin: bin))]
         }

@@ -40,6 +40,7 @@ guard let name = ProcessInfo.processInfo.environment["SPIKEFORGE_FUZZ"] else {
     fail("usage: spikeforge-fuzz HARNESS [FILE|DIR ...] | spikeforge-fuzz --write-corpus DIR; harnesses: \(names)")
 }
 guard let harness = Harness(rawValue: name) else { fail("no harness '\(name)'; expected one of \(names)") }
+do { try harness.prepare() } catch { fail("\(error)") }
 
 #if FUZZING
 /// libFuzzer's archive still pulls in its own `main`, which names this symbol; the run itself

@@ -16,6 +16,7 @@ import Testing
     }
 
     @Test(arguments: Harness.allCases) func committedCorpusReplays(_ h: Harness) throws {
+        try h.prepare()
         let seeds = Self.inputs("corpus", h)
         #expect(!seeds.isEmpty, "tools/fuzz-inputs/corpus/\(h.rawValue) holds the seeds (swift run spikeforge-fuzz --write-corpus tools/fuzz-inputs/corpus)")
         for url in seeds + Self.inputs("crashes", h) { h.run(try Data(contentsOf: url)) }
