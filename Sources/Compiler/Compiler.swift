@@ -44,7 +44,7 @@ public enum Compiler {
         var range: [ConfigViolation] = []
         func pick(_ key: String, _ current: inout Int, need: Int, what: String) {
             if o.fixed.contains(key) {
-                if current < need, !what.isEmpty { range.append(.init(field: key, value: "\(current)", expected: "at least \(need): \(what)")) }
+                if current < need { range.append(.init(field: key, value: "\(current)", expected: "at least \(need): \(what)")) }
             } else {
                 current = need
             }
@@ -60,7 +60,8 @@ public enum Compiler {
         var fit: [ConfigViolation] = []
         if pe.wBits < model.wBits { fit.append(.init(field: "wBits", value: "\(pe.wBits)", expected: "at least the model's \(model.wBits)")) }
         let axonsNeeded = model.layers.map(\.inputs).reduce(0, +)
-        pick("axons", &pe.axons, need: PEConfig.pow2(axonsNeeded), what: "")
+        // Axons are a capacity, not a range: a fixed count too small is a `doesNotFit` below.
+        if !o.fixed.contains("axons") { pe.axons = PEConfig.pow2(axonsNeeded) }
         if pe.axons < axonsNeeded { fit.append(.init(field: "axons", value: "\(pe.axons)", expected: "at least \(axonsNeeded): one axon id per input of every layer")) }
         if !o.fixed.contains("layers") { pe.layers = model.layers.count }
         if pe.layers < model.layers.count { fit.append(.init(field: "layers", value: "\(pe.layers)", expected: "at least \(model.layers.count): one parameter slot per layer")) }

@@ -23,11 +23,16 @@ extension SystemPlan {
     public static func load(_ url: URL) throws(CompileError) -> SystemPlan {
         let data: Data
         do { data = try FileRead.bounded(url, limit: JSONDocument.maxBytes) } catch { throw .file(path: url.path, problems: [error.description]) }
+        return try decode(data, path: url.path)
+    }
+
+    /// A system file's bytes, checked as `load` checks them.
+    static func decode(_ data: Data, path: String) throws(CompileError) -> SystemPlan {
         switch JSONDocument.decode(SystemPlan.self, from: data, exemplar: exemplar, optional: ["target"], choices: choices) {
-        case let .failure(e): throw .file(path: url.path, problems: e.problems)
+        case let .failure(e): throw .file(path: path, problems: e.problems)
         case let .success(plan):
             let problems = plan.problems()
-            if !problems.isEmpty { throw .file(path: url.path, problems: problems) }
+            if !problems.isEmpty { throw .file(path: path, problems: problems) }
             return plan
         }
     }
@@ -38,7 +43,7 @@ extension SystemPlan {
         let data: Data
         do { data = try FileRead.bounded(url, limit: JSONDocument.maxBytes) } catch { throw .file(path: url.path, problems: [error.reason]) }
         let isPlan = ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any])?["format"] != nil
-        if isPlan { return try load(url).system }
+        if isPlan { return try decode(data, path: url.path).system }
         switch JSONDocument.decode(SystemConfig.self, from: data, exemplar: SystemConfig.defaultConfig) {
         case let .failure(e):
             throw .file(path: url.path, problems: e.problems + ["(expected a system file from spikeforge export, or a SystemConfig as `generate system` writes to config.json)"])

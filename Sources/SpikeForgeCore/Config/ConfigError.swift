@@ -63,6 +63,9 @@ public struct ViolationCollector {
         }
     }
 
+    /// Adds violations found by another check of the same block.
+    public mutating func append(_ more: [ConfigViolation]) { violations += more }
+
     public mutating func require(_ ok: Bool, field: String, value: String, expected: String) {
         if !ok { violations.append(.init(field: field, value: value, expected: expected)) }
     }

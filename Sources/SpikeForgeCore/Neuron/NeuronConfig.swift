@@ -71,10 +71,7 @@ public struct NeuronConfig: BlockConfig {
         v.check(Field.zBits, zBits)
         v.check(Field.thresholdBits, thresholdBits)
         v.check(Field.multiplicityBits, multiplicityBits)
-        if Field.wBits.accepts(wBits), Field.thresholdBits.accepts(thresholdBits) {
-            v.require(vBits >= minimumVBits, field: "vBits", value: "\(vBits)",
-                      expected: "at least \(minimumVBits) = max(wBits \(wBits), thresholdBits \(thresholdBits) + 1) + 1, so V holds a weight plus the threshold")
-        }
+        v.requireVBits(vBits, wBits: wBits, thresholdBits: thresholdBits, judged: Field.wBits.accepts(wBits) && Field.thresholdBits.accepts(thresholdBits))
         try v.finish()
     }
 
@@ -93,4 +90,16 @@ public enum NeuronOp: UInt64, Sendable, CaseIterable {
     case flush = 2
     /// Reserved; accepted and ignored.
     case nop = 3
+}
+
+extension ViolationCollector {
+    /// `V` holds a weight plus the threshold: `vBits ≥ max(wBits, thresholdBits + 1) + 1` (the
+    /// neuron array and the PE share the rule). Judged only when `wBits` and `thresholdBits` are
+    /// in their own ranges (`judged`), so a huge value cannot overflow the formula.
+    mutating func requireVBits(_ vBits: Int, wBits: Int, thresholdBits: Int, judged: Bool) {
+        guard judged else { return }
+        let need = max(wBits, thresholdBits + 1) + 1
+        require(vBits >= need, field: "vBits", value: "\(vBits)",
+                expected: "at least \(need) = max(wBits \(wBits), thresholdBits \(thresholdBits) + 1) + 1, so V holds a weight plus the threshold")
+    }
 }

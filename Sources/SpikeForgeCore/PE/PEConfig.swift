@@ -150,40 +150,22 @@ public struct PEConfig: BlockConfig {
     /// Each field against its own rule only (no cross-field rules): what callers that still pick
     /// some fields check before computing with the others.
     public func fieldViolations() -> [ConfigViolation] {
-        let values = [lanes, neurons, wBits, zBits, thresholdBits, vBits, layers, accBits, inFIFODepth, spikeFIFODepth, outFIFODepth, flitWidth,
-                      cols, rows, routerBufferDepth, axons, weightRows, weightWordBits]
-        let fields = [Field.lanes, Field.neurons, Field.wBits, Field.zBits, Field.thresholdBits, Field.vBits, Field.layers, Field.accBits,
-                      Field.inFIFODepth, Field.spikeFIFODepth, Field.outFIFODepth, Field.flitWidth, Field.cols, Field.rows,
-                      Field.routerBufferDepth, Field.axons, Field.weightRows, Field.weightWordBits]
+        let own: [(ConfigField, Int)] = [
+            (Field.lanes, lanes), (Field.neurons, neurons), (Field.wBits, wBits), (Field.zBits, zBits), (Field.thresholdBits, thresholdBits),
+            (Field.vBits, vBits), (Field.layers, layers), (Field.accBits, accBits), (Field.inFIFODepth, inFIFODepth),
+            (Field.spikeFIFODepth, spikeFIFODepth), (Field.outFIFODepth, outFIFODepth), (Field.flitWidth, flitWidth), (Field.cols, cols),
+            (Field.rows, rows), (Field.routerBufferDepth, routerBufferDepth), (Field.axons, axons), (Field.weightRows, weightRows),
+            (Field.weightWordBits, weightWordBits),
+        ]
         var v = ViolationCollector(block: "PEConfig")
-        for (f, x) in zip(fields, values) { v.check(f, x) }
+        for (f, x) in own { v.check(f, x) }
         return v.violations
     }
 
     public func validate() throws(ConfigError) {
         var v = ViolationCollector(block: "PEConfig")
-        v.check(Field.lanes, lanes)
-        v.check(Field.neurons, neurons)
-        v.check(Field.wBits, wBits)
-        v.check(Field.zBits, zBits)
-        v.check(Field.thresholdBits, thresholdBits)
-        v.check(Field.vBits, vBits)
-        if Field.wBits.accepts(wBits), Field.thresholdBits.accepts(thresholdBits) {
-            v.require(vBits >= max(wBits, thresholdBits + 1) + 1, field: "vBits", value: "\(vBits)",
-                      expected: "at least \(max(wBits, thresholdBits + 1) + 1) = max(wBits \(wBits), thresholdBits \(thresholdBits) + 1) + 1, so V holds a weight plus the threshold")
-        }
-        v.check(Field.layers, layers)
-        v.check(Field.accBits, accBits)
-        v.check(Field.inFIFODepth, inFIFODepth)
-        v.check(Field.spikeFIFODepth, spikeFIFODepth)
-        v.check(Field.outFIFODepth, outFIFODepth)
-        v.check(Field.flitWidth, flitWidth)
-        v.check(Field.cols, cols)
-        v.check(Field.rows, rows)
-        v.check(Field.routerBufferDepth, routerBufferDepth)
-        v.check(Field.axons, axons)
-        v.check(Field.weightRows, weightRows)
-        v.check(Field.weightWordBits, weightWordBits)
+        v.append(fieldViolations())
+        v.requireVBits(vBits, wBits: wBits, thresholdBits: thresholdBits, judged: Field.wBits.accepts(wBits) && Field.thresholdBits.accepts(thresholdBits))
         if Field.lanes.accepts(lanes), Field.wBits.accepts(wBits), Field.weightWordBits.accepts(weightWordBits) {
             v.require(neurons % lanes == 0, field: "lanes", value: "\(lanes)",
                       expected: "a divisor of neurons (\(neurons)): each state word holds lanes neurons")
