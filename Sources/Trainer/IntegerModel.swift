@@ -2,15 +2,21 @@ import Datasets
 import Dispatch
 import SpikeForgeCore
 
-/// One dense layer of the integer network of SPEC §1: integer weights, biases and threshold.
+/// One layer of the integer network of SPEC §1 (§6 for convolution and pooling): integer
+/// weights, biases and threshold.
 public struct IntegerLayer: Sendable, Equatable {
     public var name: String
-    public var inputs: Int
-    public var outputs: Int
-    /// `outputs × inputs`, row-major: `weights[i * inputs + j]` is the synapse from input `j` to
-    /// neuron `i`.
+    public var kind: LayerKind
+    /// The input and output maps (`inputs` and `outputs` are their flat counts, channel-major).
+    public var inputShape: FeatureShape
+    public var outputShape: FeatureShape
+    public var inputs: Int { inputShape.count }
+    public var outputs: Int { outputShape.count }
+    /// Dense: `outputs × inputs`, row-major (`weights[i * inputs + j]` is the synapse from input
+    /// `j` to neuron `i`). Conv: the kernels `(out, in, kh, kw)`, each stored once. Pool: empty
+    /// (the weights are fixed at 1).
     public var weights: [Int32]
-    /// The start value of `V` (`vBits` wide in hardware).
+    /// The start value of `V` (`vBits` wide in hardware), one per output neuron (0 for pooling).
     public var bias: [Int64]
     /// `θ > 0`. The output layer never fires; its θ is carried for completeness.
     public var threshold: Int64
@@ -19,18 +25,71 @@ public struct IntegerLayer: Sendable, Equatable {
     public var flush: Bool
     public var isOutput: Bool
 
+    /// A dense layer.
     public init(name: String, inputs: Int, outputs: Int, weights: [Int32], bias: [Int64], threshold: Int64,
                 mode: NeuronMode, flush: Bool, isOutput: Bool) {
-        precondition(weights.count == inputs * outputs && bias.count == outputs && threshold > 0)
+        self.init(name: name, kind: .dense, input: .vector(inputs), output: .vector(outputs), weights: weights, bias: bias,
+                  threshold: threshold, mode: mode, flush: flush, isOutput: isOutput)
+    }
+
+    /// Any layer; `weights` and `bias` must have the counts `kind` and the shapes give
+    /// (`IntegerLayer.weightCount`).
+    public init(name: String, kind: LayerKind, input: FeatureShape, output: FeatureShape, weights: [Int32], bias: [Int64], threshold: Int64,
+                mode: NeuronMode, flush: Bool, isOutput: Bool) {
+        precondition(weights.count == Self.weightCount(kind, input, output) && bias.count == output.count && threshold > 0)
         self.name = name
-        self.inputs = inputs
-        self.outputs = outputs
+        self.kind = kind
+        self.inputShape = input
+        self.outputShape = output
         self.weights = weights
         self.bias = bias
         self.threshold = threshold
         self.mode = mode
         self.flush = flush
         self.isOutput = isOutput
+    }
+
+    /// The number of stored weights of a layer of this kind and shapes.
+    public static func weightCount(_ kind: LayerKind, _ input: FeatureShape, _ output: FeatureShape) -> Int {
+        switch kind {
+        case .dense: return input.count * output.count
+        case let .conv(k): return output.channels * input.channels * k * k
+        case .pool: return 0
+        }
+    }
+
+    /// Calls `body(i, w)` for every output neuron `i` that input `j` drives, with the weight.
+    /// Dense layers visit outputs in ascending order; conv layers by kernel offset, then output
+    /// channel; pool layers their one output.
+    @inline(__always)
+    public func forEachTarget(of j: Int, _ body: (Int, Int32) -> Void) {
+        switch kind {
+        case .dense:
+            for i in 0 ..< outputs { body(i, weights[i * inputs + j]) }
+        case let .conv(k):
+            let (I, O) = (inputShape, outputShape)
+            let c = j / (I.height * I.width), iy = (j / I.width) % I.height, ix = j % I.width
+            for ky in max(0, iy - O.height + 1) ... min(k - 1, iy) {
+                for kx in max(0, ix - O.width + 1) ... min(k - 1, ix) {
+                    for o in 0 ..< O.channels {
+                        body(O.index(o, iy - ky, ix - kx), weights[((o * I.channels + c) * k + ky) * k + kx])
+                    }
+                }
+            }
+        case let .pool(k):
+            let I = inputShape
+            let c = j / (I.height * I.width), iy = (j / I.width) % I.height, ix = j % I.width
+            body(outputShape.index(c, iy / k, ix / k), 1)
+        }
+    }
+
+    /// The layer as a dense `outputs × inputs` matrix (for tests and small tools; a conv layer's
+    /// unrolled matrix can be large).
+    public func denseWeights() -> [Int32] {
+        if kind == .dense { return weights }
+        var w = [Int32](repeating: 0, count: inputs * outputs)
+        for j in 0 ..< inputs { forEachTarget(of: j) { i, v in w[i * inputs + j] = v } }
+        return w
     }
 
     /// True when the final spike count is a function of the pre-activation alone (SPEC §1).
@@ -50,7 +109,16 @@ public struct IntegerModel: Sendable, Equatable {
         self.inputBits = inputBits
     }
 
-    public var architecture: Architecture { Architecture([layers[0].inputs] + layers.map(\.outputs)) }
+    /// The architecture the layers form (a conv or pool layer's spec from its kind and shapes).
+    public var architecture: Architecture {
+        Architecture(unchecked: layers[0].inputShape, layers.map { l in
+            switch l.kind {
+            case .dense: return .dense(l.outputs)
+            case let .conv(k): return .conv(channels: l.outputShape.channels, kernel: k)
+            case let .pool(k): return .pool(k)
+            }
+        })
+    }
 
     /// SPEC §1 input encoding: pixel `p` becomes level `p >> (8 − inputBits)`.
     public static func level(_ p: UInt8, inputBits: Int) -> Int32 { Int32(p >> UInt8(8 - inputBits)) }
@@ -79,10 +147,11 @@ public struct IntegerModel: Sendable, Equatable {
         if layer.isExact {
             return x.map { IntegerActivation.exact($0, theta: layer.threshold, mode: layer.mode, flush: layer.flush)! }
         }
+        let dense = layer.denseWeights()
         return (0 ..< layer.outputs).map { i in
             var n = FunctionalNeuron(bias: layer.bias[i], theta: layer.threshold, mode: layer.mode, vBits: 63, zBits: 63)
             for (j, a) in inputs.enumerated() where a != 0 {
-                let w = Int64(layer.weights[i * layer.inputs + j])
+                let w = Int64(dense[i * layer.inputs + j])
                 for _ in 0 ..< abs(a) { n.input(sign: a > 0 ? 1 : -1, weight: w) }
             }
             if layer.flush { n.flush() }
@@ -97,10 +166,9 @@ public struct IntegerModel: Sendable, Equatable {
         var counts: [[Int64]] = []
         for l in layers {
             var x = l.bias
-            for i in 0 ..< l.outputs {
-                var s: Int64 = 0
-                for j in 0 ..< l.inputs where a[j] != 0 { s += Int64(l.weights[i * l.inputs + j]) * a[j] }
-                x[i] += s
+            for j in 0 ..< l.inputs where a[j] != 0 {
+                let aj = a[j]
+                l.forEachTarget(of: j) { i, w in x[i] += Int64(w) * aj }
             }
             pre.append(x)
             if l.isOutput { break }

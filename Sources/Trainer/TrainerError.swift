@@ -43,46 +43,4 @@ public enum TrainerError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// Layer sizes from the input to the output, as in `784-800-10`.
-public struct Architecture: Hashable, Sendable, Codable, CustomStringConvertible {
-    public var sizes: [Int]
-
-    public init(_ sizes: [Int]) {
-        precondition(sizes.count >= 2 && sizes.allSatisfy { $0 > 0 })
-        self.sizes = sizes
-    }
-
-    public var description: String { sizes.map(String.init).joined(separator: "-") }
-    public var inputs: Int { sizes[0] }
-    public var outputs: Int { sizes[sizes.count - 1] }
-    public var layerCount: Int { sizes.count - 1 }
-
-    /// Parses `N-N-…-N`, listing every part that is wrong.
-    public static func parse(_ text: String) throws(TrainerError) -> Architecture {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
-        var problems: [String] = []
-        var sizes: [Int] = []
-        for (k, p) in parts.enumerated() {
-            let t = p.trimmingCharacters(in: .whitespaces)
-            if let n = Int(t), (1 ... IntegerModel.maxLayerSize).contains(n) { sizes.append(n) }
-            else if let n = Int(t) { problems.append("size \(k + 1) is \(n), expected 1...\(IntegerModel.maxLayerSize)") }
-            else { problems.append("size \(k + 1) is '\(t)', expected a positive integer") }
-        }
-        if parts.count < 2 { problems.append("got \(parts.count) size\(parts.count == 1 ? "" : "s"), expected at least 2 (inputs-…-outputs)") }
-        if parts.count > IntegerModel.maxLayers + 1 { problems.append("got \(parts.count) sizes, expected at most \(IntegerModel.maxLayers + 1) (\(IntegerModel.maxLayers) layers)") }
-        for (k, (a, b)) in zip(sizes, sizes.dropFirst()).enumerated() where a * b > IntegerModel.maxSynapses {
-            problems.append("layer \(k + 1) (\(a)-\(b)) has \(a * b) synapses, expected at most \(IntegerModel.maxSynapses) (2^28)")
-        }
-        if !problems.isEmpty { throw .badArchitecture(text: text, problems: problems) }
-        return Architecture(sizes)
-    }
-
-    /// Checks that a dataset fits this architecture.
-    public func check(_ set: ImageSet) throws(TrainerError) {
-        guard set.count > 0 else { throw .dataset(.empty(path: set.source)) }
-        guard set.imageSize == inputs else { throw .imageSize(source: set.source, got: set.imageSize, expected: inputs, arch: description) }
-        let maxLabel = Int(set.labels.max() ?? 0)
-        guard maxLabel < outputs else { throw .labelRange(source: set.source, maxLabel: maxLabel, outputs: outputs) }
-    }
-}
 
