@@ -88,25 +88,43 @@ SF_INLINE void act_round_impl(const float *restrict pre, float *restrict act, si
 }
 SF_DISPATCH_VOID(act_round, "avx2", (const float *pre, float *act, size_t n, double theta, int relu), (pre, act, n, theta, relu))
 
+/* The division is computed unconditionally and counts are summed in 32-bit lanes per block, so
+   that the loops vectorize; the values written are the same as a branchy loop's. */
+#define SF_BLOCK 4096
+
 SF_INLINE size_t surrogate_float_impl(float *restrict g, const float *restrict act, size_t n, float theta, int linear) {
     size_t nz = 0;
-    for (size_t k = 0; k < n; k++) {
-        float v = (linear || act[k] > 0) ? g[k] / theta : 0.0f;
-        g[k] = v;
-        nz += v != 0.0f;
+    for (size_t k0 = 0; k0 < n; k0 += SF_BLOCK) {
+        size_t k1 = k0 + SF_BLOCK < n ? k0 + SF_BLOCK : n;
+        unsigned block = 0;
+        for (size_t k = k0; k < k1; k++) {
+            float q = g[k] / theta;
+            float v = (linear | (act[k] > 0)) ? q : 0.0f;
+            g[k] = v;
+            block += v != 0.0f;
+        }
+        nz += block;
     }
     return nz;
 }
 SF_DISPATCH(size_t, surrogate_float, "avx2", (float *g, const float *act, size_t n, float theta, int linear), (g, act, n, theta, linear))
 
 SF_INLINE double surrogate_spike_impl(float *restrict g, const float *restrict act, size_t n, float theta_bp, int linear) {
-    long spikes = 0;
-    for (size_t k = 0; k < n; k++) {
-        float d = (linear || act[k] > 0) ? truncf(g[k] / theta_bp) : 0.0f;
-        g[k] = d;
-        spikes += (long)fabsf(d);
+    double spikes = 0;
+    for (size_t k0 = 0; k0 < n; k0 += SF_BLOCK) {
+        size_t k1 = k0 + SF_BLOCK < n ? k0 + SF_BLOCK : n;
+        /* Per element at most 2^24 spikes are counted (a float's exact integers), 2^36 a block. */
+        long block = 0;
+        for (size_t k = k0; k < k1; k++) {
+            float d = truncf(g[k] / theta_bp);
+            d = (linear | (act[k] > 0)) ? d : 0.0f;
+            g[k] = d;
+            float a = fabsf(d);
+            block += (int)(a < 16777216.0f ? a : 16777216.0f);
+        }
+        spikes += (double)block;
     }
-    return (double)spikes;
+    return spikes;
 }
 SF_DISPATCH(double, surrogate_spike, "avx2", (float *g, const float *act, size_t n, float theta_bp, int linear), (g, act, n, theta_bp, linear))
 
@@ -240,10 +258,10 @@ void sf_sparse_outer_grad(const size_t *rowStart, const int *rowIdx, const float
     }
 }
 
-/* Convolution: im2col and its adjoint, channel gather/scatter, sum pooling. Copies and integer
-   sums only, so the bits never depend on the build. */
+/* Convolution: im2col and its adjoint, channel gather/scatter, sum pooling. Copies and sums in
+   a fixed order per element (vectorized across x only), so both builds give the same bits. */
 
-void sf_im2col(const float *in, size_t n, size_t C, size_t H, size_t W, size_t k, float *col) {
+SF_INLINE void im2col_impl(const float *restrict in, size_t n, size_t C, size_t H, size_t W, size_t k, float *restrict col) {
     size_t OH = H - k + 1, OW = W - k + 1, P = OH * OW, cols = n * P;
     for (size_t c = 0; c < C; c++)
         for (size_t ky = 0; ky < k; ky++)
@@ -257,8 +275,10 @@ void sf_im2col(const float *in, size_t n, size_t C, size_t H, size_t W, size_t k
                 }
             }
 }
+SF_DISPATCH_VOID(im2col, "avx2", (const float *in, size_t n, size_t C, size_t H, size_t W, size_t k, float *col),
+                 (in, n, C, H, W, k, col))
 
-void sf_col2im(const float *col, size_t n, size_t C, size_t H, size_t W, size_t k, float *grad) {
+SF_INLINE void col2im_impl(const float *restrict col, size_t n, size_t C, size_t H, size_t W, size_t k, float *restrict grad) {
     size_t OH = H - k + 1, OW = W - k + 1, P = OH * OW, cols = n * P;
     for (size_t e = 0; e < n * C * H * W; e++) grad[e] = 0.0f;
     for (size_t c = 0; c < C; c++)
@@ -273,8 +293,10 @@ void sf_col2im(const float *col, size_t n, size_t C, size_t H, size_t W, size_t 
                 }
             }
 }
+SF_DISPATCH_VOID(col2im, "avx2", (const float *col, size_t n, size_t C, size_t H, size_t W, size_t k, float *grad),
+                 (col, n, C, H, W, k, grad))
 
-void sf_scatter_channels(const float *Y, size_t n, size_t O, size_t P, const float *bias, float *out) {
+SF_INLINE void scatter_channels_impl(const float *restrict Y, size_t n, size_t O, size_t P, const float *restrict bias, float *restrict out) {
     for (size_t i = 0; i < n; i++)
         for (size_t o = 0; o < O; o++) {
             const float *src = Y + o * n * P + i * P;
@@ -283,37 +305,65 @@ void sf_scatter_channels(const float *Y, size_t n, size_t O, size_t P, const flo
             for (size_t p = 0; p < P; p++) dst[p] = src[p] + b;
         }
 }
+SF_DISPATCH_VOID(scatter_channels, "avx2", (const float *Y, size_t n, size_t O, size_t P, const float *bias, float *out),
+                 (Y, n, O, P, bias, out))
 
-void sf_gather_channels(const float *g, size_t n, size_t O, size_t P, float *Gt) {
+SF_INLINE void gather_channels_impl(const float *restrict g, size_t n, size_t O, size_t P, float *restrict Gt, float *restrict sums) {
     for (size_t i = 0; i < n; i++)
         for (size_t o = 0; o < O; o++) {
             const float *src = g + (i * O + o) * P;
             float *dst = Gt + o * n * P + i * P;
-            for (size_t p = 0; p < P; p++) dst[p] = src[p];
+            float s = 0.0f;
+            for (size_t p = 0; p < P; p++) { dst[p] = src[p]; s += src[p]; }
+            sums[o] += s;
         }
 }
+SF_DISPATCH_VOID(gather_channels, "avx2", (const float *g, size_t n, size_t O, size_t P, float *Gt, float *sums),
+                 (g, n, O, P, Gt, sums))
 
-void sf_sum_pool(const float *in, size_t n, size_t C, size_t H, size_t W, size_t k, float *out) {
+/* k x k sums of one map, row by row of the window and then across it (the same order for every
+   output); K is a compile-time constant in the specialised copies, so the loops vectorize. */
+#define SUM_POOL_MAP(K)                                                                        \
+    for (size_t oy = 0; oy < OH; oy++) {                                                       \
+        float *o = dst + oy * OW;                                                              \
+        for (size_t ox = 0; ox < OW; ox++) o[ox] = 0.0f;                                       \
+        for (size_t dy = 0; dy < (K); dy++) {                                                  \
+            const float *r = src + (oy * (K) + dy) * W;                                        \
+            for (size_t ox = 0; ox < OW; ox++) {                                               \
+                float s = 0.0f;                                                                \
+                for (size_t dx = 0; dx < (K); dx++) s += r[ox * (K) + dx];                     \
+                o[ox] += s;                                                                    \
+            }                                                                                  \
+        }                                                                                      \
+    }
+
+SF_INLINE void sum_pool_impl(const float *restrict in, size_t n, size_t C, size_t H, size_t W, size_t k, float *restrict out) {
     size_t OH = H / k, OW = W / k;
     for (size_t m = 0; m < n * C; m++) {
         const float *src = in + m * H * W;
         float *dst = out + m * OH * OW;
-        for (size_t oy = 0; oy < OH; oy++)
-            for (size_t ox = 0; ox < OW; ox++) {
-                float s = 0.0f;
-                for (size_t dy = 0; dy < k; dy++)
-                    for (size_t dx = 0; dx < k; dx++) s += src[(oy * k + dy) * W + ox * k + dx];
-                dst[oy * OW + ox] = s;
-            }
+        if (k == 2) { SUM_POOL_MAP(2) } else { SUM_POOL_MAP(k) }
     }
 }
+SF_DISPATCH_VOID(sum_pool, "avx2", (const float *in, size_t n, size_t C, size_t H, size_t W, size_t k, float *out),
+                 (in, n, C, H, W, k, out))
 
-void sf_pool_broadcast(const float *g, size_t n, size_t C, size_t H, size_t W, size_t k, float *grad) {
+#define BROADCAST_MAP(K)                                                                       \
+    for (size_t oy = 0; oy < OH; oy++)                                                         \
+        for (size_t dy = 0; dy < (K); dy++) {                                                  \
+            float *r = dst + (oy * (K) + dy) * W;                                              \
+            const float *g_ = src + oy * OW;                                                   \
+            for (size_t ox = 0; ox < OW; ox++)                                                 \
+                for (size_t dx = 0; dx < (K); dx++) r[ox * (K) + dx] = g_[ox];                 \
+        }
+
+SF_INLINE void pool_broadcast_impl(const float *restrict g, size_t n, size_t C, size_t H, size_t W, size_t k, float *restrict grad) {
     size_t OH = H / k, OW = W / k;
     for (size_t m = 0; m < n * C; m++) {
         const float *src = g + m * OH * OW;
         float *dst = grad + m * H * W;
-        for (size_t y = 0; y < H; y++)
-            for (size_t x = 0; x < W; x++) dst[y * W + x] = src[(y / k) * OW + x / k];
+        if (k == 2) { BROADCAST_MAP(2) } else { BROADCAST_MAP(k) }
     }
 }
+SF_DISPATCH_VOID(pool_broadcast, "avx2", (const float *g, size_t n, size_t C, size_t H, size_t W, size_t k, float *grad),
+                 (g, n, C, H, W, k, grad))

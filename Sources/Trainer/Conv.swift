@@ -65,8 +65,12 @@ final class ConvLayer: QuantizedLayer {
     var gw: [Float], gb: [Float]
     var m1w: [Float], m2w: [Float], m1b: [Float], m2b: [Float]
     var biasScale: Float = 1
-    /// Per part: im2col, output or gathered gradient, column gradient, partial weight gradient.
+    /// Per part: im2col, output or gathered gradient, column gradient, partial weight and bias
+    /// gradients.
     var scratch: [Scratch] = []
+    /// The input and batch of the last forward pass when each part's im2col matrix still holds
+    /// its whole block (one GEMM per part): the backward pass of that batch reuses it.
+    var heldColumns: (input: UnsafePointer<Float>, batch: Int)?
 
     init(input: FeatureShape, channels: Int, kernel k: Int, wBits: Int, initLimit: Float, parts: Int, rng: inout SplitMix64) {
         self.input = input
@@ -93,11 +97,12 @@ final class ConvLayer: QuantizedLayer {
     }
 
     /// The floats of every part's scratch: im2col and column gradient (`K` rows), output or
-    /// gathered gradient (`O` rows), each `imagesPerGEMM · P` columns, and a `O × K` weight gradient.
+    /// gathered gradient (`O` rows), each `imagesPerGEMM · P` columns, a `O × K` weight gradient
+    /// and `O` bias gradients.
     static func scratchFloats(input: FeatureShape, channels O: Int, kernel k: Int, batch: Int, parts: Int) -> Int {
         let K = input.channels * k * k, P = (input.height - k + 1) * (input.width - k + 1)
         let cols = imagesPerGEMM(K: K, P: P, batch: batch, parts: max(1, parts)) * P
-        return max(1, parts) * ((2 * K + O) * cols + O * K)
+        return max(1, parts) * ((2 * K + O) * cols + O * K + O)
     }
 
     /// Images per GEMM for a batch, with the scratch of every part sized for it.
@@ -105,7 +110,7 @@ final class ConvLayer: QuantizedLayer {
         let n = Self.imagesPerGEMM(K: K, P: P, batch: batch, parts: parts)
         let cols = n * P, O = output.channels
         if scratch.isEmpty || scratch[0].capacity < cols {
-            scratch = (0 ..< parts).map { _ in Scratch([K * cols, O * cols, K * cols, O * K], capacity: cols) }
+            scratch = (0 ..< parts).map { _ in Scratch([K * cols, O * cols, K * cols, O * K, O], capacity: cols) }
         }
         return n
     }
@@ -133,6 +138,7 @@ final class ConvLayer: QuantizedLayer {
                 }
             }
         }
+        heldColumns = n >= (batch + parts - 1) / parts ? (input, batch) : nil
     }
 
     func backward(input: UnsafePointer<Float>, gradOut: UnsafePointer<Float>, batch: Int, scale: Float,
@@ -144,17 +150,21 @@ final class ConvLayer: QuantizedLayer {
         let scratch = self.scratch
         let per = (batch + parts - 1) / parts
         let used = parts > 1 && batch > 1 ? (batch + per - 1) / per : 1
+        // The forward pass's im2col of this very batch, when every block still holds it.
+        let held = heldColumns.map { $0.input == input && $0.batch == batch } ?? false
+        heldColumns = nil
         wq.withUnsafeBufferPointer { W in
             nonisolated(unsafe) let wp = W.baseAddress!
             imageBlocks(batch, parts: parts) { part, lo, hi in
                 let s = scratch[part]
-                let (col, Gt, colGrad, dW) = (s[0], s[1], s[2], s[3])
+                let (col, Gt, colGrad, dW, db) = (s[0], s[1], s[2], s[3], s[4])
                 dW.update(repeating: 0, count: O * K)
+                db.update(repeating: 0, count: O)
                 var i = lo
                 while i < hi {
                     let m = min(n, hi - i)
-                    sf_im2col(x + i * inSize, m, I.channels, I.height, I.width, k, col)
-                    sf_gather_channels(g + i * outSize, m, O, P, Gt)
+                    if !held { sf_im2col(x + i * inSize, m, I.channels, I.height, I.width, k, col) }
+                    sf_gather_channels(g + i * outSize, m, O, P, Gt, db)
                     // dW[O × K] += Gt[O × mP] · colᵀ
                     BLAS.gemm(transB: true, m: O, n: K, k: m * P, a: Gt, b: col, c: dW, accumulate: true)
                     if let gi {
@@ -166,23 +176,17 @@ final class ConvLayer: QuantizedLayer {
                 }
             }
         }
-        // The blocks' partial gradients, summed in block order.
-        gw.withUnsafeMutableBufferPointer { G in
-            for e in 0 ..< G.count { G[e] = 0 }
-            for part in 0 ..< used {
-                let dW = scratch[part][3]
-                for e in 0 ..< G.count { G[e] += dW[e] }
+        // The blocks' partial gradients, summed in block order; one bias per channel (its
+        // gradient summed over every image and position).
+        for (grad, buffer) in [(\ConvLayer.gw, 3), (\ConvLayer.gb, 4)] {
+            self[keyPath: grad].withUnsafeMutableBufferPointer { G in
+                for e in 0 ..< G.count { G[e] = 0 }
+                for part in 0 ..< used {
+                    let d = scratch[part][buffer]
+                    for e in 0 ..< G.count { G[e] += d[e] }
+                }
+                for e in 0 ..< G.count { G[e] *= scale }
             }
-            for e in 0 ..< G.count { G[e] *= scale }
-        }
-        // One bias per channel: the sum of its gradient over every image and position.
-        for o in 0 ..< O {
-            var sum: Float = 0
-            for r in 0 ..< batch {
-                let row = gradOut + r * outSize + o * P
-                for p in 0 ..< P { sum += row[p] }
-            }
-            gb[o] = sum * scale
         }
     }
 

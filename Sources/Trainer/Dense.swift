@@ -93,6 +93,26 @@ func columnBlocks(_ n: Int, parts: Int, minimum: Int = 256, _ body: @Sendable (I
     }
 }
 
+/// `columnBlocks` under another name, for types that have a `columnBlocks` member of their own.
+@inline(__always) func inBlocks(_ n: Int, parts: Int, minimum: Int = 256, _ body: @Sendable (Int, Int) -> Void) {
+    columnBlocks(n, parts: parts, minimum: minimum, body)
+}
+
+/// `columnBlocks` whose blocks each return a number, added in block order.
+func columnBlockSum(_ n: Int, parts: Int, minimum: Int = 256, _ body: @Sendable (Int, Int) -> Double) -> Double {
+    guard parts > 1, n >= minimum else { return body(0, n) }
+    let per = (n + parts - 1) / parts
+    let sums = UnsafeMutableBufferPointer<Double>.allocate(capacity: parts)
+    sums.initialize(repeating: 0)
+    defer { sums.deallocate() }
+    nonisolated(unsafe) let s = sums
+    DispatchQueue.concurrentPerform(iterations: parts) { c in
+        let lo = c * per, hi = min(n, lo + per)
+        if lo < hi { s[c] = body(lo, hi) }
+    }
+    return sums.reduce(0, +)
+}
+
 /// A quantization-aware dense layer. Shadow weights and biases are floats in integer units;
 /// the forward pass uses their rounded values (`wBits`-bit signed weights, integer biases), and
 /// gradients pass straight through the rounding (STE).

@@ -133,6 +133,8 @@ public final class Trainer {
     public private(set) var history: [EpochStats] = []
     /// Input level of each pixel value (SPEC §1 encoding), as the batch holds it.
     let levelTable: [Float]
+    /// Blocks worked on in parallel (the core count, or `threads`).
+    let parts: Int
 
     public init(config: TrainingConfig, train: ImageSet) throws(TrainerError) {
         do { try config.validate() } catch { throw .config(error) }
@@ -148,6 +150,7 @@ public final class Trainer {
         // its idle workers do not spin against the event-driven kernels.
         BLAS.setThreads(1)
         let parts = config.threads > 0 ? config.threads : ProcessInfo.processInfo.activeProcessorCount
+        self.parts = parts
         var rng = SplitMix64(seed: config.seed)
         let a = config.architecture
         let limit = Float(config.initFraction) * Float((1 << (config.wBits - 1)) - 1)
@@ -207,14 +210,18 @@ public final class Trainer {
     func activate(_ pre: [Float], into out: inout [Float], layer k: Int) {
         let theta = Double(thresholds[k])
         let n = pre.count
+        let floor = config.mode == .reluFloor, relu: Int32 = config.mode == .linear ? 0 : 1
         pre.withUnsafeBufferPointer { P in
             out.withUnsafeMutableBufferPointer { A in
-                if config.mode == .reluFloor {
-                    sf_act_floor(P.baseAddress!, A.baseAddress!, n, theta)
-                } else {
-                    // relu/linear + flush: the rounded activation, exactly. Without the flush the
-                    // count is only bounded (|z − x/θ| < 1); training uses the rounded value too.
-                    sf_act_round(P.baseAddress!, A.baseAddress!, n, theta, config.mode == .linear ? 0 : 1)
+                nonisolated(unsafe) let (p, a) = (P.baseAddress!, A.baseAddress!)
+                inBlocks(n, parts: parts, minimum: 1 << 16) { lo, hi in
+                    if floor {
+                        sf_act_floor(p + lo, a + lo, hi - lo, theta)
+                    } else {
+                        // relu/linear + flush: the rounded activation, exactly. Without the flush the
+                        // count is only bounded (|z − x/θ| < 1); training uses the rounded value too.
+                        sf_act_round(p + lo, a + lo, hi - lo, theta, relu)
+                    }
                 }
             }
         }
@@ -352,16 +359,18 @@ public final class Trainer {
                     // Surrogate a' = 1 where z > 0, scaled by 1/θ (float), or the hidden error
                     // compartment with threshold θ_bp (spike).
                     let theta = Float(thresholds[k - 1])
+                    let thetaBP = theta * Float(config.thetaBPScale)
                     let fan = fanIn[k - 1]
                     let linear: Int32 = config.mode == .linear ? 1 : 0
                     let n = B * sizes[k]
                     acts[k].withUnsafeBufferPointer { A in
                         grads[k].withUnsafeMutableBufferPointer { G in
-                            if spike {
-                                ops += sf_surrogate_spike(G.baseAddress!, A.baseAddress!, n, theta * Float(config.thetaBPScale), linear) * fan
-                            } else {
-                                ops += Double(sf_surrogate_float(G.baseAddress!, A.baseAddress!, n, theta, linear)) * fan
-                            }
+                            nonisolated(unsafe) let (a, g) = (A.baseAddress!, G.baseAddress!)
+                            // Error spikes (or nonzero errors) per block, whole numbers: their sum is exact.
+                            ops += columnBlockSum(n, parts: parts, minimum: 1 << 16) { lo, hi in
+                                spike ? sf_surrogate_spike(g + lo, a + lo, hi - lo, thetaBP, linear)
+                                    : Double(sf_surrogate_float(g + lo, a + lo, hi - lo, theta, linear))
+                            } * fan
                         }
                     }
                 }

@@ -130,6 +130,13 @@ import Testing
             #expect(gi == rgi, "input gradient, batch \(batch)")
             #expect(l.gw == rgw, "weight gradient, batch \(batch)")
             #expect(l.gb == rgb, "bias gradient, batch \(batch)")
+            // Without the forward pass's im2col (another input buffer): the same gradients.
+            let x2 = x.map { $0 }
+            var gi2 = [Float](repeating: .nan, count: batch * I.count)
+            x2.withUnsafeBufferPointer { X in g.withUnsafeBufferPointer { G in gi2.withUnsafeMutableBufferPointer { GI in
+                l.backward(input: X.baseAddress!, gradOut: G.baseAddress!, batch: batch, scale: 0.5, gradIn: GI.baseAddress!)
+            } } }
+            #expect(gi2 == rgi && l.gw == rgw && l.gb == rgb, "recomputed im2col, batch \(batch)")
         }
     }
 

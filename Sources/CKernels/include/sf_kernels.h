@@ -27,7 +27,8 @@ void sf_act_round(const float *pre, float *act, size_t n, double theta, int relu
 size_t sf_surrogate_float(float *g, const float *act, size_t n, float theta, int linear);
 
 /// Spike-gradient error compartment: U = (a > 0 or linear) ? g : 0; δ = trunc(U/θ_bp)
-/// (ternary error spikes until |U| < θ_bp). Writes δ over g and returns Σ|δ|.
+/// (ternary error spikes until |U| < θ_bp). Writes δ over g and returns Σ|δ| (each |δ| counted
+/// up to 2^24).
 double sf_surrogate_spike(float *g, const float *act, size_t n, float theta_bp, int linear);
 
 /// A batch X[b×k] compressed by rows (each image's nonzero inputs, for the forward product):
@@ -57,7 +58,8 @@ void sf_sparse_outer_grad(const size_t *rowStart, const int *rowIdx, const float
                           float *dW, size_t j0, size_t j1);
 
 /* Convolution and pooling (stride 1 valid convolutions, k x k sum pooling of stride k). Images
-   are channel-major (c, y, x); a batch chunk of n images is laid out image after image. */
+   are channel-major (c, y, x); a block of n images is laid out image after image. AVX2 and
+   baseline builds give the same bits (each element's sum runs in one fixed order). */
 
 /// im2col of n images [n][C][H][W] for a k x k kernel (stride 1, valid): col[K][n*P] with
 /// K = C*k*k rows ordered (c, ky, kx) and P = (H-k+1)*(W-k+1) columns per image, ordered
@@ -71,8 +73,9 @@ void sf_col2im(const float *col, size_t n, size_t C, size_t H, size_t W, size_t 
 /// Y[O][n*P] (a GEMM's output) to out[n][O][P], adding bias[o] to channel o.
 void sf_scatter_channels(const float *Y, size_t n, size_t O, size_t P, const float *bias, float *out);
 
-/// g[n][O][P] to Gt[O][n*P] (the layout the GEMMs of the backward pass read); returns nothing.
-void sf_gather_channels(const float *g, size_t n, size_t O, size_t P, float *Gt);
+/// g[n][O][P] to Gt[O][n*P] (the layout the GEMMs of the backward pass read), adding each
+/// image's sum of channel o (positions in order) to sums[o].
+void sf_gather_channels(const float *g, size_t n, size_t O, size_t P, float *Gt, float *sums);
 
 /// k x k sum pooling, stride k, per channel: out[n][C][H/k][W/k] = Σ of each window of in[n][C][H][W].
 void sf_sum_pool(const float *in, size_t n, size_t C, size_t H, size_t W, size_t k, float *out);
