@@ -116,7 +116,7 @@ public struct PECoreModel: Sendable {
         return Int(flushing ? FunctionalNeuron.flushCondition(v: v, z: z, theta: theta, mode: m) : FunctionalNeuron.fireCondition(v: v, z: z, theta: theta, mode: m))
     }
 
-    func params(_ a: Int) -> (theta: Int64, modeCode: UInt64, first: Int, count: Int) {
+    func params(_ a: Int) -> LayerParams.Decoded {
         LayerParams.decode(memories[.params]!.field(a, lo: 0, width: config.geometry(.params).width), config)
     }
 

@@ -9,7 +9,7 @@ struct PECycle {
     /// The axon-map entry the load stage takes (decoded only when `aTake`).
     var ax = AxonEntry(row: 0, group: 0, count: 0, layer: 0)
     /// The params word (asynchronous read; decoded only when the load stage uses it).
-    var params: (theta: Int64, modeCode: UInt64, first: Int, count: Int) = (0, 0, 0, 0)
+    var params = LayerParams.Decoded()
     // Dispatch.
     var head: UInt64 = 0, data: UInt64 = 0
     var memId = 0, addr = 0, layerField = 0
