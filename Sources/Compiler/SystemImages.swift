@@ -148,7 +148,7 @@ public struct SystemImages: Equatable, Sendable {
         let data: Data
         do { data = try FileRead.bounded(mURL, limit: JSONDocument.maxBytes) } catch { throw .file(path: mURL.path, problems: [error.reason]) }
         let manifest: Manifest
-        switch JSONDocument.decode(Manifest.self, from: data, exemplar: Manifest.exemplar) {
+        switch JSONDocument.decode(Manifest.self, from: data, exemplar: Manifest.exemplar, optional: PEConfig.optionalFields) {
         case let .success(m): manifest = m
         case let .failure(e): throw .file(path: mURL.path, problems: e.problems)
         }

@@ -32,7 +32,8 @@ extension SystemPlan {
 
     /// A system file's bytes, checked as `load` checks them.
     static func decode(_ data: Data, path: String) throws(CompileError) -> SystemPlan {
-        switch JSONDocument.decode(SystemPlan.self, from: data, exemplar: exemplar, optional: ["target", "geometry", "block"], choices: choices) {
+        switch JSONDocument.decode(SystemPlan.self, from: data, exemplar: exemplar, optional: PEConfig.optionalFields.union(["target", "geometry", "block"]),
+                                   choices: choices) {
         case let .failure(e): throw .file(path: path, problems: e.problems)
         case let .success(plan):
             let problems = plan.problems()
@@ -48,7 +49,7 @@ extension SystemPlan {
         do { data = try FileRead.bounded(url, limit: JSONDocument.maxBytes) } catch { throw .file(path: url.path, problems: [error.reason]) }
         let isPlan = ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any])?["format"] != nil
         if isPlan { return try decode(data, path: url.path).system }
-        switch JSONDocument.decode(SystemConfig.self, from: data, exemplar: SystemConfig.defaultConfig) {
+        switch JSONDocument.decode(SystemConfig.self, from: data, exemplar: SystemConfig.defaultConfig, optional: PEConfig.optionalFields) {
         case let .failure(e):
             throw .file(path: url.path, problems: e.problems + ["(expected a system file from spikeforge export, or a SystemConfig as `generate system` writes to config.json)"])
         case let .success(c):
