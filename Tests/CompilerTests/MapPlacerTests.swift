@@ -26,7 +26,7 @@ import Trainer
         ], wBits: 8, inputBits: 4)
     }
 
-    static let pe = PEConfig(neurons: 64, lanes: 4, weightRows: 256)
+    static let pe = PEConfig(neurons: 128, lanes: 4, weightRows: 256)
 
     @Test(arguments: [PlacementPolicy.fill, .spread])
     func blocksTileTheMapsAndKernelsAreStoredOnce(_ policy: PlacementPolicy) throws {

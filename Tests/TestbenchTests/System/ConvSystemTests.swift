@@ -38,7 +38,7 @@ import VerilatorBridge
         return (0 ..< count).map { _ in (0 ..< 128).map { _ in rng.chance(0.5) ? 0 : Int32(rng.next() % 16) } }
     }
 
-    static let pe = PEConfig(neurons: 64, lanes: 4, weightRows: 256, inFIFODepth: 2, spikeFIFODepth: 2, outFIFODepth: 2, routerBufferDepth: 2)
+    static let pe = PEConfig(neurons: 128, lanes: 4, weightRows: 256, inFIFODepth: 2, spikeFIFODepth: 2, outFIFODepth: 2, routerBufferDepth: 2)
 
     static func compile(_ m: IntegerModel, _ policy: PlacementPolicy, mesh: (Int, Int) = (3, 3)) throws -> SystemPlan {
         try Compiler.compile(m, CompileOptions(cols: mesh.0, rows: mesh.1, policy: policy, pe: pe))
@@ -56,14 +56,14 @@ import VerilatorBridge
         return out
     }
 
-    @Test(arguments: [PlacementPolicy.fill, .spread], [NeuronMode.reluFloor, .relu])
+    @Test(arguments: zip([PlacementPolicy.fill, .spread], [NeuronMode.relu, .reluFloor]))
     func modelBackdoorAndPackets(_ policy: PlacementPolicy, _ mode: NeuronMode) throws {
         let seed = Lockstep.seed(default: 0xC0B5)
         let m = Self.model(seed: seed, mode: mode, poolTheta: mode == .relu ? 3 : 1)
         let plan = try Self.compile(m, policy)
         #expect(plan.system.pe.maxKernel == 3)
         let images = SystemImages(plan: plan, model: m)
-        let inputs = Self.inputs(seed: seed, count: 12)
+        let inputs = Self.inputs(seed: seed, count: 5)
         var back = SystemDriverTests.modelDriver(plan, backdoor: images)
         let a = try Self.run(&back, m, inputs, seed: seed)
         var pk = SystemDriverTests.modelDriver(plan, backdoor: nil)
@@ -80,7 +80,7 @@ import VerilatorBridge
         let m = Self.model(seed: seed)
         let plan = try Self.compile(m, .spread)
         let images = SystemImages(plan: plan, model: m)
-        let inputs = Self.inputs(seed: seed, count: 6)
+        let inputs = Self.inputs(seed: seed, count: 3)
         var md = SystemDriverTests.modelDriver(plan, backdoor: images)
         let want = try Self.run(&md, m, inputs, seed: seed)
 
