@@ -17,19 +17,27 @@ import Trainer
 struct MapLayout {
     let geometry: LayerGeometry
     let block: MapBlock
-    let lanes: Int
-    let firstGroup: Int
-    let firstRow: Int
+    /// The block as the PE lays it out (SpikeForgeCore/PE/ConvMapping.swift).
+    let conv: ConvTileMapping?
+    let pool: PoolTileMapping?
 
     init(_ geometry: LayerGeometry, _ slice: Slice, lanes: Int) {
         self.geometry = geometry
-        block = slice.block!
-        self.lanes = lanes
-        firstGroup = slice.firstGroup
-        firstRow = slice.firstRow
+        let b = slice.block!
+        block = b
+        let (i, channels, rows) = (geometry.input, b.channelLo ..< b.channelHi, b.rowLo ..< b.rowHi)
+        switch geometry.kind {
+        case .conv:
+            conv = ConvTileMapping(inChannels: i.channels, inHeight: i.height, inWidth: i.width, kernel: geometry.size, outChannels: channels, lanes: lanes,
+                                   firstGroup: slice.firstGroup, firstRow: slice.firstRow, outRows: rows)
+            pool = nil
+        case .pool:
+            conv = nil
+            pool = PoolTileMapping(inHeight: i.height, inWidth: i.width, size: geometry.size, channels: channels, lanes: lanes,
+                                   firstGroup: slice.firstGroup, firstRow: slice.firstRow, outRows: rows)
+        }
     }
 
-    var channelGroups: Int { Self.channelGroups(block.channelHi - block.channelLo, lanes: lanes) }
     static func channelGroups(_ channels: Int, lanes: Int) -> Int { (channels + lanes - 1) / lanes }
 
     /// Groups a block of `channels × rows` of an output map `width` wide needs.
@@ -56,59 +64,28 @@ struct MapLayout {
     func local(_ n: Int) -> Int {
         let o = geometry.output
         let c = n / (o.height * o.width), y = (n / o.width) % o.height, x = n % o.width
-        let group = firstGroup + ((y - block.rowLo) * o.width + x) * channelGroups + (c - block.channelLo) / lanes
-        return group * lanes + (c - block.channelLo) % lanes
+        return conv?.neuron(of: c, y: y, x: x) ?? pool!.neuron(of: c, y: y, x: x)
     }
 
     /// The layer parameters' window strides.
-    var strides: (row: Int, group: Int) {
-        geometry.kind == .conv ? (geometry.size * channelGroups, geometry.output.width * channelGroups) : (0, 0)
-    }
+    var strides: (row: Int, group: Int) { conv.map { ($0.layerStrides.rowStride, $0.layerStrides.groupStride) } ?? (0, 0) }
 
     /// The axon entry of input `j` of the layer (count 0 when it drives nothing in the block).
     func axonEntry(input j: Int, layer: Int) -> AxonEntry {
-        let i = geometry.input, o = geometry.output, k = geometry.size, cg = channelGroups
-        let c = j / (i.height * i.width), iy = (j / i.width) % i.height, ix = j % i.width
-        let none = AxonEntry(row: 0, group: 0, count: 0, layer: layer)
-        switch geometry.kind {
-        case .conv:
-            let ky0 = max(0, iy - (block.rowHi - 1)), ky1 = min(k - 1, iy - block.rowLo)
-            let kx0 = max(0, ix - (o.width - 1)), kx1 = min(k - 1, ix)
-            guard ky0 <= ky1, kx0 <= kx1 else { return none }
-            return AxonEntry(row: firstRow + ((c * k + ky0) * k + kx0) * cg, group: firstGroup + ((iy - ky0 - block.rowLo) * o.width + (ix - kx0)) * cg,
-                             count: cg, layer: layer, windowRows: ky1 - ky0 + 1, windowCols: kx1 - kx0 + 1)
-        case .pool:
-            let py = iy / k, px = ix / k
-            guard (block.channelLo ..< block.channelHi).contains(c), (block.rowLo ..< block.rowHi).contains(py) else { return none }
-            return AxonEntry(row: firstRow + (c - block.channelLo) % lanes, group: local(o.index(c, py, px)) / lanes, count: 1, layer: layer)
-        }
+        let i = geometry.input
+        let c = j / (i.height * i.width), y = (j / i.width) % i.height, x = j % i.width
+        return conv?.axonEntry(channel: c, y: y, x: x, layer: layer) ?? pool!.axonEntry(channel: c, y: y, x: x, layer: layer)
     }
 
     /// Every weight of the block's rows: `(row, lane, weight)`.
     func weights(_ layer: IntegerLayer) -> [(row: Int, lane: Int, weight: Int64)] {
-        var out: [(Int, Int, Int64)] = []
-        switch geometry.kind {
-        case .pool:
-            for l in 0 ..< lanes { out.append((firstRow + l, l, 1)) }
-        case .conv:
-            let ci = geometry.input.channels, k = geometry.size, cg = channelGroups
-            for c in 0 ..< ci {
-                for ky in 0 ..< k {
-                    for kx in 0 ..< k {
-                        for g in 0 ..< cg {
-                            for l in 0 ..< lanes {
-                                let oc = block.channelLo + g * lanes + l
-                                guard oc < block.channelHi else { continue }
-                                out.append((firstRow + ((c * k + ky) * k + kx) * cg + g, l, Int64(layer.weights[((oc * ci + c) * k + ky) * k + kx])))
-                            }
-                        }
-                    }
-                }
-            }
+        let rows: [(row: Int, lanes: [Int64])]
+        if let conv {
+            let (ci, k) = (geometry.input.channels, geometry.size)
+            rows = conv.weightRows { o, c, ky, kx in Int64(layer.weights[((o * ci + c) * k + ky) * k + kx]) }
+        } else {
+            rows = pool!.weightRows
         }
-        return out
+        return rows.flatMap { r in r.lanes.enumerated().map { (r.row, $0.offset, $0.element) } }
     }
-
-    /// The inputs of the layer whose spikes drive at least one neuron of the block.
-    func drivenBy(input j: Int) -> Bool { axonEntry(input: j, layer: 0).count > 0 }
 }

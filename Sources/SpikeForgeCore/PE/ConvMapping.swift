@@ -25,8 +25,12 @@ public struct ConvTileMapping: Hashable, Sendable {
     public var lanes: Int
     /// Where the layer starts on the tile: its first state group and first weight row.
     public var firstGroup: Int, firstRow: Int
+    /// The band of output rows the tile holds (every row unless the compiler cuts the map into
+    /// bands); output row `y` of the band is position row `y − outRows.lowerBound`.
+    public var outRows: Range<Int>
 
-    public init(inChannels: Int, inHeight: Int, inWidth: Int, kernel: Int, outChannels: Range<Int>, lanes: Int, firstGroup: Int = 0, firstRow: Int = 0) {
+    public init(inChannels: Int, inHeight: Int, inWidth: Int, kernel: Int, outChannels: Range<Int>, lanes: Int, firstGroup: Int = 0, firstRow: Int = 0,
+                outRows: Range<Int>? = nil) {
         self.inChannels = inChannels
         self.inHeight = inHeight
         self.inWidth = inWidth
@@ -35,6 +39,7 @@ public struct ConvTileMapping: Hashable, Sendable {
         self.lanes = lanes
         self.firstGroup = firstGroup
         self.firstRow = firstRow
+        self.outRows = outRows ?? 0 ..< max(0, inHeight - kernel + 1)
     }
 
     public var outHeight: Int { inHeight - kernel + 1 }
@@ -42,7 +47,7 @@ public struct ConvTileMapping: Hashable, Sendable {
     /// Groups per output position (`cgroups`).
     public var channelGroups: Int { (outChannels.count + lanes - 1) / max(1, lanes) }
     /// The layer's groups on the tile (its `LayerParams.groupCount`).
-    public var groupCount: Int { outHeight * outWidth * channelGroups }
+    public var groupCount: Int { outRows.count * outWidth * channelGroups }
     /// The weight rows the kernels take.
     public var rowCount: Int { inChannels * kernel * kernel * channelGroups }
     /// The layer's window strides: `k·cgroups` weight rows and `Wo·cgroups` groups per kernel row.
@@ -55,7 +60,7 @@ public struct ConvTileMapping: Hashable, Sendable {
     }
 
     /// The group of output neuron `(o, y, x)` (`o` in `outChannels`).
-    public func group(of o: Int, y: Int, x: Int) -> Int { firstGroup + (y * outWidth + x) * channelGroups + (o - outChannels.lowerBound) / lanes }
+    public func group(of o: Int, y: Int, x: Int) -> Int { firstGroup + ((y - outRows.lowerBound) * outWidth + x) * channelGroups + (o - outChannels.lowerBound) / lanes }
     /// The lane of output channel `o`.
     public func lane(of o: Int) -> Int { (o - outChannels.lowerBound) % lanes }
     /// The PE's neuron index of output `(o, y, x)` (bias and target words are per neuron).
@@ -90,13 +95,14 @@ public struct ConvTileMapping: Hashable, Sendable {
         return out
     }
 
-    /// The axon entry of input `(c, y, x)`: every kernel offset that lands inside the output map.
+    /// The axon entry of input `(c, y, x)`: every kernel offset that lands inside the tile's
+    /// band of the output map (count 0 when none does).
     public func axonEntry(channel c: Int, y iy: Int, x ix: Int, layer: Int) -> AxonEntry {
         let k = kernel, cg = channelGroups
-        let ky0 = max(0, iy - outHeight + 1), ky1 = min(k - 1, iy)
+        let ky0 = max(0, iy - outRows.upperBound + 1), ky1 = min(k - 1, iy - outRows.lowerBound)
         let kx0 = max(0, ix - outWidth + 1), kx1 = min(k - 1, ix)
         guard ky1 >= ky0, kx1 >= kx0 else { return AxonEntry(row: firstRow, group: firstGroup, count: 0, layer: layer) }
-        return AxonEntry(row: firstRow + ((c * k + ky0) * k + kx0) * cg, group: firstGroup + ((iy - ky0) * outWidth + (ix - kx0)) * cg, count: cg,
+        return AxonEntry(row: firstRow + ((c * k + ky0) * k + kx0) * cg, group: group(of: outChannels.lowerBound, y: iy - ky0, x: ix - kx0), count: cg,
                          layer: layer, windowRows: ky1 - ky0 + 1, windowCols: kx1 - kx0 + 1)
     }
 
@@ -137,8 +143,10 @@ public struct PoolTileMapping: Hashable, Sendable {
     public var channels: Range<Int>
     public var lanes: Int
     public var firstGroup: Int, firstRow: Int
+    /// The band of pooled rows the tile holds (every row by default).
+    public var outRows: Range<Int>
 
-    public init(inHeight: Int, inWidth: Int, size: Int, channels: Range<Int>, lanes: Int, firstGroup: Int = 0, firstRow: Int = 0) {
+    public init(inHeight: Int, inWidth: Int, size: Int, channels: Range<Int>, lanes: Int, firstGroup: Int = 0, firstRow: Int = 0, outRows: Range<Int>? = nil) {
         self.inHeight = inHeight
         self.inWidth = inWidth
         self.size = size
@@ -146,12 +154,13 @@ public struct PoolTileMapping: Hashable, Sendable {
         self.lanes = lanes
         self.firstGroup = firstGroup
         self.firstRow = firstRow
+        self.outRows = outRows ?? 0 ..< inHeight / max(1, size)
     }
 
     public var outHeight: Int { inHeight / max(1, size) }
     public var outWidth: Int { inWidth / max(1, size) }
     public var channelGroups: Int { (channels.count + lanes - 1) / max(1, lanes) }
-    public var groupCount: Int { outHeight * outWidth * channelGroups }
+    public var groupCount: Int { outRows.count * outWidth * channelGroups }
     /// The one-hot rows: one per lane.
     public var rowCount: Int { lanes }
 
@@ -160,7 +169,7 @@ public struct PoolTileMapping: Hashable, Sendable {
         LayerParams(theta: theta, mode: mode, firstGroup: firstGroup, groupCount: groupCount)
     }
 
-    public func group(of ch: Int, y: Int, x: Int) -> Int { firstGroup + (y * outWidth + x) * channelGroups + (ch - channels.lowerBound) / lanes }
+    public func group(of ch: Int, y: Int, x: Int) -> Int { firstGroup + ((y - outRows.lowerBound) * outWidth + x) * channelGroups + (ch - channels.lowerBound) / lanes }
     public func lane(of ch: Int) -> Int { (ch - channels.lowerBound) % lanes }
     public func neuron(of ch: Int, y: Int, x: Int) -> Int { group(of: ch, y: y, x: x) * lanes + lane(of: ch) }
 
@@ -172,7 +181,7 @@ public struct PoolTileMapping: Hashable, Sendable {
     /// The axon entry of input `(ch, y, x)`.
     public func axonEntry(channel ch: Int, y iy: Int, x ix: Int, layer: Int) -> AxonEntry {
         let oy = iy / max(1, size), ox = ix / max(1, size)
-        guard channels.contains(ch), oy < outHeight, ox < outWidth else { return AxonEntry(row: firstRow, group: firstGroup, count: 0, layer: layer) }
+        guard channels.contains(ch), outRows.contains(oy), ox < outWidth else { return AxonEntry(row: firstRow, group: firstGroup, count: 0, layer: layer) }
         return AxonEntry(row: firstRow + lane(of: ch), group: group(of: ch, y: oy, x: ox), count: 1, layer: layer)
     }
 
