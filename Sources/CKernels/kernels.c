@@ -239,3 +239,81 @@ void sf_sparse_outer_grad(const size_t *rowStart, const int *rowIdx, const float
         }
     }
 }
+
+/* Convolution: im2col and its adjoint, channel gather/scatter, sum pooling. Copies and integer
+   sums only, so the bits never depend on the build. */
+
+void sf_im2col(const float *in, size_t n, size_t C, size_t H, size_t W, size_t k, float *col) {
+    size_t OH = H - k + 1, OW = W - k + 1, P = OH * OW, cols = n * P;
+    for (size_t c = 0; c < C; c++)
+        for (size_t ky = 0; ky < k; ky++)
+            for (size_t kx = 0; kx < k; kx++) {
+                float *row = col + ((c * k + ky) * k + kx) * cols;
+                for (size_t i = 0; i < n; i++) {
+                    const float *src = in + (i * C + c) * H * W + ky * W + kx;
+                    float *dst = row + i * P;
+                    for (size_t oy = 0; oy < OH; oy++)
+                        for (size_t ox = 0; ox < OW; ox++) dst[oy * OW + ox] = src[oy * W + ox];
+                }
+            }
+}
+
+void sf_col2im(const float *col, size_t n, size_t C, size_t H, size_t W, size_t k, float *grad) {
+    size_t OH = H - k + 1, OW = W - k + 1, P = OH * OW, cols = n * P;
+    for (size_t e = 0; e < n * C * H * W; e++) grad[e] = 0.0f;
+    for (size_t c = 0; c < C; c++)
+        for (size_t ky = 0; ky < k; ky++)
+            for (size_t kx = 0; kx < k; kx++) {
+                const float *row = col + ((c * k + ky) * k + kx) * cols;
+                for (size_t i = 0; i < n; i++) {
+                    float *dst = grad + (i * C + c) * H * W + ky * W + kx;
+                    const float *src = row + i * P;
+                    for (size_t oy = 0; oy < OH; oy++)
+                        for (size_t ox = 0; ox < OW; ox++) dst[oy * W + ox] += src[oy * OW + ox];
+                }
+            }
+}
+
+void sf_scatter_channels(const float *Y, size_t n, size_t O, size_t P, const float *bias, float *out) {
+    for (size_t i = 0; i < n; i++)
+        for (size_t o = 0; o < O; o++) {
+            const float *src = Y + o * n * P + i * P;
+            float *dst = out + (i * O + o) * P;
+            float b = bias[o];
+            for (size_t p = 0; p < P; p++) dst[p] = src[p] + b;
+        }
+}
+
+void sf_gather_channels(const float *g, size_t n, size_t O, size_t P, float *Gt) {
+    for (size_t i = 0; i < n; i++)
+        for (size_t o = 0; o < O; o++) {
+            const float *src = g + (i * O + o) * P;
+            float *dst = Gt + o * n * P + i * P;
+            for (size_t p = 0; p < P; p++) dst[p] = src[p];
+        }
+}
+
+void sf_sum_pool(const float *in, size_t n, size_t C, size_t H, size_t W, size_t k, float *out) {
+    size_t OH = H / k, OW = W / k;
+    for (size_t m = 0; m < n * C; m++) {
+        const float *src = in + m * H * W;
+        float *dst = out + m * OH * OW;
+        for (size_t oy = 0; oy < OH; oy++)
+            for (size_t ox = 0; ox < OW; ox++) {
+                float s = 0.0f;
+                for (size_t dy = 0; dy < k; dy++)
+                    for (size_t dx = 0; dx < k; dx++) s += src[(oy * k + dy) * W + ox * k + dx];
+                dst[oy * OW + ox] = s;
+            }
+    }
+}
+
+void sf_pool_broadcast(const float *g, size_t n, size_t C, size_t H, size_t W, size_t k, float *grad) {
+    size_t OH = H / k, OW = W / k;
+    for (size_t m = 0; m < n * C; m++) {
+        const float *src = g + m * OH * OW;
+        float *dst = grad + m * H * W;
+        for (size_t y = 0; y < H; y++)
+            for (size_t x = 0; x < W; x++) dst[y * W + x] = src[(y / k) * OW + x / k];
+    }
+}

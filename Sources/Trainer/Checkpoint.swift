@@ -50,16 +50,23 @@ public struct CheckpointManifest: Codable, Sendable, Equatable {
 /// integer model of that epoch, usable by `eval` and `export`). Written atomically as a whole.
 public struct Checkpoint: Sendable {
     public var manifest: CheckpointManifest
-    /// Tensor name (`fc1.w`, `fc1.m1w`, …) -> values.
+    /// Tensor name (`fc1.w`, `conv1.m1w`, …) -> values.
     var tensors: [String: [Float]]
 
     static let tensorKinds = ["w", "b", "m1w", "m2w", "m1b", "m2b"]
     /// Largest `checkpoint.json` read (its history is at most 10,000 epochs).
     static let manifestLimit = 16 << 20
 
-    /// The expected shape of tensor `kind` of a layer with `inputs` and `outputs`.
-    static func shape(_ kind: String, inputs: Int, outputs: Int) -> [Int] {
-        kind.hasSuffix("w") ? [inputs, outputs] : [outputs]
+    /// The expected shape of tensor `kind` of layer `spec` from `input` to `output`, in the
+    /// trainer's layout: dense weights `[inputs, outputs]`, conv kernels `[out, in, kh, kw]`,
+    /// biases one per neuron (dense) or per channel (conv). Nil for pooling (no parameters).
+    static func shape(_ kind: String, layer spec: LayerSpec, input: FeatureShape, output: FeatureShape) -> [Int]? {
+        let weights = kind.hasSuffix("w")
+        switch spec {
+        case .dense: return weights ? [input.count, output.count] : [output.count]
+        case let .conv(c, k): return weights ? [c, input.channels, k, k] : [c]
+        case .pool: return nil
+        }
     }
 
     /// Where `train --out OUT` keeps its checkpoint: the sibling `OUT.checkpoint`.
@@ -72,12 +79,21 @@ public struct Checkpoint: Sendable {
 extension Trainer {
     /// The trainer's state as checkpoint files, `model/` included.
     public func checkpointFiles(data: DataIdentity) throws(TrainerError) -> [(name: String, contents: Data)] {
+        var files = try stateFiles(data: data)
+        files += try ModelFile.files(integerModel(), training: config, outputScale: outputScale, history: history).map { ("model/\($0.name)", $0.contents) }
+        return files
+    }
+
+    /// What `Checkpoint.load` reads and a resume needs: `checkpoint.json` and the state tensors
+    /// (not `model/`, which is for `eval` and `export`).
+    func stateFiles(data: DataIdentity) throws(TrainerError) -> [(name: String, contents: Data)] {
         var files: [(name: String, contents: Data)] = []
         var entries: [ModelManifest.Tensor] = []
+        let a = config.architecture
         for (k, l) in layers.enumerated() {
-            let values = [l.w, l.b, l.m1w, l.m2w, l.m1b, l.m2b]
-            for (kind, v) in zip(Checkpoint.tensorKinds, values) {
-                let name = "fc\(k + 1).\(kind).npy", shape = Checkpoint.shape(kind, inputs: l.inputSize, outputs: l.outputSize)
+            for (kind, v) in l.checkpointTensors {
+                let name = "\(a.layerName(k)).\(kind).npy"
+                guard let shape = Checkpoint.shape(kind, layer: a.layers[k], input: a.shapes[k], output: a.shapes[k + 1]) else { continue }
                 let d: Data
                 do { d = try NPY.encode(NPYArray(shape: shape, dtype: .float32, floats: v.map(Double.init)), path: name) } catch { throw .npy(error) }
                 files.append((name, d))
@@ -91,7 +107,6 @@ extension Trainer {
         do { json = try CanonicalJSON.encode(manifest, pretty: true) } catch {
             throw .checkpoint(directory: "(being written)", problems: ["cannot encode checkpoint.json: \(error)"])
         }
-        files += try ModelFile.files(integerModel(), training: config, outputScale: outputScale, history: history).map { ("model/\($0.name)", $0.contents) }
         files.append(("checkpoint.json", Data((json + "\n").utf8)))
         return files
     }
@@ -111,10 +126,13 @@ extension Trainer {
         guard m.biasScales.count == layers.count else {
             throw .checkpoint(directory: "(resumed)", problems: ["biasScales has \(m.biasScales.count) entries, expected \(layers.count)"])
         }
+        let a = config.architecture
         for (k, l) in layers.enumerated() {
-            let t = { (kind: String) in checkpoint.tensors["fc\(k + 1).\(kind)"] ?? [] }
-            guard l.restore(w: t("w"), b: t("b"), m1w: t("m1w"), m2w: t("m2w"), m1b: t("m1b"), m2b: t("m2b"), biasScale: m.biasScales[k]) else {
-                throw .checkpoint(directory: "(resumed)", problems: ["layer fc\(k + 1): a tensor does not match \(l.inputSize)x\(l.outputSize)"])
+            let name = a.layerName(k)
+            var tensors: [String: [Float]] = [:]
+            for kind in Checkpoint.tensorKinds { if let t = checkpoint.tensors["\(name).\(kind)"] { tensors[kind] = t } }
+            guard l.restore(tensors, biasScale: m.biasScales[k]) else {
+                throw .checkpoint(directory: "(resumed)", problems: ["layer \(name): the tensors do not match its \(a.layers[k]) parameters (\(a.shapes[k]) -> \(a.shapes[k + 1]))"])
             }
         }
         restore(thresholds: m.thresholds, outputScale: m.outputScale, steps: m.steps, history: m.history)

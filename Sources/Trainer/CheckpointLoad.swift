@@ -26,7 +26,7 @@ extension Checkpoint {
             throw .checkpoint(directory: directory.path, problems: ["checkpoint.json \(error.reason == "missing" ? "is missing" : error.reason)"])
         }
         let choices = ["mode": NeuronMode.allCases.map(\.rawValue), "gradient": GradientMode.allCases.map(\.rawValue), "optimizer": Optimizer.allCases.map(\.rawValue)]
-        switch JSONDocument.decode(CheckpointManifest.self, from: d, exemplar: CheckpointManifest.exemplar, optional: ["testAccuracy"], choices: choices) {
+        switch JSONDocument.decode(CheckpointManifest.self, from: d, exemplar: CheckpointManifest.exemplar, optional: ["testAccuracy", "notation"], choices: choices) {
         case let .success(m): return m
         case let .failure(e): throw .checkpoint(directory: directory.path, problems: e.problems.map { "checkpoint.json: \($0)" })
         }
@@ -39,9 +39,9 @@ extension Checkpoint {
         if m.formatVersion != 1 { p.append("formatVersion is \(m.formatVersion), expected 1") }
         do { try m.config.validate() } catch { p += error.violations.map { "config.\($0.field) is \($0.value), expected \($0.expected)" } }
         let c = m.config
-        let layers = c.architecture.sizes.count - 1
+        let layers = c.architecture.layerCount
         // The architecture's own bounds first (as --arch has them): every count below depends on it.
-        do { _ = try Architecture.parse(c.architecture.sizes.map(String.init).joined(separator: "-")) } catch {
+        do { _ = try Architecture.parse(c.architecture.description) } catch {
             guard case let .badArchitecture(_, problems) = error else { return p + ["config.architecture: \(error)"] }
             return p + problems.prefix(10).map { "config.architecture: \($0)" }
         }
@@ -64,16 +64,18 @@ extension Checkpoint {
         if m.biasScales.count != layers || m.biasScales.contains(where: { !($0.isFinite && $0 > 0) }) {
             p.append("biasScales are \(m.biasScales), expected \(layers) positive finite numbers")
         }
-        let want = expectedTensors(c.architecture.sizes).map(\.file)
+        let want = expectedTensors(c.architecture).map(\.file)
         if m.tensors.map(\.file) != want { p.append("tensors are \(m.tensors.map(\.file)), expected \(want)") }
         return p
     }
 
-    /// Every tensor file with its shape, in order.
-    static func expectedTensors(_ sizes: [Int]) -> [(file: String, shape: [Int])] {
-        guard sizes.count >= 2 else { return [] }
-        return (0 ..< sizes.count - 1).flatMap { k in
-            tensorKinds.map { ("fc\(k + 1).\($0).npy", shape($0, inputs: sizes[k], outputs: sizes[k + 1])) }
+    /// Every tensor file with its shape, in order: layer by layer (pooling has none), each in
+    /// `tensorKinds` order, named by the layer (`fc1.w.npy`, `conv1.m2b.npy`).
+    static func expectedTensors(_ a: Architecture) -> [(file: String, shape: [Int])] {
+        (0 ..< a.layerCount).flatMap { k in
+            tensorKinds.compactMap { kind in
+                shape(kind, layer: a.layers[k], input: a.shapes[k], output: a.shapes[k + 1]).map { ("\(a.layerName(k)).\(kind).npy", $0) }
+            }
         }
     }
 
@@ -106,7 +108,7 @@ extension Checkpoint {
     /// is missing, too large on disk, corrupted, of the wrong dtype or shape, or not finite.
     static func readTensors(_ m: CheckpointManifest, _ dir: URL, _ problems: inout [String]) -> [String: [Float]] {
         var out: [String: [Float]] = [:]
-        for (t, want) in zip(m.tensors, expectedTensors(m.config.architecture.sizes)) {
+        for (t, want) in zip(m.tensors, expectedTensors(m.config.architecture)) {
             if let bad = ManifestName.problem(t.file, in: dir) { problems.append("tensor file: \(bad)"); continue }
             guard let count = CheckedArithmetic.product(want.shape), let limit = CheckedArithmetic.product([count, 4]).map({ $0 + 65_536 }) else {
                 problems.append("\(t.file): shape \(want.shape) is too large"); continue
@@ -145,7 +147,9 @@ extension CheckpointManifest {
     static let exemplar: CheckpointManifest = {
         let epoch = EpochStats(epoch: 1, loss: 0.5, trainAccuracy: 0.5, testAccuracy: 0.5, relativeBackwardOps: 0.5, imagesPerSecond: 1.5, seconds: 1.5)
         let data = DataIdentity(ImageSet(width: 1, height: 1, pixels: [0], labels: [0], source: "d"))
-        return CheckpointManifest(config: TrainingConfig(architecture: Architecture([1, 1])), data: data, parts: 1, epochsDone: 1, steps: 1,
+        // An architecture with its notation (written for conv networks and map inputs; optional).
+        let arch = Architecture(unchecked: FeatureShape(channels: 1, height: 2, width: 1), [.dense(1)])
+        return CheckpointManifest(config: TrainingConfig(architecture: arch), data: data, parts: 1, epochsDone: 1, steps: 1,
                                   thresholds: [1], outputScale: 1.5, biasScales: [1.5], history: [epoch],
                                   tensors: [ModelManifest.Tensor(file: "a.npy", dtype: "<f4", shape: [1], sha256: "")])
     }()

@@ -3,18 +3,71 @@ import Dispatch
 import Foundation
 import SpikeForgeCore
 
-/// A layer the trainer can fit. Dense is the one built; convolution and pooling fit the same
-/// shape: a forward pass on a batch, a backward pass that fills the parameter gradients and
-/// optionally the input gradient, a parameter update, and an export to the integer network.
+/// A layer the trainer can fit: dense (`DenseLayer`), convolution (`ConvLayer`) or pooling
+/// (`PoolLayer`). Each has a forward pass on a batch of flat (channel-major) activations, a
+/// backward pass that fills the parameter gradients and optionally the input gradient, a
+/// parameter update, an export to the integer network and the state a checkpoint keeps.
 protocol TrainableLayer: AnyObject {
     var inputSize: Int { get }
     var outputSize: Int { get }
+    /// Blocks worked on in parallel (the core count); the same count gives the same bits.
+    var parts: Int { get }
+    /// Learning-rate multiplier for the biases (they live on the scale of `θ`, weights on 1).
+    var biasScale: Float { get set }
     /// `out[b×outputSize] = layer(in[b×inputSize])` with the quantized parameters.
     func forward(_ input: UnsafePointer<Float>, batch: Int, into out: UnsafeMutablePointer<Float>)
     /// Parameter gradients from `gradOut` (scaled by `scale`); input gradient when asked.
     func backward(input: UnsafePointer<Float>, gradOut: UnsafePointer<Float>, batch: Int, scale: Float,
                   gradIn: UnsafeMutablePointer<Float>?)
     func update(_ opt: OptimizerStep)
+    /// The rounded weights as integers in the integer model's layout for the layer's kind.
+    var integerWeights: [Int32] { get }
+    /// The rounded biases as integers, one per output neuron (a conv layer's per-channel bias
+    /// repeated at every position; 0 for pooling).
+    var integerBias: [Int64] { get }
+    /// The state a checkpoint keeps (`Checkpoint.tensorKinds`, in that order; none for pooling).
+    var checkpointTensors: [(kind: String, values: [Float])] { get }
+    /// Restores that state and the bias scale, re-rounding the forward copies exactly as the
+    /// optimizer step does. False (and nothing changed) when a tensor is missing or of another size.
+    func restore(_ tensors: [String: [Float]], biasScale: Float) -> Bool
+}
+
+/// A layer with quantization-aware parameters: shadow weights and biases as floats in integer
+/// units, their rounded copies used by the forward pass, gradients and optimizer state. The
+/// update, checkpoint state and restore are shared by dense and conv layers.
+protocol QuantizedLayer: TrainableLayer {
+    var weightLimit: Float { get }
+    var w: [Float] { get set }
+    var wq: [Float] { get set }
+    var b: [Float] { get set }
+    var bq: [Float] { get set }
+    var gw: [Float] { get }
+    var gb: [Float] { get }
+    /// Optimizer state: Adam's moments, or SGD's velocity in `m1`.
+    var m1w: [Float] { get set }
+    var m2w: [Float] { get set }
+    var m1b: [Float] { get set }
+    var m2b: [Float] { get set }
+}
+
+extension QuantizedLayer {
+    func update(_ opt: OptimizerStep) {
+        Quantized.step(&w, &wq, gw, &m1w, &m2w, opt, lr: opt.learningRate, limit: weightLimit, parts: parts)
+        Quantized.step(&b, &bq, gb, &m1b, &m2b, opt, lr: opt.learningRate * biasScale, limit: Quantized.biasLimit, parts: 1)
+    }
+
+    var checkpointTensors: [(kind: String, values: [Float])] {
+        [("w", w), ("b", b), ("m1w", m1w), ("m2w", m2w), ("m1b", m1b), ("m2b", m2b)]
+    }
+
+    func restore(_ t: [String: [Float]], biasScale: Float) -> Bool {
+        guard let w = t["w"], let b = t["b"], let m1w = t["m1w"], let m2w = t["m2w"], let m1b = t["m1b"], let m2b = t["m2b"],
+              [w, m1w, m2w].allSatisfy({ $0.count == self.w.count }), [b, m1b, m2b].allSatisfy({ $0.count == self.b.count }) else { return false }
+        (self.w, self.b, self.m1w, self.m2w, self.m1b, self.m2b, self.biasScale) = (w, b, m1w, m2w, m1b, m2b, biasScale)
+        wq = w.map { Quantized.roundNearest($0) }
+        bq = b.map { Quantized.roundNearest($0) }
+        return true
+    }
 }
 
 /// The optimizer settings of one step.
@@ -47,7 +100,7 @@ func columnBlocks(_ n: Int, parts: Int, minimum: Int = 256, _ body: @Sendable (I
 /// Weights are stored `inputs × outputs` (one contiguous row per input axon, as in the PE's
 /// weight SRAM), so that sparse inputs (spikes) add whole rows: the forward product and the
 /// weight gradient visit only nonzero inputs. Dense batches go to OpenBLAS instead.
-final class DenseLayer: TrainableLayer {
+final class DenseLayer: QuantizedLayer {
     let inputSize: Int
     let outputSize: Int
     let weightLimit: Float
@@ -63,7 +116,6 @@ final class DenseLayer: TrainableLayer {
     var gw: [Float], gb: [Float]
     /// Optimizer state: Adam's moments, or SGD's velocity in `m1`.
     var m1w: [Float], m2w: [Float], m1b: [Float], m2b: [Float]
-    /// Learning-rate multiplier for the biases (they live on the scale of `θ`, weights on 1).
     var biasScale: Float = 1
     /// The last forward batch compressed by rows, and by columns when the backward pass needs it,
     /// and whether it was sparse enough for the event-driven kernels.
@@ -83,7 +135,7 @@ final class DenseLayer: TrainableLayer {
         let drawn = (0 ..< inputs * outputs).map { _ in initLimit * (2 * Float(rng.next() >> 40) * 0x1.0p-24 - 1) }
         w = [Float](repeating: 0, count: inputs * outputs)
         for i in 0 ..< outputs { for j in 0 ..< inputs { w[j * outputs + i] = drawn[i * inputs + j] } }
-        wq = w.map { Self.roundNearest($0) }
+        wq = w.map { Quantized.roundNearest($0) }
         b = [Float](repeating: 0, count: outputs)
         bq = b
         gw = [Float](repeating: 0, count: inputs * outputs)
@@ -174,11 +226,17 @@ final class DenseLayer: TrainableLayer {
         }
     }
 
-    func update(_ opt: OptimizerStep) {
-        Self.step(&w, &wq, gw, &m1w, &m2w, opt, lr: opt.learningRate, limit: weightLimit, parts: parts)
-        Self.step(&b, &bq, gb, &m1b, &m2b, opt, lr: opt.learningRate * biasScale, limit: Self.biasLimit, parts: 1)
+    /// The rounded weights as integers, `outputs × inputs` (the integer model's layout).
+    var integerWeights: [Int32] {
+        var out = [Int32](repeating: 0, count: wq.count)
+        for j in 0 ..< inputSize { for i in 0 ..< outputSize { out[i * inputSize + j] = Int32(wq[j * outputSize + i]) } }
+        return out
     }
+    var integerBias: [Int64] { bq.map { Int64($0) } }
+}
 
+/// The quantization-aware parameter update shared by every layer with parameters.
+enum Quantized {
     /// Biases stay within ±2^22 so that `roundNearest` is exact.
     static let biasLimit: Float = 0x1.0p22
 
@@ -217,24 +275,4 @@ final class DenseLayer: TrainableLayer {
             }
         }
     }
-
-    /// Restores the shadow parameters, the optimizer state and the bias scale from a checkpoint,
-    /// and re-rounds the forward copies exactly as the optimizer step does. False (and nothing
-    /// changed) when a tensor's size does not match the layer.
-    func restore(w: [Float], b: [Float], m1w: [Float], m2w: [Float], m1b: [Float], m2b: [Float], biasScale: Float) -> Bool {
-        let n = inputSize * outputSize
-        guard w.count == n, m1w.count == n, m2w.count == n, [b, m1b, m2b].allSatisfy({ $0.count == outputSize }) else { return false }
-        (self.w, self.b, self.m1w, self.m2w, self.m1b, self.m2b, self.biasScale) = (w, b, m1w, m2w, m1b, m2b, biasScale)
-        wq = w.map { Self.roundNearest($0) }
-        bq = b.map { Self.roundNearest($0) }
-        return true
-    }
-
-    /// The rounded weights as integers, `outputs × inputs` (the integer model's layout).
-    var integerWeights: [Int32] {
-        var out = [Int32](repeating: 0, count: wq.count)
-        for j in 0 ..< inputSize { for i in 0 ..< outputSize { out[i * inputSize + j] = Int32(wq[j * outputSize + i]) } }
-        return out
-    }
-    var integerBias: [Int64] { bq.map { Int64($0) } }
 }

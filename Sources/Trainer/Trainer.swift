@@ -72,14 +72,24 @@ public struct TrainingConfig: Codable, Sendable, Hashable {
 }
 
 extension TrainingConfig {
-    /// Memory the trainer plans for this architecture: per synapse the float weights, their
-    /// quantized copy, gradient and two Adam moments, and the integer model's weights and
-    /// transposed copies (32 bytes); per neuron and batch row, activations, pre-activations
-    /// and errors (12 bytes); and the training images.
+    /// Memory the trainer plans for this architecture: per stored weight (a dense synapse, a conv
+    /// kernel's weight once) the float weights, their quantized copy, gradient and two Adam
+    /// moments, and the integer model's weights and transposed copies (32 bytes); per neuron (a
+    /// conv or pool layer's at every position) and batch row, activations, pre-activations and
+    /// errors (12 bytes) and the test evaluation's activations (8 bytes); the conv layers' im2col
+    /// blocks (for the batch or the calibration batch, whichever is larger); and the training images.
     public func estimatedBytes(trainImages: Int) -> Double {
-        let s = architecture.sizes.map(Double.init)
-        let synapses = zip(s, s.dropFirst()).map { $0 * $1 }.reduce(0, +)
-        return 32 * synapses + 12 * Double(batchSize) * s.reduce(0, +) + Double(trainImages) * (s[0] + 1)
+        let a = architecture
+        let s = a.sizes.map(Double.init)
+        let parts = threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount
+        var bytes = 20 * Double(batchSize) * s.reduce(0, +) + Double(trainImages) * (s[0] + 1)
+        for k in 0 ..< a.layerCount {
+            bytes += 32 * Double(a.parameters(k))
+            if case let .conv(c, kk) = a.layers[k] {
+                bytes += 4 * Double(ConvLayer.scratchFloats(input: a.shapes[k], channels: c, kernel: kk, batch: max(batchSize, Trainer.calibrationImages), parts: parts))
+            }
+        }
+        return bytes
     }
 }
 
@@ -114,7 +124,7 @@ public struct TrainingProgress: Sendable {
 public final class Trainer {
     public let config: TrainingConfig
     let train: ImageSet
-    var layers: [DenseLayer] = []
+    var layers: [any TrainableLayer] = []
     /// θ of each hidden layer (integer), and the softmax scale of the output layer.
     public private(set) var thresholds: [Int64] = []
     public private(set) var outputScale: Float = 1
@@ -139,20 +149,30 @@ public final class Trainer {
         BLAS.setThreads(1)
         let parts = config.threads > 0 ? config.threads : ProcessInfo.processInfo.activeProcessorCount
         var rng = SplitMix64(seed: config.seed)
-        let sizes = config.architecture.sizes
+        let a = config.architecture
         let limit = Float(config.initFraction) * Float((1 << (config.wBits - 1)) - 1)
-        for k in 0 ..< sizes.count - 1 {
-            layers.append(DenseLayer(inputs: sizes[k], outputs: sizes[k + 1], wBits: config.wBits, initLimit: limit, parts: parts, rng: &rng))
+        for (k, spec) in a.layers.enumerated() {
+            switch spec {
+            case let .dense(n):
+                layers.append(DenseLayer(inputs: a.shapes[k].count, outputs: n, wBits: config.wBits, initLimit: limit, parts: parts, rng: &rng))
+            case let .conv(c, kk):
+                layers.append(ConvLayer(input: a.shapes[k], channels: c, kernel: kk, wBits: config.wBits, initLimit: limit, parts: parts, rng: &rng))
+            case let .pool(kk):
+                layers.append(PoolLayer(input: a.shapes[k], size: kk, parts: parts))
+            }
         }
         calibrate()
     }
 
     var hiddenCount: Int { layers.count - 1 }
 
+    /// Images of the batch that calibrates the thresholds.
+    static let calibrationImages = 512
+
     /// Picks each hidden θ from a calibration batch, layer by layer, and the output softmax
     /// scale so that the initial logits have unit spread.
     func calibrate() {
-        let n = min(train.count, 512)
+        let n = min(train.count, Self.calibrationImages)
         var x = [Float](repeating: 0, count: n * train.imageSize)
         for i in 0 ..< n {
             for (j, p) in train.image(i).enumerated() { x[i * train.imageSize + j] = levelTable[Int(p)] }
@@ -264,7 +284,11 @@ public final class Trainer {
         var grads: [[Float]] = sizes.map { [Float](repeating: 0, count: B * $0) }
         var lossSum = 0.0, correct = 0, seen = 0
         var backOps = 0.0
-        let denseOps = Double(zip(sizes, sizes.dropFirst()).map { $0 * $1 }.reduce(0, +)) * Double(B)
+        let arch = config.architecture
+        // Synapses per batch as the integer ANN computes them (a conv layer's per position), and
+        // each layer's fan-in (the synapses a neuron's error travels back over).
+        let denseOps = Double((0 ..< arch.layerCount).map { arch.connections($0) }.reduce(0, +)) * Double(B)
+        let fanIn = (0 ..< arch.layerCount).map { Double(arch.connections($0)) / Double(sizes[$0 + 1]) }
         let start = DispatchTime.now().uptimeNanoseconds
         let L = layers.count
         let spike = config.gradient == .spike
@@ -303,10 +327,10 @@ public final class Trainer {
                                 // Output error compartment: U = α·e, ternary spikes at θ_bp = 1.
                                 let d = (alpha * err).rounded(.towardZero)
                                 g[c] = d
-                                ops += Double(abs(d)) * Double(sizes[L - 1])
+                                ops += Double(abs(d)) * fanIn[L - 1]
                             } else {
                                 g[c] = err
-                                if err != 0 { ops += Double(sizes[L - 1]) }
+                                if err != 0 { ops += fanIn[L - 1] }
                             }
                         }
                     }
@@ -328,7 +352,7 @@ public final class Trainer {
                     // Surrogate a' = 1 where z > 0, scaled by 1/θ (float), or the hidden error
                     // compartment with threshold θ_bp (spike).
                     let theta = Float(thresholds[k - 1])
-                    let fan = Double(sizes[k - 1])
+                    let fan = fanIn[k - 1]
                     let linear: Int32 = config.mode == .linear ? 1 : 0
                     let n = B * sizes[k]
                     acts[k].withUnsafeBufferPointer { A in
@@ -363,7 +387,7 @@ public final class Trainer {
                                testAccuracy: nil, relativeBackwardOps: backOps / (denseOps * Double(stepsPerEpoch)),
                                imagesPerSecond: Double(seen) / seconds, seconds: seconds)
         if stopped { return (stats, false) }
-        if let test { stats.testAccuracy = IntegerEngine(integerModel()).evaluate(test).accuracy }
+        if let test { stats.testAccuracy = testAccuracy(test) }
         history.append(stats)
         return (stats, true)
     }
@@ -376,16 +400,69 @@ public final class Trainer {
         self.history = history
     }
 
+    /// The integer model's accuracy on `test`. Dense networks: `IntegerEngine`. Networks with
+    /// conv or pool layers: the trainer's own forward pass, which is the integer network (every
+    /// float an exact integer; `ConvTrainerTests` proves it equal to `IntegerModel.trace`),
+    /// until `IntegerEngine` runs them fast.
+    public func testAccuracy(_ test: ImageSet) -> Double {
+        if config.architecture.isDense { return IntegerEngine(integerModel()).evaluate(test).accuracy }
+        return Double(forwardPredictions(test).enumerated().filter { $0.element == Int(test.labels[$0.offset]) }.count) / Double(max(1, test.count))
+    }
+
+    /// The class of every image of `set` from the trainer's forward pass (`argmax` of the output
+    /// potential, ties to the lowest index), in batches of the training batch size.
+    func forwardPredictions(_ set: ImageSet) -> [Int] {
+        let B = config.batchSize
+        let sizes = config.architecture.sizes
+        var acts: [[Float]] = sizes.map { [Float](repeating: 0, count: B * $0) }
+        var pres: [[Float]] = sizes.dropFirst().map { [Float](repeating: 0, count: B * $0) }
+        var out: [Int] = []
+        out.reserveCapacity(set.count)
+        let C = sizes[sizes.count - 1], L = layers.count
+        var start = 0
+        while start < set.count {
+            let n = min(B, set.count - start)
+            set.pixels.withUnsafeBufferPointer { px in
+                for e in 0 ..< n * set.imageSize { acts[0][e] = levelTable[Int(px[start * set.imageSize + e])] }
+            }
+            for k in 0 ..< L {
+                acts[k].withUnsafeBufferPointer { A in pres[k].withUnsafeMutableBufferPointer { P in layers[k].forward(A.baseAddress!, batch: n, into: P.baseAddress!) } }
+                if k < L - 1 { activate(pres[k], into: &acts[k + 1], layer: k) }
+            }
+            for r in 0 ..< n {
+                var best = 0
+                for c in 1 ..< max(1, C) where pres[L - 1][r * C + c] > pres[L - 1][r * C + best] { best = c }
+                out.append(best)
+            }
+            start += n
+        }
+        return out
+    }
+
     /// The trained network as the integer model the hardware runs.
     public func integerModel() -> IntegerModel {
         var out: [IntegerLayer] = []
+        let a = config.architecture
         for (k, l) in layers.enumerated() {
             let isOut = k == layers.count - 1
-            out.append(IntegerLayer(name: "fc\(k + 1)", inputs: l.inputSize, outputs: l.outputSize, weights: l.integerWeights,
-                                    bias: l.integerBias, threshold: isOut ? max(1, Int64(outputScale.rounded())) : thresholds[k],
+            out.append(IntegerLayer(name: a.layerName(k), kind: a.layers[k].kind, input: a.shapes[k], output: a.shapes[k + 1],
+                                    weights: l.integerWeights, bias: l.integerBias,
+                                    threshold: isOut ? max(1, Int64(outputScale.rounded())) : thresholds[k],
                                     mode: isOut ? .linear : config.mode, flush: isOut ? false : (config.mode != .reluFloor && config.flush),
                                     isOutput: isOut))
         }
         return IntegerModel(layers: out, wBits: config.wBits, inputBits: config.inputBits)
+    }
+}
+
+extension Architecture {
+    /// The name of layer `k` (0-based) in models and checkpoints: `fc`, `conv` or `pool` and its
+    /// position from 1 (`28x28-15C5-P2-40C5-P2-300-10`: conv1, pool2, conv3, pool4, fc5, fc6).
+    func layerName(_ k: Int) -> String {
+        switch layers[k] {
+        case .dense: return "fc\(k + 1)"
+        case .conv: return "conv\(k + 1)"
+        case .pool: return "pool\(k + 1)"
+        }
     }
 }

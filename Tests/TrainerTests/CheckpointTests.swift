@@ -10,8 +10,8 @@ import Testing
 @Suite struct CheckpointTests {
     static let train = GeneratedDigits.make(count: 512, seed: 5)
 
-    static func config(_ opt: Optimizer, _ g: GradientMode) -> TrainingConfig {
-        var c = TrainingConfig(architecture: Architecture([784, 24, 10]))
+    static func config(_ opt: Optimizer, _ g: GradientMode, arch: String = "784-24-10") -> TrainingConfig {
+        var c = TrainingConfig(architecture: (try? Architecture.parse(arch)) ?? Architecture([784, 24, 10]))
         c.epochs = 3
         c.optimizer = opt
         c.gradient = g
@@ -23,7 +23,9 @@ import Testing
     static func tempDir() -> URL { FileManager.default.temporaryDirectory.appendingPathComponent("sf-ckpt-\(UUID().uuidString)") }
 
     /// Every float of every layer's state, and the integer model.
-    static func state(_ t: Trainer) -> [[Float]] { t.layers.flatMap { [$0.w, $0.b, $0.m1w, $0.m2w, $0.m1b, $0.m2b, $0.wq, $0.bq] } }
+    static func state(_ t: Trainer) -> [[Float]] {
+        t.layers.flatMap { l in l.checkpointTensors.map(\.values) + ((l as? any QuantizedLayer).map { [$0.wq, $0.bq] } ?? []) }
+    }
 
     @Test(arguments: [(Optimizer.adam, GradientMode.float), (.sgd, .spike)])
     func resumedEqualsUninterrupted(_ opt: Optimizer, _ g: GradientMode) throws {
@@ -50,6 +52,52 @@ import Testing
         // The checkpoint's model/ is the integer model after epoch 1.
         let (m, _) = try ModelFile.load(dir.appendingPathComponent("model"))
         #expect(m.layers.map(\.weights) != straight.integerModel().layers.map(\.weights))
+    }
+
+    /// A conv network resumes bit-identically too (conv kernels, per-channel biases, pooling
+    /// without parameters, every θ). The checkpoint's state files only: they are what a resume
+    /// reads (`model/` is for eval and export).
+    @Test(arguments: [(Optimizer.adam, GradientMode.spike), (.sgd, .float)])
+    func convNetworkResumesBitIdentically(_ opt: Optimizer, _ g: GradientMode) throws {
+        let dir = Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let c = Self.config(opt, g, arch: "28x28-4C5-P2-6C3-P2-10"), data = DataIdentity(Self.train)
+        #expect(c.architecture.description == "28x28-4C5-P2-6C3-P2-10")
+        let straight = try Trainer(config: c, train: Self.train)
+        for _ in 0 ..< 3 { straight.trainEpoch() }
+        let first = try Trainer(config: c, train: Self.train)
+        first.trainEpoch()
+        try AtomicOutput.replaceDirectory(at: dir, with: try first.stateFiles(data: data), kind: .checkpoint)
+        let loaded = try Checkpoint.load(dir, config: c, data: data)
+        #expect(loaded.manifest.tensors.map(\.file) == Checkpoint.expectedTensors(c.architecture).map(\.file))
+        #expect(loaded.manifest.thresholds.count == 4)
+        let resumed = try Trainer(resuming: loaded, train: Self.train)
+        #expect(resumed.thresholds == straight.thresholds)
+        for _ in 0 ..< 2 { resumed.trainEpoch() }
+        #expect(Self.state(resumed) == Self.state(straight))
+        #expect(resumed.integerModel() == straight.integerModel())
+        // A conv tensor of the wrong shape is named with what was expected.
+        let d = try NPY.encode(NPYArray(shape: [6, 4, 9], dtype: .float32, floats: [Double](repeating: 0, count: 216)))
+        try d.write(to: dir.appendingPathComponent("conv3.w.npy"))
+        let json = dir.appendingPathComponent("checkpoint.json")
+        var obj = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any])
+        var tensors = try #require(obj["tensors"] as? [[String: Any]])
+        for i in tensors.indices where tensors[i]["file"] as? String == "conv3.w.npy" { tensors[i]["sha256"] = Checksum.sha256(d) }
+        obj["tensors"] = tensors
+        try JSONSerialization.data(withJSONObject: obj).write(to: json)
+        #expect(Self.problems(dir) == ["conv3.w.npy has shape [6, 4, 9], expected [6, 4, 3, 3]"])
+    }
+
+    /// A conv network's tensors are named by layer, shaped as the trainer holds them (kernels
+    /// `(out, in, kh, kw)`, a bias per channel), and pooling has none.
+    @Test func convTensorsFollowTheArchitecture() throws {
+        let a = try Architecture.parse("28x28-4C5-P2-6C3-P2-10")
+        let t = Checkpoint.expectedTensors(a)
+        #expect(t.map(\.file) == ["conv1", "conv3", "fc5"].flatMap { n in Checkpoint.tensorKinds.map { "\(n).\($0).npy" } })
+        #expect(t.filter { $0.file.hasPrefix("conv3.") }.map(\.shape) == [[6, 4, 3, 3], [6], [6, 4, 3, 3], [6, 4, 3, 3], [6], [6]])
+        #expect(t.filter { $0.file.hasPrefix("fc5.") }.map(\.shape).first == [150, 10])
+        // A dense network keeps the names and shapes of earlier checkpoints.
+        #expect(Checkpoint.expectedTensors(Architecture([784, 24, 10])).map(\.file).prefix(2) == ["fc1.w.npy", "fc1.b.npy"])
     }
 
     /// A checkpoint written after epoch 1 of `c`, in a fresh directory.
@@ -114,7 +162,7 @@ import Testing
         obj["config"] = config
         try JSONSerialization.data(withJSONObject: obj).write(to: json)
         let q = Self.problems(dir)
-        #expect(q.contains { $0.contains("config.architecture.sizes: got [784, 1099511627776, 10], expected at least 2 sizes in 1...1048576") }, "\(q)")
+        #expect(q.contains("checkpoint.json: config.architecture.sizes: got [784, 1099511627776, 10], expected at least 2 sizes in 1...1048576"), "\(q)")
     }
 
     @Test func corruptedTensorsAreNamed() throws {

@@ -56,6 +56,30 @@ void sf_sparse_outer_grad(const size_t *rowStart, const int *rowIdx, const float
                           const size_t *gStart, const int *gIdx, const float *gVal, size_t n, float alpha,
                           float *dW, size_t j0, size_t j1);
 
+/* Convolution and pooling (stride 1 valid convolutions, k x k sum pooling of stride k). Images
+   are channel-major (c, y, x); a batch chunk of n images is laid out image after image. */
+
+/// im2col of n images [n][C][H][W] for a k x k kernel (stride 1, valid): col[K][n*P] with
+/// K = C*k*k rows ordered (c, ky, kx) and P = (H-k+1)*(W-k+1) columns per image, ordered
+/// (image, oy, ox): col[(c*k+ky)*k+kx][i*P + oy*OW + ox] = in[i][c][oy+ky][ox+kx].
+void sf_im2col(const float *in, size_t n, size_t C, size_t H, size_t W, size_t k, float *col);
+
+/// The adjoint of sf_im2col: grad[n][C][H][W] = Σ of col's entries that read each input
+/// (grad is overwritten, not accumulated). Sums run in a fixed order (c, ky, kx, oy, ox).
+void sf_col2im(const float *col, size_t n, size_t C, size_t H, size_t W, size_t k, float *grad);
+
+/// Y[O][n*P] (a GEMM's output) to out[n][O][P], adding bias[o] to channel o.
+void sf_scatter_channels(const float *Y, size_t n, size_t O, size_t P, const float *bias, float *out);
+
+/// g[n][O][P] to Gt[O][n*P] (the layout the GEMMs of the backward pass read); returns nothing.
+void sf_gather_channels(const float *g, size_t n, size_t O, size_t P, float *Gt);
+
+/// k x k sum pooling, stride k, per channel: out[n][C][H/k][W/k] = Σ of each window of in[n][C][H][W].
+void sf_sum_pool(const float *in, size_t n, size_t C, size_t H, size_t W, size_t k, float *out);
+
+/// The adjoint of sf_sum_pool: every input of a window gets its output's gradient.
+void sf_pool_broadcast(const float *g, size_t n, size_t C, size_t H, size_t W, size_t k, float *grad);
+
 /// True when the AVX2 builds are in use.
 int sf_kernels_avx2(void);
 
