@@ -11,11 +11,17 @@ public struct CompileOptions: Sendable {
     public var pe: PEConfig
     public var fixed: Set<String>
     /// The PE fields the compiler picks unless the user fixes them.
-    public static let chosenFields: Set<String> = ["vBits", "zBits", "thresholdBits", "wBits", "axons", "layers"]
+    public static let chosenFields: Set<String> = ["vBits", "zBits", "thresholdBits", "wBits", "axons", "layers", "maxKernel"]
 
-    public init(cols: Int = 6, rows: Int = 7, policy: PlacementPolicy = .spread, pe: PEConfig = SystemConfig.defaultConfig.pe, fixed: Set<String> = []) {
+    /// Ignore `cols` and `rows` and take the smallest mesh the model fits on
+    /// (`Compiler.smallestMesh`).
+    public var pickMesh: Bool
+
+    public init(cols: Int = 6, rows: Int = 7, policy: PlacementPolicy = .spread, pe: PEConfig = SystemConfig.defaultConfig.pe, fixed: Set<String> = [],
+                pickMesh: Bool = false) {
         self.cols = cols
         self.rows = rows
+        self.pickMesh = pickMesh
         self.policy = policy
         self.pe = pe
         self.fixed = fixed
@@ -30,6 +36,35 @@ public enum Compiler {
         do { bounds = try RangeAnalysis.analyze(model) } catch {
             throw .rangeOverflow(violations: [.init(field: "layer \(error.layer)", value: error.what, expected: "at most \(error.limit)")])
         }
+        guard o.pickMesh else { return try compile(model, o, bounds: bounds) }
+        // The smallest mesh first: fewest tiles, then the squarest; only a placement that does
+        // not fit moves on to the next size (a width or a field that is wrong is wrong everywhere).
+        var last: CompileError?
+        for (cols, rows) in smallestMeshes {
+            var m = o
+            (m.cols, m.rows, m.pickMesh) = (cols, rows, false)
+            do { return try compile(model, m, bounds: bounds) } catch {
+                guard case .doesNotFit = error else { throw error }
+                last = error
+            }
+        }
+        throw last!
+    }
+
+    /// Every mesh up to 16 x 16, fewest tiles first, then the squarest (more columns than rows
+    /// on a tie, as the reference 6 x 7 has it turned).
+    static let smallestMeshes: [(Int, Int)] = {
+        var all: [(Int, Int)] = []
+        for c in 1 ... 16 { for r in 1 ... 16 { all.append((c, r)) } }
+        return all.sorted { a, b in
+            let (ta, tb) = (a.0 * a.1, b.0 * b.1)
+            if ta != tb { return ta < tb }
+            let (da, db) = (abs(a.0 - a.1), abs(b.0 - b.1))
+            return da != db ? da < db : a.0 > b.0
+        }
+    }()
+
+    static func compile(_ model: IntegerModel, _ o: CompileOptions, bounds: [RangeAnalysis.Bounds]) throws(CompileError) -> SystemPlan {
         let own = o.pe.fieldViolations()
         if !own.isEmpty { throw .hardware(.invalid(block: "PEConfig", violations: own)) }
         guard !model.layers.isEmpty else { throw .doesNotFit(model: "(no layers)", mesh: "\(o.cols)x\(o.rows)", violations: [.init(field: "layers", value: "0", expected: "at least 1")]) }
@@ -63,6 +98,9 @@ public enum Compiler {
         // Axons are a capacity, not a range: a fixed count too small is a `doesNotFit` below.
         if !o.fixed.contains("axons") { pe.axons = PEConfig.pow2(axonsNeeded) }
         if pe.axons < axonsNeeded { fit.append(.init(field: "axons", value: "\(pe.axons)", expected: "at least \(axonsNeeded): one axon id per input of every layer")) }
+        let kernel = model.layers.compactMap { l -> Int? in if case let .conv(k) = l.kind { return k } else { return nil } }.max() ?? 1
+        if !o.fixed.contains("maxKernel") { pe.maxKernel = kernel }
+        if pe.maxKernel < kernel { fit.append(.init(field: "maxKernel", value: "\(pe.maxKernel)", expected: "at least \(kernel): the largest convolution kernel")) }
         if !o.fixed.contains("layers") { pe.layers = model.layers.count }
         if pe.layers < model.layers.count { fit.append(.init(field: "layers", value: "\(pe.layers)", expected: "at least \(model.layers.count): one parameter slot per layer")) }
         if model.inputBits > 8 { fit.append(.init(field: "inputBits", value: "\(model.inputBits)", expected: "at most 8")) }
@@ -75,7 +113,7 @@ public enum Compiler {
         var layers: [LayerPlan] = []
         for (l, b) in zip(model.layers, bounds) {
             layers.append(LayerPlan(name: l.name, inputs: l.inputs, outputs: l.outputs, mode: l.mode, threshold: l.threshold, flush: l.flush,
-                                    isOutput: l.isOutput, axonBase: axonBase, vBound: b.vBound, zBound: b.zBound))
+                                    isOutput: l.isOutput, axonBase: axonBase, vBound: b.vBound, zBound: b.zBound, geometry: LayerGeometry(l)))
             axonBase += l.inputs
         }
         var placer = Placer(system: system, layers: layers, arch: arch)
@@ -113,7 +151,9 @@ struct Placer {
 
     mutating func place(_ policy: PlacementPolicy) throws(CompileError) -> ([TilePlan], TileRect) {
         let input: TileRect
-        if policy == .spread && layers.count >= 2 && system.tiles >= 2 {
+        if layers.contains(where: { $0.geometry != nil }) {
+            input = placeMaps(policy)
+        } else if policy == .spread && layers.count >= 2 && system.tiles >= 2 {
             input = spread()
         } else {
             input = fill(even: policy == .spread)

@@ -28,7 +28,12 @@ public struct SystemImages: Equatable, Sendable {
             for l in 0 ..< c.paramDepth { img.setLayer(l, LayerParams(theta: 0, mode: .linear, firstGroup: 0, groupCount: 0)) }
             for s in t.slices {
                 let lp = plan.layers[s.layer], layer = model.layers[s.layer]
-                img.setLayer(s.layer, LayerParams(theta: lp.isOutput ? 0 : Int(lp.threshold), mode: lp.mode, firstGroup: s.firstGroup, groupCount: s.groups))
+                let theta = lp.isOutput ? 0 : Int(lp.threshold)
+                if let g = lp.geometry, s.block != nil {
+                    Self.setMapSlice(&img, MapLayout(g, s, lanes: L), slice: s, plan: plan, layer: layer, theta: theta)
+                    continue
+                }
+                img.setLayer(s.layer, LayerParams(theta: theta, mode: lp.mode, firstGroup: s.firstGroup, groupCount: s.groups))
                 for j in s.inputLo ..< s.inputHi {
                     let row = s.firstRow + (j - s.inputLo) * s.groups
                     img.setAxon(lp.axonBase + j, AxonEntry(row: row, group: s.firstGroup, count: s.groups, layer: s.layer))
@@ -49,6 +54,23 @@ public struct SystemImages: Equatable, Sendable {
                 }
             }
             return img
+        }
+    }
+
+    /// A conv or pool slice: window strides, one axon entry per input of the layer, each kernel
+    /// once, biases and targets by the block's lane layout.
+    static func setMapSlice(_ img: inout PEImages, _ m: MapLayout, slice s: Slice, plan: SystemPlan, layer: IntegerLayer, theta: Int) {
+        let lp = plan.layers[s.layer]
+        img.setLayer(s.layer, LayerParams(theta: theta, mode: lp.mode, firstGroup: s.firstGroup, groupCount: s.groups,
+                                          rowStride: m.strides.row, groupStride: m.strides.group))
+        for j in 0 ..< lp.inputs { img.setAxon(lp.axonBase + j, m.axonEntry(input: j, layer: s.layer)) }
+        for w in m.weights(layer) { img.setWeight(row: w.row, lane: w.lane, w.weight) }
+        for n in m.neurons {
+            let local = m.local(n)
+            img.setBias(neuron: local, s.holdsBias ? layer.bias[n] : 0)
+            if let r = s.target, !lp.isOutput {
+                img.setTarget(neuron: local, TargetEntry(axon: plan.layers[s.layer + 1].axonBase + n, x0: r.x0, x1: r.x1, y0: r.y0, y1: r.y1))
+            }
         }
     }
 
@@ -126,7 +148,7 @@ public struct SystemImages: Equatable, Sendable {
         let data: Data
         do { data = try FileRead.bounded(mURL, limit: JSONDocument.maxBytes) } catch { throw .file(path: mURL.path, problems: [error.reason]) }
         let manifest: Manifest
-        switch JSONDocument.decode(Manifest.self, from: data, exemplar: Manifest.exemplar) {
+        switch JSONDocument.decode(Manifest.self, from: data, exemplar: Manifest.exemplar, optional: PEConfig.optionalFields) {
         case let .success(m): manifest = m
         case let .failure(e): throw .file(path: mURL.path, problems: e.problems)
         }

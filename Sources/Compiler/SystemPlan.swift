@@ -41,6 +41,81 @@ public struct LayerPlan: Codable, Hashable, Sendable {
     /// Range analysis: bounds on `|V|` and `|z|` over every input and spike order.
     public var vBound: Int64
     public var zBound: Int64
+    /// A convolution's or pooling layer's maps and window (nil for a dense layer).
+    public var geometry: LayerGeometry?
+
+    public init(name: String, inputs: Int, outputs: Int, mode: NeuronMode, threshold: Int64, flush: Bool, isOutput: Bool,
+                axonBase: Int, vBound: Int64, zBound: Int64, geometry: LayerGeometry? = nil) {
+        self.name = name
+        self.inputs = inputs
+        self.outputs = outputs
+        self.mode = mode
+        self.threshold = threshold
+        self.flush = flush
+        self.isOutput = isOutput
+        self.axonBase = axonBase
+        self.vBound = vBound
+        self.zBound = zBound
+        self.geometry = geometry
+    }
+}
+
+extension LayerPlan {
+    /// The neurons one input drives, on average over the layer's inputs.
+    public var meanFanOut: Double {
+        guard let g = geometry else { return Double(outputs) }
+        switch g.kind {
+        case .conv:
+            return Double(g.output.channels * g.size * g.size) * Double(g.output.height * g.output.width) / Double(g.input.height * g.input.width)
+        case .pool: return 1
+        }
+    }
+}
+
+/// What the hardware needs of a conv or pool layer (SPEC §6, docs/SYSTEM.md "Convolutional
+/// layers"): its kind, window and the maps (channel-major, as the axon ids number them).
+public struct LayerGeometry: Codable, Hashable, Sendable {
+    public enum Kind: String, Codable, CaseIterable, Sendable { case conv, pool }
+    public var kind: Kind
+    /// The kernel (conv) or the pooling window and stride (pool).
+    public var size: Int
+    public var input: FeatureShape
+    public var output: FeatureShape
+
+    public init(kind: Kind, size: Int, input: FeatureShape, output: FeatureShape) {
+        self.kind = kind
+        self.size = size
+        self.input = input
+        self.output = output
+    }
+
+    /// The geometry of a model layer (nil for dense).
+    public init?(_ l: IntegerLayer) {
+        switch l.kind {
+        case .dense: return nil
+        case let .conv(k): self.init(kind: .conv, size: k, input: l.inputShape, output: l.outputShape)
+        case let .pool(k): self.init(kind: .pool, size: k, input: l.inputShape, output: l.outputShape)
+        }
+    }
+}
+
+/// The part of a conv or pool layer's output map one slice holds: channels
+/// `channelLo..<channelHi` at output rows `rowLo..<rowHi`, every column; and the weight rows it
+/// stores (each kernel once, or the one-hot rows of a pooling slice).
+public struct MapBlock: Codable, Hashable, Sendable, CustomStringConvertible {
+    public var channelLo: Int, channelHi: Int
+    public var rowLo: Int, rowHi: Int
+    public var rows: Int
+
+    public init(channelLo: Int, channelHi: Int, rowLo: Int, rowHi: Int, rows: Int) {
+        self.channelLo = channelLo
+        self.channelHi = channelHi
+        self.rowLo = rowLo
+        self.rowHi = rowHi
+        self.rows = rows
+    }
+
+    public var description: String { "channels \(channelLo)..<\(channelHi), rows \(rowLo)..<\(rowHi)" }
 }
 
 /// Part of one layer on one tile: neurons `neuronLo..<neuronHi` over inputs `inputLo..<inputHi`
@@ -55,8 +130,27 @@ public struct Slice: Codable, Hashable, Sendable {
     public var holdsBias: Bool
     /// Where the slice's spikes go (nil for the output layer).
     public var target: TileRect?
+    /// A conv or pool slice's part of the output map (nil for a dense slice). Its neurons are
+    /// not one flat range: `neuronLo..<neuronHi` then spans the block's first to last neuron.
+    public var block: MapBlock?
 
-    public var rows: Int { (inputHi - inputLo) * groups }
+    public init(layer: Int, neuronLo: Int, neuronHi: Int, inputLo: Int, inputHi: Int, firstGroup: Int, groups: Int, firstRow: Int,
+                holdsBias: Bool, target: TileRect?, block: MapBlock? = nil) {
+        self.layer = layer
+        self.neuronLo = neuronLo
+        self.neuronHi = neuronHi
+        self.inputLo = inputLo
+        self.inputHi = inputHi
+        self.firstGroup = firstGroup
+        self.groups = groups
+        self.firstRow = firstRow
+        self.holdsBias = holdsBias
+        self.target = target
+        self.block = block
+    }
+
+    /// Weight rows: one per input per group for a dense slice; a map block's own count.
+    public var rows: Int { block?.rows ?? (inputHi - inputLo) * groups }
 }
 
 public struct TilePlan: Codable, Hashable, Sendable {

@@ -8,14 +8,18 @@ import Trainer
 extension SystemPlan {
     /// A plan with every field present and every array non-empty: the shape `system.json` has.
     static let exemplar: SystemPlan = {
-        let layer = LayerPlan(name: "fc1", inputs: 1, outputs: 1, mode: .reluFloor, threshold: 1, flush: true, isOutput: false, axonBase: 0, vBound: 1, zBound: 1)
-        let slice = Slice(layer: 0, neuronLo: 0, neuronHi: 1, inputLo: 0, inputHi: 1, firstGroup: 0, groups: 1, firstRow: 0, holdsBias: true, target: .tile(0, 0))
+        let shape = FeatureShape(channels: 1, height: 1, width: 1)
+        let layer = LayerPlan(name: "fc1", inputs: 1, outputs: 1, mode: .reluFloor, threshold: 1, flush: true, isOutput: false, axonBase: 0, vBound: 1, zBound: 1,
+                              geometry: LayerGeometry(kind: .conv, size: 1, input: shape, output: shape))
+        let slice = Slice(layer: 0, neuronLo: 0, neuronHi: 1, inputLo: 0, inputHi: 1, firstGroup: 0, groups: 1, firstRow: 0, holdsBias: true, target: .tile(0, 0),
+                          block: MapBlock(channelLo: 0, channelHi: 1, rowLo: 0, rowHi: 1, rows: 1))
         return SystemPlan(system: .defaultConfig, policy: .fill, model: ModelIdentity(architecture: "1-1", digest: "", inputBits: 1, wBits: 2),
                           layers: [layer], tiles: [TilePlan(x: 0, y: 0, slices: [slice])], input: .tile(0, 0))
     }()
 
     static let choices: [String: [String]] = [
         "policy": PlacementPolicy.allCases.map(\.rawValue), "mode": NeuronMode.allCases.map(\.rawValue),
+        "kind": LayerGeometry.Kind.allCases.map(\.rawValue),
     ]
 
     /// Reads and checks a system file: every structural and range problem is listed, each with
@@ -28,7 +32,8 @@ extension SystemPlan {
 
     /// A system file's bytes, checked as `load` checks them.
     static func decode(_ data: Data, path: String) throws(CompileError) -> SystemPlan {
-        switch JSONDocument.decode(SystemPlan.self, from: data, exemplar: exemplar, optional: ["target"], choices: choices) {
+        switch JSONDocument.decode(SystemPlan.self, from: data, exemplar: exemplar, optional: PEConfig.optionalFields.union(["target", "geometry", "block"]),
+                                   choices: choices) {
         case let .failure(e): throw .file(path: path, problems: e.problems)
         case let .success(plan):
             let problems = plan.problems()
@@ -44,7 +49,7 @@ extension SystemPlan {
         do { data = try FileRead.bounded(url, limit: JSONDocument.maxBytes) } catch { throw .file(path: url.path, problems: [error.reason]) }
         let isPlan = ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any])?["format"] != nil
         if isPlan { return try decode(data, path: url.path).system }
-        switch JSONDocument.decode(SystemConfig.self, from: data, exemplar: SystemConfig.defaultConfig) {
+        switch JSONDocument.decode(SystemConfig.self, from: data, exemplar: SystemConfig.defaultConfig, optional: PEConfig.optionalFields) {
         case let .failure(e):
             throw .file(path: url.path, problems: e.problems + ["(expected a system file from spikeforge export, or a SystemConfig as `generate system` writes to config.json)"])
         case let .success(c):
@@ -92,7 +97,29 @@ extension SystemPlan {
             let vMax = (Int64(1) << (pe.vBits - 1)) - 1, zMax = (Int64(1) << (pe.zBits - 1)) - 1
             if !(0 ... vMax).contains(l.vBound) { p.append("\(at).vBound: got \(l.vBound), expected 0...\(vMax) (vBits \(pe.vBits))") }
             if !(0 ... zMax).contains(l.zBound) { p.append("\(at).zBound: got \(l.zBound), expected 0...\(zMax) (zBits \(pe.zBits))") }
+            if let g = l.geometry { p += geometryProblems(g, layer: l, at: at, previous: k > 0 ? layers[k - 1].geometry : nil) }
         }
+        return p
+    }
+
+    /// A conv or pool layer's maps against its sizes, its window and the layer before it.
+    private func geometryProblems(_ g: LayerGeometry, layer l: LayerPlan, at: String, previous: LayerGeometry?) -> [String] {
+        let dims = [g.input.channels, g.input.height, g.input.width, g.output.channels, g.output.height, g.output.width]
+        guard dims.allSatisfy({ (1 ... IntegerModel.maxLayerSize).contains($0) }), (1 ... 16).contains(g.size) else {
+            return ["\(at).geometry: got \(g.kind.rawValue) \(g.size), \(g.input) -> \(g.output), expected a window of 1...16 and map sides in 1...\(IntegerModel.maxLayerSize)"]
+        }
+        var p: [String] = []
+        if g.input.count != l.inputs { p.append("\(at).geometry.input: got \(g.input) (\(g.input.count)), expected \(l.inputs) inputs") }
+        if g.output.count != l.outputs { p.append("\(at).geometry.output: got \(g.output) (\(g.output.count)), expected \(l.outputs) outputs") }
+        let expected: FeatureShape = g.kind == .conv
+            ? FeatureShape(channels: g.output.channels, height: g.input.height - g.size + 1, width: g.input.width - g.size + 1)
+            : FeatureShape(channels: g.input.channels, height: g.input.height / g.size, width: g.input.width / g.size)
+        if g.output != expected || (g.kind == .pool && (g.input.height % g.size != 0 || g.input.width % g.size != 0)) {
+            p.append("\(at).geometry.output: got \(g.output), expected \(expected) (\(g.kind.rawValue) \(g.size)x\(g.size) of \(g.input))")
+        }
+        if let previous, previous.output != g.input { p.append("\(at).geometry.input: got \(g.input), expected \(previous.output) (the map before it)") }
+        if l.isOutput { p.append("\(at).geometry: got a \(g.kind.rawValue) layer, expected a dense output layer") }
+        if g.kind == .conv, g.size > system.pe.maxKernel { p.append("\(at).geometry.size: got \(g.size), expected at most \(system.pe.maxKernel) (pe.maxKernel)") }
         return p
     }
 
@@ -112,7 +139,7 @@ extension SystemPlan {
                 if s.firstRow != rows { p.append("\(sat).firstRow: got \(s.firstRow), expected \(rows) (after the slices before it)") }
                 groups = CheckedArithmetic.sum(groups, max(0, s.groups)) ?? Int.max
                 let inputs = s.inputHi.subtractingReportingOverflow(s.inputLo)
-                let sliceRows = inputs.overflow ? nil : CheckedArithmetic.product([max(0, inputs.partialValue), max(0, s.groups)])
+                let sliceRows = s.block.map { max(0, $0.rows) } ?? (inputs.overflow ? nil : CheckedArithmetic.product([max(0, inputs.partialValue), max(0, s.groups)]))
                 rows = CheckedArithmetic.sum(rows, sliceRows ?? Int.max) ?? Int.max
             }
             if groups > pe.groups { p.append("\(at): \(groups) neuron groups, expected at most \(pe.groups) (neurons / lanes)") }
@@ -134,10 +161,21 @@ extension SystemPlan {
             p.append("\(at): inputs \(s.inputLo)..<\(s.inputHi), expected a non-empty range inside 0..<\(l.inputs) (\(l.name.prefix(40)))")
         }
         let lanes = system.pe.lanes
+        switch (l.geometry, s.block) {
+        case (nil, nil): break
+        case (nil, .some): p.append("\(at).block: got a map block, expected none (\(l.name.prefix(40)) is dense)")
+        case (.some, nil): p.append("\(at).block: missing, expected the part of \(l.name.prefix(40))'s map the slice holds")
+        case let (.some(g), .some(b)): return p + blockProblems(s, b, g, at: at) + targetProblems(s, l, at: at)
+        }
         if p.isEmpty, s.groups != (s.neuronHi - s.neuronLo + lanes - 1) / lanes {
             p.append("\(at).groups: got \(s.groups), expected \((s.neuronHi - s.neuronLo + lanes - 1) / lanes) (\(s.neuronHi - s.neuronLo) neurons in \(lanes) lanes)")
         }
         if s.firstGroup < 0 || s.firstRow < 0 { p.append("\(at): firstGroup \(s.firstGroup), firstRow \(s.firstRow), expected both ≥ 0") }
+        return p + targetProblems(s, l, at: at)
+    }
+
+    private func targetProblems(_ s: Slice, _ l: LayerPlan, at: String) -> [String] {
+        var p: [String] = []
         switch (s.target, l.isOutput) {
         case (nil, false): p.append("\(at).target: missing, expected the rectangle of the next layer's tiles")
         case (.some, true): p.append("\(at).target: got a rectangle, expected none (the output layer sends no spikes)")
@@ -147,12 +185,48 @@ extension SystemPlan {
         return p
     }
 
+    /// A map block inside its layer's output map, with the groups, rows and neuron span it implies.
+    private func blockProblems(_ s: Slice, _ b: MapBlock, _ g: LayerGeometry, at: String) -> [String] {
+        let o = g.output, lanes = system.pe.lanes
+        guard (0 ..< o.channels).contains(b.channelLo), (b.channelLo + 1 ... o.channels).contains(b.channelHi),
+              (0 ..< o.height).contains(b.rowLo), (b.rowLo + 1 ... o.height).contains(b.rowHi)
+        else { return ["\(at).block: got \(b), expected non-empty ranges inside the \(o) map"] }
+        var p: [String] = []
+        let groups = MapLayout.groups(channels: b.channelHi - b.channelLo, rows: b.rowHi - b.rowLo, width: o.width, lanes: lanes)
+        let rows = MapLayout.rows(g, channels: b.channelHi - b.channelLo, lanes: lanes)
+        if s.groups != groups { p.append("\(at).groups: got \(s.groups), expected \(groups) (\(b) of \(o) in \(lanes) lanes)") }
+        if b.rows != rows { p.append("\(at).block.rows: got \(b.rows), expected \(rows) (\(g.kind.rawValue) \(g.size)x\(g.size) over \(g.input.channels) channels)") }
+        let span = (o.index(b.channelLo, b.rowLo, 0), o.index(b.channelHi - 1, b.rowHi - 1, o.width - 1) + 1)
+        if (s.neuronLo, s.neuronHi) != span { p.append("\(at): neurons \(s.neuronLo)..<\(s.neuronHi), expected \(span.0)..<\(span.1) (the span of \(b))") }
+        if s.inputLo != 0 || s.inputHi != g.input.count { p.append("\(at): inputs \(s.inputLo)..<\(s.inputHi), expected 0..<\(g.input.count) (a map block reads the whole input map)") }
+        if !s.holdsBias { p.append("\(at).holdsBias: got false, expected true (a map block holds its neurons' whole fan-in)") }
+        if s.firstGroup < 0 || s.firstRow < 0 { p.append("\(at): firstGroup \(s.firstGroup), firstRow \(s.firstRow), expected both ≥ 0") }
+        return p
+    }
+
     /// Every (neuron, input) pair of every layer on exactly one slice, every bias on exactly one.
     private func coverageProblems() -> [String] {
         var p: [String] = []
         let all = tiles.flatMap { t in t.slices.map { (tile: t, slice: $0) } }
         for (k, l) in layers.enumerated() {
             let mine = all.filter { $0.slice.layer == k }
+            if let g = l.geometry {
+                // The blocks tile the output map (channels x rows) exactly.
+                let blocks = mine.compactMap(\.slice.block)
+                for a in blocks.indices {
+                    for b in blocks.indices where b > a {
+                        let s = blocks[a], t = blocks[b]
+                        if s.channelLo < t.channelHi && t.channelLo < s.channelHi && s.rowLo < t.rowHi && t.rowLo < s.rowHi {
+                            p.append("\(l.name.prefix(40)): tiles (\(mine[a].tile.x),\(mine[a].tile.y)) and (\(mine[b].tile.x),\(mine[b].tile.y)) both hold \(s) and \(t), expected disjoint blocks")
+                        }
+                    }
+                }
+                let area = blocks.reduce(0) { $0 + ($1.channelHi - $1.channelLo) * ($1.rowHi - $1.rowLo) }
+                if p.isEmpty, area != g.output.channels * g.output.height {
+                    p.append("\(l.name.prefix(40)): the blocks cover \(area) channel rows, expected \(g.output.channels * g.output.height) (\(g.output))")
+                }
+                continue
+            }
             let area = mine.reduce(0) { $0 + ($1.slice.neuronHi - $1.slice.neuronLo) * ($1.slice.inputHi - $1.slice.inputLo) }
             let biasNeurons = mine.filter(\.slice.holdsBias).reduce(0) { $0 + $1.slice.neuronHi - $1.slice.neuronLo }
             for a in mine.indices {

@@ -229,9 +229,10 @@ public struct IntegerEngine: Sendable {
             var p = [Int32](repeating: 0, count: l.inputs * l.outputs)
             var n = p
             var m = [Int64](repeating: 0, count: l.inputs)
+            let dense = l.denseWeights()
             for i in 0 ..< l.outputs {
                 for j in 0 ..< l.inputs {
-                    let w = l.weights[i * l.inputs + j]
+                    let w = dense[i * l.inputs + j]
                     if w > 0 { p[j * l.outputs + i] = w } else { n[j * l.outputs + i] = -w }
                     m[j] = max(m[j], Int64(abs(w)))
                 }

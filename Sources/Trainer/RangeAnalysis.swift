@@ -48,12 +48,13 @@ public enum RangeAnalysis {
         var zLo = [Int64](repeating: 0, count: l.outputs), zHi = zLo
         var events: Int64 = 0
         for j in 0 ..< min(l.inputs, lo.count) { events += max(-lo[j], hi[j]) }
+        let dense = l.denseWeights()
         for i in 0 ..< l.outputs {
             // |w| < 2^15 and |lo|, |hi| ≤ maxZ = 2^24, so each product fits; the sums are checked.
             var pPlus = max(l.bias[i], 0), pMinus = min(l.bias[i], 0)
             let base = i * l.inputs
             for j in 0 ..< min(l.inputs, lo.count) {
-                let w = Int64(l.weights[base + j])
+                let w = Int64(dense[base + j])
                 let a = w * lo[j], b = w * hi[j]
                 pPlus += max(0, a, b)
                 pMinus += min(0, a, b)
@@ -111,7 +112,7 @@ extension IntegerModel {
             if !(1 ... Self.maxLayerSize).contains(l.inputs) || !(1 ... Self.maxLayerSize).contains(l.outputs) {
                 p.append("\(at): \(l.inputs) inputs and \(l.outputs) outputs, expected each in 1...\(Self.maxLayerSize)")
             }
-            if l.weights.count != l.inputs * l.outputs || l.bias.count != l.outputs { p.append("\(at): \(l.weights.count) weights and \(l.bias.count) biases, expected \(l.outputs) x \(l.inputs) and \(l.outputs)") }
+            if l.weights.count != IntegerLayer.weightCount(l.kind, l.inputShape, l.outputShape) || l.bias.count != l.outputs { p.append("\(at): \(l.weights.count) weights and \(l.bias.count) biases, expected \(l.outputs) x \(l.inputs) and \(l.outputs)") }
             if !(1 ... Self.maxThreshold).contains(l.threshold) { p.append("\(at): threshold \(l.threshold), expected 1...\(Self.maxThreshold) (2^40)") }
             if let b = l.bias.first(where: { !(-Self.maxBias ... Self.maxBias).contains($0) }) { p.append("\(at): bias \(b), expected -2^40...2^40") }
             if let w = l.weights.first(where: { Int64($0) < -wLimit || Int64($0) >= wLimit }) { p.append("\(at): weight \(w), outside the \(wBits)-bit range \(-wLimit)...\(wLimit - 1)") }

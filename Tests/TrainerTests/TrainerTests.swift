@@ -80,4 +80,37 @@ import Testing
             return Set(ce.violations.map(\.field)) == ["wBits", "learningRate", "epochs"]
         }
     }
+
+    @Test func convolutionalNotationParsesWithShapes() throws {
+        let a = try Architecture.parse("28x28-15C5-P2-40C5-P2-300-10")
+        #expect(a.description == "28x28-15C5-P2-40C5-P2-300-10")
+        #expect(a.shapes.map(\.description) == ["1x28x28", "15x24x24", "15x12x12", "40x8x8", "40x4x4", "300", "10"])
+        #expect(a.sizes == [784, 8640, 2160, 2560, 640, 300, 10])
+        #expect(a.parameters(2) == 40 * 15 * 25 && a.connections(2) == 2560 * 15 * 25)
+        #expect(try Architecture.parse("32x32x3-8C3-10").input == FeatureShape(channels: 3, height: 32, width: 32))
+        // Round trip through the file form.
+        let data = try JSONEncoder().encode(a)
+        #expect(try JSONDecoder().decode(Architecture.self, from: data) == a)
+        #expect(String(decoding: try JSONEncoder().encode(Architecture([784, 10])), as: UTF8.self) == "{\"sizes\":[784,10]}")
+    }
+
+    @Test func badConvolutionalNotationSaysWhereItFails() {
+        func problems(_ t: String) -> [String] {
+            do { _ = try Architecture.parse(t); return [] } catch {
+                guard case let .badArchitecture(_, p) = error else { return ["\(error)"] }
+                return p
+            }
+        }
+        #expect(problems("28y28-15C5-10") == ["part 1 '28y28': expected the input as N, HxW or HxWxC (for example 784 or 28x28)"])
+        #expect(problems("28x28-15Q5-P-10") == [
+            "part 2 '15Q5': expected a dense size (800), a convolution (<n>C<k>, as 15C5) or pooling (P<k>, as P2)",
+            "part 3 'P': expected a dense size (800), a convolution (<n>C<k>, as 15C5) or pooling (P<k>, as P2)",
+        ])
+        #expect(problems("8x8-4C9-10") == ["part 2 '4C9': kernel 9x9 is larger than its 8x8 input map"])
+        #expect(problems("28x28-15C5-P5-10") == ["part 3 'P5': pooling 5x5 does not divide its 24x24 input map (stride 5, no padding)"])
+        #expect(problems("784-15C5-10").first?.hasPrefix("part 2 '15C5': a convolution needs a feature map") == true)
+        #expect(problems("28x28-15C5-P2") == ["part 3 'P2': the output layer must be dense (a plain number: the classes)"])
+        #expect(problems("28x28-0C5-10") == ["part 2 '0C5': 0 kernels, expected 1...4096"])
+    }
+
 }

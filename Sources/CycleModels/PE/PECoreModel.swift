@@ -11,6 +11,8 @@ public struct PECoreModel: Sendable {
     // Dispatch and load.
     var aValid = false, aNeg = false, aMult: UInt64 = 0
     var lActive = false, lKind = RowKind.add, lRow = 0, lGroup = 0, lLeft = 0, lLayer = 0, lNeg = false, lMult: UInt64 = 0, lAll = false, lLoad = false
+    // The load stage's window (`maxKernel > 1`; `PECoreLoad.swift`'s `Window`).
+    var lCount = 0, lCols = 0, lColsLeft = 0, lRowsLeft = 0, lRowBase = 0, lGroupBase = 0, lGroupCol = 0
     // Memory stage.
     var mValid = false, mKind = RowKind.add, mGroup = 0, mNeg = false, mMult: UInt64 = 0, mTheta: Int64 = 0, mMode: UInt64 = 0
     // Compute hold registers and forwarding.
@@ -97,6 +99,7 @@ public struct PECoreModel: Sendable {
         outF.reset()
         aValid = false; aNeg = false; aMult = 0
         lActive = false; lKind = .add; lRow = 0; lGroup = 0; lLeft = 0; lLayer = 0; lNeg = false; lMult = 0; lAll = false; lLoad = false
+        lCount = 0; lCols = 0; lColsLeft = 0; lRowsLeft = 0; lRowBase = 0; lGroupBase = 0; lGroupCol = 0
         mValid = false; mKind = .add; mGroup = 0; mNeg = false; mMult = 0; mTheta = 0; mMode = 0
         hValid = false; hKind = .add; hGroup = 0; hTheta = 0; hMode = 0; hFlushed = 0
         for k in 0 ..< L { hV[k] = 0; hZ[k] = 0 }
@@ -116,7 +119,7 @@ public struct PECoreModel: Sendable {
         return Int(flushing ? FunctionalNeuron.flushCondition(v: v, z: z, theta: theta, mode: m) : FunctionalNeuron.fireCondition(v: v, z: z, theta: theta, mode: m))
     }
 
-    func params(_ a: Int) -> (theta: Int64, modeCode: UInt64, first: Int, count: Int) {
+    func params(_ a: Int) -> LayerParams.Decoded {
         LayerParams.decode(memories[.params]!.field(a, lo: 0, width: config.geometry(.params).width), config)
     }
 

@@ -1,12 +1,16 @@
 import SpikeForgeCore
 
-/// Load and the memory stage (`PECoreLoad.swift`): row operations from an axon-map entry or a
-/// reset / flush sweep; the memory stage holds the row's synchronous reads until compute takes it.
+/// Load and the memory stage (`PECoreLoad.swift`): row operations from an axon-map entry (with
+/// `maxKernel > 1`, over its kernel window) or a reset / flush sweep; the memory stage holds the
+/// row's synchronous reads until compute takes it.
 extension PECoreModel {
     @inline(__always) mutating func evaluateLoad(_ e: inout PECycle) {
         e.mConsume = mValid && !hValid
         e.issue = lActive && !lLoad && lLeft != 0 && (!mValid || e.mConsume)
-        e.ended = lActive && !lLoad && (lLeft == 0 || (lLeft == 1 && e.issue))
+        e.runEnd = lLeft == 1
+        e.colEnd = e.runEnd && lColsLeft == 1
+        e.last = config.windowed ? e.colEnd && lRowsLeft == 1 : e.runEnd
+        e.ended = lActive && !lLoad && (lLeft == 0 || (e.last && e.issue))
         e.cont = e.ended && lAll && lLayer != config.layers - 1
         e.aTake = aValid && (!lActive || (e.ended && !e.cont))
         // Decoded only when used (before this edge's read replaces the word).
@@ -37,20 +41,51 @@ extension PECoreModel {
         } else if e.ctrlStart {
             lKind = e.startReset ? .reset : .flush
         }
+        let rowMask = Int(Bits.mask(c.rowBits)), groupMask = Int(Bits.mask(c.groupBits))
         if e.aTake {
             lRow = e.ax.row
-        } else if e.issue {
-            lRow = (lRow + 1) & Int(Bits.mask(c.rowBits))
-        }
-        if e.aTake {
             lGroup = e.ax.group
-            lLeft = e.ax.count
+            // An empty window is an empty entry.
+            lLeft = e.ax.windowRows != 0 && e.ax.windowCols != 0 ? e.ax.count : 0
         } else if oldLoad {
             lGroup = e.params.first
             lLeft = e.params.count
+        } else if e.issue && c.windowed && e.runEnd {
+            // The end of a run: the next run of the window row, or the next window row.
+            let nextRowBase = (lRowBase + e.params.rowStride) & rowMask
+            let nextGroupBase = (lGroupBase - e.params.groupStride) & groupMask
+            let nextGroupCol = (lGroupCol - lCount) & groupMask
+            lRow = e.colEnd ? nextRowBase : (lRow + 1) & rowMask
+            lGroup = e.colEnd ? nextGroupBase : nextGroupCol
+            lLeft = e.last ? 0 : lCount
+            if !e.last {
+                lGroupCol = e.colEnd ? nextGroupBase : nextGroupCol
+                lColsLeft = e.colEnd ? lCols : lColsLeft - 1
+                if e.colEnd {
+                    lRowBase = nextRowBase
+                    lGroupBase = nextGroupBase
+                    lRowsLeft -= 1
+                }
+            }
         } else if e.issue {
-            lGroup = (lGroup + 1) & Int(Bits.mask(c.groupBits))
+            lRow = (lRow + 1) & rowMask
+            lGroup = (lGroup + 1) & groupMask
             lLeft -= 1
+        }
+        if c.windowed {
+            if e.aTake {
+                lCount = e.ax.count
+                lCols = e.ax.windowCols
+                lColsLeft = e.ax.windowCols
+                lRowsLeft = e.ax.windowRows
+                lRowBase = e.ax.row
+                lGroupBase = e.ax.group
+                lGroupCol = e.ax.group
+            } else if e.ctrlStart {
+                // A sweep is one run: its window is 1 x 1.
+                lColsLeft = 1
+                lRowsLeft = 1
+            }
         }
         if e.aTake {
             lLayer = e.ax.layer

@@ -6,10 +6,12 @@ import SpikeForgeCore
 struct PECycle {
     // Load (evaluated first: dispatch waits for load to take its spike).
     var mConsume = false, issue = false, ended = false, cont = false, aTake = false
+    /// The row operation ends its run of `count`; with a window, also the window row; the entry.
+    var runEnd = false, colEnd = false, last = false
     /// The axon-map entry the load stage takes (decoded only when `aTake`).
     var ax = AxonEntry(row: 0, group: 0, count: 0, layer: 0)
     /// The params word (asynchronous read; decoded only when the load stage uses it).
-    var params: (theta: Int64, modeCode: UInt64, first: Int, count: Int) = (0, 0, 0, 0)
+    var params = LayerParams.Decoded()
     // Dispatch.
     var head: UInt64 = 0, data: UInt64 = 0
     var memId = 0, addr = 0, layerField = 0

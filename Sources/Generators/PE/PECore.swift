@@ -6,7 +6,7 @@ import SpikeForgeCore
 /// | stage | file | registers |
 /// |---|---|---|
 /// | dispatch | `PECoreDispatch.swift` | `a_*`: the spike taken from the input FIFO; configuration staging |
-/// | load | `PECoreLoad.swift` | `l_*`: row operations of an axon-map entry or a sweep; `m_*`: the memory stage |
+/// | load | `PECoreLoad.swift` | `l_*`: row operations of an axon-map entry (its kernel window with `maxKernel > 1`) or a sweep; `m_*`: the memory stage |
 /// | compute | `PECoreCompute.swift` | `h_*`: a group held while it spikes; `byp_*`: state forwarding |
 /// | store | `PECoreStore.swift` | `s_*`: the spike whose target is being read |
 /// | read-back | `PECoreReadback.swift` | `resp_*`, `status_*`, the output FIFO |

@@ -9,8 +9,9 @@ import SpikeForgeCore
 /// 1. **dispatch** takes the input FIFO's head: a spike reads the axon map (YOSO's spike-address
 ///    SRAM); other packets wait until the pipeline has drained, then configure, read back or start
 ///    a reset / flush sweep.
-/// 2. **load** turns an axon-map entry (or a sweep over a layer's groups) into row operations and
-///    issues the synchronous reads of the weight, state and bias SRAMs.
+/// 2. **load** turns an axon-map entry (with `maxKernel > 1`, every run of its kernel window) or a
+///    sweep over a layer's groups into row operations and issues the synchronous reads of the
+///    weight, state and bias SRAMs.
 /// 3. **compute** adds `s·m·w` with a saturating adder per lane, then runs the fire check of
 ///    SPEC §1 (the neuron unit's `fireConditions`); it sends one spike per cycle and holds the
 ///    group while more are due, then writes the state back. Read-after-write on the state SRAM is

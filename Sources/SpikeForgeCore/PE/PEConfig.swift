@@ -37,11 +37,16 @@ public struct PEConfig: BlockConfig {
     public var cols: Int
     public var rows: Int
     public var routerBufferDepth: Int
+    /// The largest kernel window (`windowRows`, `windowCols`) an axon-map entry iterates
+    /// (shared-kernel convolutions, docs/PE.md). 1: dense entries only, and the axon-map and
+    /// layer-parameter words have no window or stride fields (the words, module names and RTL
+    /// of every configuration before convolutions).
+    public var maxKernel: Int
 
     public init(neurons: Int = 256, lanes: Int = 4, wBits: Int = 8, vBits: Int = 16, zBits: Int = 8, thresholdBits: Int = 14,
                 layers: Int = 4, axons: Int = 1024, weightRows: Int = 4096, weightWordBits: Int = 0,
                 accumulatedWeights: Bool = true, accBits: Int = 16, inFIFODepth: Int = 4, spikeFIFODepth: Int = 4, outFIFODepth: Int = 4,
-                flitWidth: Int = 64, cols: Int = 4, rows: Int = 4, routerBufferDepth: Int = 4)
+                flitWidth: Int = 64, cols: Int = 4, rows: Int = 4, routerBufferDepth: Int = 4, maxKernel: Int = 1)
     {
         self.neurons = neurons
         self.lanes = lanes
@@ -62,6 +67,7 @@ public struct PEConfig: BlockConfig {
         self.cols = cols
         self.rows = rows
         self.routerBufferDepth = routerBufferDepth
+        self.maxKernel = maxKernel
     }
 
     // MARK: Derived sizes
@@ -83,10 +89,16 @@ public struct PEConfig: BlockConfig {
     public var neuronBits: Int { Bits.addressWidth(targetDepth) }
     public var axonBits: Int { Bits.addressWidth(axons) }
     public var stateLaneBits: Int { vBits + zBits }
-    /// Field widths of an axon-map word, LSB first: first weight row, first group, group count, layer.
-    public var axonFieldWidths: [Int] { [rowBits, groupBits, countBits, layerBits] }
-    /// Field widths of a layer-parameter word, LSB first: θ, mode code, first group, group count.
-    public var paramFieldWidths: [Int] { [thresholdBits, 2, groupBits, countBits] }
+    /// Whether axon-map entries carry a kernel window and layers their strides (`maxKernel > 1`).
+    public var windowed: Bool { maxKernel > 1 }
+    /// Bits of a window extent (0 … `maxKernel`); 0 when the words have no window fields.
+    public var windowBits: Int { windowed ? Bits.widthFor(maxKernel) : 0 }
+    /// Field widths of an axon-map word, LSB first: first weight row, first group, group count,
+    /// layer, and with `maxKernel > 1` window rows and window columns.
+    public var axonFieldWidths: [Int] { [rowBits, groupBits, countBits, layerBits] + (windowed ? [windowBits, windowBits] : []) }
+    /// Field widths of a layer-parameter word, LSB first: θ, mode code, first group, group count,
+    /// and with `maxKernel > 1` the row stride and the group stride of a window.
+    public var paramFieldWidths: [Int] { [thresholdBits, 2, groupBits, countBits] + (windowed ? [rowBits, groupBits] : []) }
     public static let statusCounterBits = 16
 
     public static func pow2(_ n: Int) -> Int { 1 << Bits.addressWidth(max(n, 2)) }
@@ -137,12 +149,15 @@ public struct PEConfig: BlockConfig {
                                            why: "\(PacketLayout.minimumPEFlitWidth - 8) bits of header, memory id and address, then at least 8 data bits")
         static let cols = NoCChecks.cols, rows = NoCChecks.rows
         static let routerBufferDepth = NoCChecks.bufferDepth.renamed("routerBufferDepth")
+        static let maxKernel = ConfigField("maxKernel", .range(1 ... 15), why: "the largest kernel window of an axon-map entry; 1: dense entries only",
+                                           also: "the axon-map and layer-parameter words stay within 64 bits")
     }
 
     /// In the order of the stored properties (and of `config.json`).
     public static let fields = [Field.neurons, Field.lanes, Field.wBits, Field.vBits, Field.zBits, Field.thresholdBits, Field.layers, Field.axons,
                                 Field.weightRows, Field.weightWordBits, Field.accumulatedWeights, Field.accBits, Field.inFIFODepth,
-                                Field.spikeFIFODepth, Field.outFIFODepth, Field.flitWidth, Field.cols, Field.rows, Field.routerBufferDepth]
+                                Field.spikeFIFODepth, Field.outFIFODepth, Field.flitWidth, Field.cols, Field.rows, Field.routerBufferDepth,
+                                Field.maxKernel]
 
     /// The widest word of an SRAM but the axon map and the layer parameters (64 bits each).
     public static let maxSRAMWordBits = 512
@@ -155,7 +170,7 @@ public struct PEConfig: BlockConfig {
             (Field.vBits, vBits), (Field.layers, layers), (Field.accBits, accBits), (Field.inFIFODepth, inFIFODepth),
             (Field.spikeFIFODepth, spikeFIFODepth), (Field.outFIFODepth, outFIFODepth), (Field.flitWidth, flitWidth), (Field.cols, cols),
             (Field.rows, rows), (Field.routerBufferDepth, routerBufferDepth), (Field.axons, axons), (Field.weightRows, weightRows),
-            (Field.weightWordBits, weightWordBits),
+            (Field.weightWordBits, weightWordBits), (Field.maxKernel, maxKernel),
         ]
         var v = ViolationCollector(block: "PEConfig")
         for (f, x) in own { v.check(f, x) }
@@ -179,7 +194,7 @@ public struct PEConfig: BlockConfig {
         // The derived sizes below need these fields in range.
         let derivable = [(Field.lanes, lanes), (Field.neurons, neurons), (Field.flitWidth, flitWidth), (Field.wBits, wBits), (Field.vBits, vBits),
                          (Field.zBits, zBits), (Field.thresholdBits, thresholdBits), (Field.axons, axons), (Field.weightRows, weightRows),
-                         (Field.layers, layers), (Field.accBits, accBits), (Field.weightWordBits, weightWordBits)]
+                         (Field.layers, layers), (Field.accBits, accBits), (Field.weightWordBits, weightWordBits), (Field.maxKernel, maxKernel)]
         if derivable.allSatisfy({ $0.0.accepts($0.1) }) {
             // The state SRAM must hold every neuron, and each word must fit the packet fields.
             v.require(stateDepth * lanes >= neurons, field: "neurons", value: "\(neurons)",
@@ -199,10 +214,54 @@ public struct PEConfig: BlockConfig {
     public var moduleName: String {
         "PETile_n\(neurons)_l\(lanes)_w\(wBits)_v\(vBits)_z\(zBits)_t\(thresholdBits)_L\(layers)_a\(axons)_r\(weightRows)_ww\(weightWord)"
             + "_acc\(accumulatedWeights ? accBits : 0)_f\(inFIFODepth)\(spikeFIFODepth)\(outFIFODepth)_F\(flitWidth)_m\(cols)x\(rows)b\(routerBufferDepth)"
+            + (windowed ? "_k\(maxKernel)" : "")
     }
 
     public var coreModuleName: String { moduleName.replacingOccurrences(of: "PETile_", with: "PECore_") }
 
     /// The router of the tile.
     public var router: RouterConfig { RouterConfig(cols: cols, rows: rows, flitWidth: flitWidth, bufferDepth: routerBufferDepth) }
+}
+
+/// `config.json` and `system.json` keep the fields in the order of the stored properties.
+/// `maxKernel` came later: a file without it decodes to 1 (dense only), and canonical JSON
+/// (`CanonicalJSON`: files, RTL headers) leaves it out while it is 1, so every configuration
+/// that does not use windows keeps its bytes. Plain `JSONEncoder` writes every field (the
+/// resolver's and the decoding layer's view of the shape).
+extension PEConfig {
+    /// The fields a file may leave out (each takes its default): what the decoding layer's
+    /// `JSONDocument.decode` gets as `optional` wherever a `PEConfig` is part of a file.
+    public static let optionalFields: Set<String> = ["maxKernel"]
+
+    enum CodingKeys: String, CodingKey {
+        case neurons, lanes, wBits, vBits, zBits, thresholdBits, layers, axons, weightRows, weightWordBits, accumulatedWeights, accBits
+        case inFIFODepth, spikeFIFODepth, outFIFODepth, flitWidth, cols, rows, routerBufferDepth, maxKernel
+    }
+
+    public init(from decoder: Decoder) throws {
+        let k = try decoder.container(keyedBy: CodingKeys.self)
+        func int(_ key: CodingKeys) throws -> Int { try k.decode(Int.self, forKey: key) }
+        self.init(neurons: try int(.neurons), lanes: try int(.lanes), wBits: try int(.wBits), vBits: try int(.vBits), zBits: try int(.zBits),
+                  thresholdBits: try int(.thresholdBits), layers: try int(.layers), axons: try int(.axons), weightRows: try int(.weightRows),
+                  weightWordBits: try int(.weightWordBits), accumulatedWeights: try k.decode(Bool.self, forKey: .accumulatedWeights),
+                  accBits: try int(.accBits), inFIFODepth: try int(.inFIFODepth), spikeFIFODepth: try int(.spikeFIFODepth),
+                  outFIFODepth: try int(.outFIFODepth), flitWidth: try int(.flitWidth), cols: try int(.cols), rows: try int(.rows),
+                  routerBufferDepth: try int(.routerBufferDepth), maxKernel: try k.decodeIfPresent(Int.self, forKey: .maxKernel) ?? 1)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var k = encoder.container(keyedBy: CodingKeys.self)
+        let ints: [(CodingKeys, Int)] = [
+            (.neurons, neurons), (.lanes, lanes), (.wBits, wBits), (.vBits, vBits), (.zBits, zBits), (.thresholdBits, thresholdBits),
+            (.layers, layers), (.axons, axons), (.weightRows, weightRows), (.weightWordBits, weightWordBits),
+        ]
+        for (key, v) in ints { try k.encode(v, forKey: key) }
+        try k.encode(accumulatedWeights, forKey: .accumulatedWeights)
+        let rest: [(CodingKeys, Int)] = [
+            (.accBits, accBits), (.inFIFODepth, inFIFODepth), (.spikeFIFODepth, spikeFIFODepth), (.outFIFODepth, outFIFODepth),
+            (.flitWidth, flitWidth), (.cols, cols), (.rows, rows), (.routerBufferDepth, routerBufferDepth),
+        ]
+        for (key, v) in rest { try k.encode(v, forKey: key) }
+        if maxKernel != 1 || encoder.userInfo[.canonicalJSON] as? Bool != true { try k.encode(maxKernel, forKey: .maxKernel) }
+    }
 }

@@ -34,7 +34,8 @@ public struct PEImages: Hashable, Sendable {
     public mutating func setLayer(_ l: Int, _ p: LayerParams) { words[.params]![l] = [p.encode(config)] }
 
     /// Seeded random contents that still make sense: axon entries inside the weight and state
-    /// SRAMs, small thresholds so neurons fire often, every mode, multicast and host targets.
+    /// SRAMs (with `maxKernel > 1`, random windows up to `maxKernel` and random strides), small
+    /// thresholds so neurons fire often, every mode, multicast and host targets.
     /// No target covers the PE's own column (`x`), so no spike can come back to it: a PE that
     /// feeds itself can fill its FIFOs in a loop and deadlock (docs/PE.md).
     public static func random(_ c: PEConfig, seed: UInt64, x: Int) -> PEImages {
@@ -53,11 +54,27 @@ public struct PEImages: Hashable, Sendable {
         }
         for l in 0 ..< c.paramDepth {
             let first = r(c.stateDepth)
-            img.setLayer(l, LayerParams(theta: 16 + r(300), mode: NeuronMode.allCases[r(3)], firstGroup: first, groupCount: 1 + r(c.stateDepth - first)))
+            var p = LayerParams(theta: 16 + r(300), mode: NeuronMode.allCases[r(3)], firstGroup: first, groupCount: 1 + r(c.stateDepth - first))
+            if c.windowed {
+                // Any strides: window rows may wrap around either memory.
+                p.rowStride = r(c.weightRows)
+                p.groupStride = r(c.stateDepth)
+            }
+            img.setLayer(l, p)
         }
         for a in 0 ..< c.axons {
             let g = r(c.stateDepth)
-            img.setAxon(a, AxonEntry(row: r(c.weightRows), group: g, count: rng.chance(0.05) ? 0 : 1 + r(c.stateDepth - g), layer: r(c.layers)))
+            var e = AxonEntry(row: r(c.weightRows), group: g, count: rng.chance(0.05) ? 0 : 1 + r(c.stateDepth - g), layer: r(c.layers))
+            if c.windowed {
+                // Windows of 0 ... maxKernel rows and columns (a fifth of them 1 x 1), short runs
+                // under large windows so that a spike stays a few dozen row operations.
+                if !rng.chance(0.2) {
+                    e.windowRows = r(c.maxKernel + 1)
+                    e.windowCols = r(c.maxKernel + 1)
+                }
+                if e.windowRows * e.windowCols > 4 && e.count > 4 { e.count = 1 + r(4) }
+            }
+            img.setAxon(a, e)
         }
         for i in 0 ..< c.targetDepth {
             let roll = r(10)

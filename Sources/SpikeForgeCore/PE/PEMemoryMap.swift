@@ -7,11 +7,13 @@ public enum PEMemory: Int, CaseIterable, Sendable, Codable, CustomStringConverti
     case state = 1
     /// `lanes` × `vBits`: the start value of `V` (`V ← b` on reset).
     case bias = 2
-    /// YOSO's spike-address SRAM, per axon: first weight row, first group, group count, layer.
+    /// YOSO's spike-address SRAM, per axon: first weight row, first group, group count, layer
+    /// (and a kernel window with `maxKernel > 1`; `AxonEntry`).
     case axonMap = 3
     /// Per neuron: where its spikes go (`TargetEntry`).
     case targets = 4
-    /// Per layer: threshold, mode, first group and group count (`LayerParams`).
+    /// Per layer: threshold, mode, first group and group count (and window strides with
+    /// `maxKernel > 1`; `LayerParams`).
     case params = 5
     /// Reserved for on-chip learning; written and read back, not used by inference.
     case accumulated = 6
@@ -42,23 +44,72 @@ public enum PEStatus: Int, CaseIterable, Sendable {
     case spikesOut = 3
 }
 
-/// Fields of one axon-map entry (LSB first: row, group, count, layer).
+/// Fields of one axon-map entry (LSB first: row, group, count, layer, and with
+/// `maxKernel > 1` window rows and window columns).
+///
+/// A spike on the entry makes, for `a` in `0 ..< windowRows`, `b` in `0 ..< windowCols` and
+/// `g` in `0 ..< count` (`g` innermost), one row operation: weight row
+/// `(row + a·rowStride + b·count + g) mod weightRows` on state group
+/// `(group − a·groupStride − b·count + g) mod stateDepth`, with the strides of the entry's layer
+/// (`LayerParams`). A 1 × 1 window is a dense entry (rows `row + g`, groups `group + g`); a
+/// count or window of 0 makes no row operation (docs/PE.md).
 public struct AxonEntry: Hashable, Sendable {
     public var row: Int, group: Int, count: Int, layer: Int
-    public init(row: Int, group: Int, count: Int, layer: Int) {
+    public var windowRows: Int, windowCols: Int
+    public init(row: Int, group: Int, count: Int, layer: Int, windowRows: Int = 1, windowCols: Int = 1) {
         self.row = row
         self.group = group
         self.count = count
         self.layer = layer
+        self.windowRows = windowRows
+        self.windowCols = windowCols
+    }
+
+    /// The row operations a spike on this entry makes: `count × windowRows × windowCols`.
+    public var rowOperations: Int { max(0, count) * max(0, windowRows) * max(0, windowCols) }
+
+    /// The (weight row, state group) of every row operation a spike on this entry makes, in
+    /// issue order, for a layer with these strides (what the load stage does, as a reference).
+    public func rowOperations(_ c: PEConfig, rowStride: Int, groupStride: Int) -> [(row: Int, group: Int)] {
+        var out: [(row: Int, group: Int)] = []
+        out.reserveCapacity(rowOperations)
+        for a in 0 ..< max(0, windowRows) {
+            for b in 0 ..< max(0, windowCols) {
+                for g in 0 ..< max(0, count) {
+                    let r = (row + a * rowStride + b * count + g) & (c.weightRows - 1)
+                    let q = (group - a * groupStride - b * count + g) & (c.stateDepth - 1)
+                    out.append((r, q))
+                }
+            }
+        }
+        return out
+    }
+
+    /// Each field against the configuration's word: what `encode` would cut.
+    public func problems(_ c: PEConfig) -> [String] {
+        var p: [String] = []
+        func check(_ name: String, _ v: Int, _ range: ClosedRange<Int>) {
+            if !range.contains(v) { p.append("\(name): got \(v), expected \(range.lowerBound)...\(range.upperBound)") }
+        }
+        check("row", row, 0 ... c.weightRows - 1)
+        check("group", group, 0 ... c.stateDepth - 1)
+        check("count", count, 0 ... c.stateDepth)
+        check("layer", layer, 0 ... c.paramDepth - 1)
+        let k = c.windowed ? c.maxKernel : 1
+        check("windowRows", windowRows, 0 ... k)
+        check("windowCols", windowCols, 0 ... k)
+        return p
     }
 
     public func encode(_ c: PEConfig) -> UInt64 {
-        Bits.pack(zip([row, group, count, layer], c.axonFieldWidths).map { (UInt64($0), $1) })
+        let f = [row, group, count, layer] + (c.windowed ? [windowRows, windowCols] : [])
+        return Bits.pack(zip(f, c.axonFieldWidths).map { (UInt64(truncatingIfNeeded: $0), $1) })
     }
 
     public static func decode(_ w: UInt64, _ c: PEConfig) -> AxonEntry {
         let f = Bits.unpack(w, c.axonFieldWidths).map { Int($0) }
-        return AxonEntry(row: f[0], group: f[1], count: f[2], layer: f[3])
+        return c.windowed ? AxonEntry(row: f[0], group: f[1], count: f[2], layer: f[3], windowRows: f[4], windowCols: f[5])
+            : AxonEntry(row: f[0], group: f[1], count: f[2], layer: f[3])
     }
 }
 
@@ -113,27 +164,63 @@ public struct TargetEntry: Hashable, Sendable {
     }
 }
 
-/// One layer's parameters (LSB first): θ, mode code, first group, group count.
+/// One layer's parameters (LSB first): θ, mode code, first group, group count, and with
+/// `maxKernel > 1` the strides of its axon entries' windows: `rowStride` (weight rows from one
+/// window row to the next) and `groupStride` (state groups back from one window row to the next).
 public struct LayerParams: Hashable, Sendable {
     public var theta: Int
     public var mode: NeuronMode
     public var firstGroup: Int
     public var groupCount: Int
+    public var rowStride: Int
+    public var groupStride: Int
 
-    public init(theta: Int, mode: NeuronMode, firstGroup: Int, groupCount: Int) {
+    public init(theta: Int, mode: NeuronMode, firstGroup: Int, groupCount: Int, rowStride: Int = 0, groupStride: Int = 0) {
         self.theta = theta
         self.mode = mode
         self.firstGroup = firstGroup
         self.groupCount = groupCount
+        self.rowStride = rowStride
+        self.groupStride = groupStride
+    }
+
+    /// The fields of a layer-parameter word, as the pipeline reads them.
+    public struct Decoded: Hashable, Sendable {
+        public var theta: Int64, modeCode: UInt64, first: Int, count: Int, rowStride: Int, groupStride: Int
+        public init(theta: Int64 = 0, modeCode: UInt64 = 0, first: Int = 0, count: Int = 0, rowStride: Int = 0, groupStride: Int = 0) {
+            self.theta = theta
+            self.modeCode = modeCode
+            self.first = first
+            self.count = count
+            self.rowStride = rowStride
+            self.groupStride = groupStride
+        }
+    }
+
+    /// Each field against the configuration's word: what `encode` would cut.
+    public func problems(_ c: PEConfig) -> [String] {
+        var p: [String] = []
+        func check(_ name: String, _ v: Int, _ range: ClosedRange<Int>) {
+            if !range.contains(v) { p.append("\(name): got \(v), expected \(range.lowerBound)...\(range.upperBound)") }
+        }
+        check("theta", theta, 0 ... (1 << c.thresholdBits) - 1)
+        check("firstGroup", firstGroup, 0 ... c.stateDepth - 1)
+        check("groupCount", groupCount, 0 ... c.stateDepth)
+        check("rowStride", rowStride, 0 ... (c.windowed ? c.weightRows - 1 : 0))
+        check("groupStride", groupStride, 0 ... (c.windowed ? c.stateDepth - 1 : 0))
+        return p
     }
 
     public func encode(_ c: PEConfig) -> UInt64 {
-        Bits.pack(zip([UInt64(theta), mode.code, UInt64(firstGroup), UInt64(groupCount)], c.paramFieldWidths).map { ($0, $1) })
+        let f = [UInt64(theta), mode.code, UInt64(firstGroup), UInt64(groupCount)]
+            + (c.windowed ? [UInt64(truncatingIfNeeded: rowStride), UInt64(truncatingIfNeeded: groupStride)] : [])
+        return Bits.pack(zip(f, c.paramFieldWidths).map { ($0, $1) })
     }
 
-    public static func decode(_ w: UInt64, _ c: PEConfig) -> (theta: Int64, modeCode: UInt64, first: Int, count: Int) {
+    public static func decode(_ w: UInt64, _ c: PEConfig) -> Decoded {
         let f = Bits.unpack(w, c.paramFieldWidths)
-        return (Int64(f[0]), f[1], Int(f[2]), Int(f[3]))
+        return Decoded(theta: Int64(f[0]), modeCode: f[1], first: Int(f[2]), count: Int(f[3]),
+                       rowStride: c.windowed ? Int(f[4]) : 0, groupStride: c.windowed ? Int(f[5]) : 0)
     }
 }
 

@@ -49,12 +49,13 @@ public struct SimulationRun: Sendable {
         return s.isEmpty ? 0 : s[min(s.count - 1, Int((Double(s.count) * 0.99).rounded(.up)) - 1)]
     }
 
-    /// Synaptic operations of one inference: every input event reaches every neuron of the first
-    /// layer, every spike every neuron of the next layer.
+    /// Synaptic operations of one inference: every input event and every spike reaches its
+    /// layer's fan-out (every neuron of a dense layer; for a conv layer the mean fan-out of its
+    /// inputs, `out channels × k² × output positions ÷ input positions`; one neuron of a pool layer).
     public func synapticOps(_ i: Inference) -> Int {
-        var ops = i.inputEvents * plan.layers[0].outputs
-        for l in 0 ..< plan.layers.count - 1 { ops += i.spikesPerLayer[l] * plan.layers[l + 1].outputs }
-        return ops
+        var ops = Double(i.inputEvents) * plan.layers[0].meanFanOut
+        for l in 0 ..< plan.layers.count - 1 { ops += Double(i.spikesPerLayer[l]) * plan.layers[l + 1].meanFanOut }
+        return Int(ops.rounded())
     }
 
     /// The report of the run, one element per printed line (an element may hold a table):

@@ -10,7 +10,9 @@ import VerilatorBridge
 /// The PE tile's cycle model against its Verilated RTL: random SRAM contents loaded through the
 /// `$readmemh` backdoor on both sides, then random spike, configuration, read-back, reset and
 /// flush packets on all four mesh ports with random back-pressure. Lanes 1, 2, 4 and 8, FIFOs of
-/// 2 to 4 entries, flits of 56 and 64 bits: 1,000,000 tile-cycles, every output every cycle.
+/// 2 to 4 entries, flits of 56 and 64 bits: 1,000,000 tile-cycles; and kernel windows up to 3 and
+/// 5 (`maxKernel`: random windows of 0 ... maxKernel, random strides): 300,000 more. Every output
+/// every cycle.
 @Suite struct PELockstepTests {
     static let configs: [(PEConfig, Int)] = [
         (PEConfig(neurons: 32, lanes: 1, layers: 3, axons: 64, weightRows: 256), 200_000),
@@ -18,6 +20,8 @@ import VerilatorBridge
         (PEConfig(neurons: 128, lanes: 4, axons: 256, weightRows: 1024, spikeFIFODepth: 2, outFIFODepth: 2, routerBufferDepth: 2), 200_000),
         (PEConfig(neurons: 64, lanes: 8, vBits: 18, zBits: 6, layers: 2, axons: 64, weightRows: 256), 200_000),
         (PEConfig.defaultConfig, 200_000),
+        (PEConfig(neurons: 32, lanes: 4, layers: 2, axons: 64, weightRows: 256, spikeFIFODepth: 2, maxKernel: 3), 150_000),
+        (PEConfig(neurons: 32, lanes: 1, vBits: 18, zBits: 6, layers: 3, axons: 128, weightRows: 512, flitWidth: 56, maxKernel: 5), 150_000),
     ]
 
     @Test(arguments: 0 ..< configs.count)
