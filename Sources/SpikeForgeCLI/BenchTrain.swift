@@ -28,6 +28,7 @@ extension Bench {
         @Option(help: "Architecture: layer sizes (784-800-10) or SpikeGrad's notation with convolutions (28x28-15C5-P2-40C5-P2-300-10).") var arch: String = "784-800-10"
         @Option(name: .customLong("batch-size"), parsing: .unconditional, help: "Batch size.") var batchSize: Int = 64
         @Option(parsing: .unconditional, help: "Rounds; each runs the reference and SpikeForge once, and the best of each is kept.") var rounds: Int = 2
+        @Option(parsing: .unconditional, help: "Train on the first N images only, both engines (0: all).") var limit: Int = 0
         @Option(parsing: .unconditional, help: "Cores for both engines (0: all). The reference gets OPENBLAS_NUM_THREADS and OMP_NUM_THREADS (and torch --threads).") var threads: Int = 0
         @Option(help: "The reference script (default tools/bench_mlp_numpy.py for dense networks, tools/bench_conv_torch.py with convolutions).") var reference: String?
         @Option(help: "Python interpreter with NumPy (and PyTorch for convolutions): a name on PATH, or set $PYTHON.") var python: String = "python3"
@@ -49,6 +50,7 @@ extension Bench {
             var problems: [String] = []
             if rounds < 1 || rounds > 100 { problems.append("--rounds: got \(rounds), expected 1...100") }
             if batchSize < 1 || batchSize > 1 << 16 { problems.append("--batch-size: got \(batchSize), expected 1...65536") }
+            if limit < 0 || (limit > 0 && limit < batchSize) { problems.append("--limit: got \(limit), expected 0 (all) or at least the batch size \(batchSize)") }
             if threads < 0 || threads > 1024 { problems.append("--threads: got \(threads), expected 0...1024 (0: all cores)") }
             var a: Architecture?
             do { a = try Architecture.parse(arch) } catch { problems.append(error.description) }
@@ -87,6 +89,7 @@ extension Bench {
 
         func runReference(_ py: Tool, script: String, dense: Bool) throws -> ReferenceResult {
             var args = [script, "--data", data, "--arch", arch, "--batch", "\(batchSize)"]
+            if limit > 0 { args += ["--limit", "\(limit)"] }
             if !dense { args += ["--threads", "\(threads)"] }
             let (status, output) = try py.run(args, environment: referenceEnvironment())
             if status != 0 { throw ToolError.failed(tool: py.name, command: py.commandLine(args), status: status, output: output) }
@@ -107,7 +110,8 @@ extension Bench {
             let (a, script) = try plan()
             let dense = a.isDense
             print("BLAS: \(BLASInfo.coreReport)")
-            let train = try ImageSet.mnist(directory: data, split: "train")
+            let all = try ImageSet.mnist(directory: data, split: "train")
+            let train = limit > 0 && limit < all.count ? all.prefix(limit) : all
             let test = try ImageSet.mnist(directory: data, split: "t10k")
             try a.check(train)
             let cores = threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount

@@ -77,12 +77,13 @@ import Testing
 
     @Test func badFlagsListEveryProblem() {
         let m = runCLI(["bench", "train", "--data", "/nonexistent", "--rounds", "0", "--batch-size", "0", "--threads", "-1",
-                        "--arch", "28x28-15C30", "--reference", "/nonexistent/ref.py"]) ?? ""
+                        "--arch", "28x28-15C30", "--reference", "/nonexistent/ref.py", "--limit", "-3"]) ?? ""
         #expect(m.contains("--rounds: got 0, expected 1...100"), "\(m)")
         #expect(m.contains("--batch-size: got 0, expected 1...65536"), "\(m)")
         #expect(m.contains("--threads: got -1, expected 0...1024"), "\(m)")
         #expect(m.contains("invalid --arch '28x28-15C30'"), "\(m)")
         #expect(m.contains("--reference: '/nonexistent/ref.py' does not exist"), "\(m)")
+        #expect(m.contains("--limit: got -3, expected 0 (all) or at least the batch size"), "\(m)")
         let missing = runCLI(["bench", "train"]) ?? ""
         #expect(missing.contains("--data"), "\(missing)")
     }
