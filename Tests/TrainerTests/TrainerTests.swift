@@ -57,9 +57,10 @@ import Testing
 
     @Test func badInputIsRefusedWithEveryProblem() throws {
         #expect(throws: TrainerError.badArchitecture(text: "784-x-0", problems: [
-            "size 2 is 'x', expected a positive integer", "size 3 is 0, expected 1...1048576",
+            "part 2 'x': expected a dense size (800), a convolution (<n>C<k>, as 15C5) or pooling (P<k>, as P2)",
+            "part 3 '0': a dense layer of 0, expected 1...1048576 neurons",
         ])) { try Architecture.parse("784-x-0") }
-        #expect(throws: TrainerError.badArchitecture(text: "784", problems: ["got 1 size, expected at least 2 (inputs-…-outputs)"])) {
+        #expect(throws: TrainerError.badArchitecture(text: "784", problems: ["got 1 part, expected at least 2 (input-…-outputs)"])) {
             try Architecture.parse("784")
         }
         let small = ImageSet(width: 2, height: 2, pixels: [0, 0, 0, 0], labels: [0], source: "tiny")
