@@ -32,7 +32,7 @@ import Testing
     @Test func theUsersCoreTypeIsKept() {
         let env = ["OPENBLAS_CORETYPE": "Prescott"]
         #expect(BLASCore.decide(chosen: "Prescott", cpuTier: 5, amd: false, bf16: false, environment: env) == .keep(.userSet("Prescott")))
-        // Set but empty counts as unset (OpenBLAS ignores it too... it would match no core).
+        // Set but empty counts as unset: OpenBLAS would match no core with it and fall back.
         #expect(BLASCore.decide(chosen: "Prescott", cpuTier: 5, amd: false, bf16: false, environment: ["OPENBLAS_CORETYPE": ""]) == .force("SkylakeX"))
     }
 
