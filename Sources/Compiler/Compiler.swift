@@ -30,6 +30,13 @@ public enum Compiler {
         do { bounds = try RangeAnalysis.analyze(model) } catch {
             throw .rangeOverflow(violations: [.init(field: "layer \(error.layer)", value: error.what, expected: "at most \(error.limit)")])
         }
+        // The mesh holds dense layers so far; a conv or pooling layer would be unrolled, which
+        // SPEC §6 rules out.
+        let unmapped = model.layers.filter { $0.kind != .dense }
+        if !unmapped.isEmpty {
+            throw .doesNotFit(model: model.layers.map(\.spec.description).joined(separator: "-"), mesh: "\(o.cols)x\(o.rows)",
+                              violations: unmapped.map { .init(field: "layer \($0.name)", value: $0.spec.description, expected: "a dense layer (the compiler maps dense layers only so far; conv and pooling need tiles that address shared kernels, SPEC §6)") })
+        }
         let own = o.pe.fieldViolations()
         if !own.isEmpty { throw .hardware(.invalid(block: "PEConfig", violations: own)) }
         guard !model.layers.isEmpty else { throw .doesNotFit(model: "(no layers)", mesh: "\(o.cols)x\(o.rows)", violations: [.init(field: "layers", value: "0", expected: "at least 1")]) }
