@@ -14,7 +14,7 @@
 //        |        ^                                                 ^
 //        +------- Testbench (stimuli, drivers, traffic, system host, runs, measurements) -- Generators, CycleModels, EDATools, Compiler
 //                   ^
-//        SpikeForgeCLI <- spikeforge   (the CLI imports every library above)
+//        SpikeForgeCLI <- spikeforge   (the CLI imports every library above; spikeforge also Trainer, to pick the BLAS kernels first)
 import PackageDescription
 
 let package = Package(
@@ -71,7 +71,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "spikeforge", dependencies: ["SpikeForgeCLI"]),
+        .executableTarget(name: "spikeforge", dependencies: ["SpikeForgeCLI", "Trainer"]),
         // The decoders' fuzz harnesses (docs/ARCHITECTURE.md, "Fuzzing"): a library, so the tests
         // replay the committed corpus and every crash input through them, and one executable
         // that replays inputs in a normal build and fuzzes in a `-sanitize=fuzzer -DFUZZING` one
@@ -110,7 +110,7 @@ let package = Package(
         ),
         .testTarget(name: "CycleModelsTests", dependencies: ["CycleModels", "SpikeForgeCore"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "SpikeForgeCore", "CZlib"]),
-        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Datasets", "SpikeForgeCore"]),
+        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Datasets", "SpikeForgeCore", "CKernels"]),
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "Trainer", "SpikeForgeCore"]),
         .testTarget(
             name: "VerilatorBridgeTests",

@@ -1,4 +1,5 @@
 #include "sf_kernels.h"
+#include <cpuid.h>
 #include <math.h>
 
 #pragma clang fp contract(off)
@@ -7,14 +8,61 @@
    SF_DISPATCH: an AVX2 build and a baseline x86-64 build, chosen at run time. Both give the
    same bits (no contraction except where a kernel says so). */
 
-int sf_kernels_avx2(void) {
-    static int cached = -1;
-    if (cached < 0) {
-        __builtin_cpu_init();
-        cached = (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) ? 1 : 0;
+/* What the CPU and the OS support, from cpuid and xgetbv (the OS must save the registers an
+   extension uses before it counts). Computed once; racing first calls compute the same value. */
+static int cpu_tier_cached = -1, cpu_amd_cached = -1, cpu_bf16_cached = -1;
+
+static void cpu_detect(void) {
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    int tier = 0, amd = 0, bf16 = 0;
+    if (__get_cpuid(0, &a, &b, &c, &d)) {
+        unsigned maxLeaf = a;
+        /* "AuthenticAMD" and "HygonGenuine" (ebx, edx, ecx). */
+        amd = (b == 0x68747541 && d == 0x69746e65 && c == 0x444d4163) || (b == 0x6f677948 && d == 0x6e65476e && c == 0x656e6975);
+        unsigned c1 = 0, b7 = 0, a7s1 = 0;
+        if (maxLeaf >= 1 && __get_cpuid(1, &a, &b, &c, &d)) c1 = c;
+        if (maxLeaf >= 7) {
+            __cpuid_count(7, 0, a, b, c, d);
+            b7 = b;
+            if (a >= 1) { __cpuid_count(7, 1, a, b, c, d); a7s1 = a; }
+        }
+        unsigned long long xcr0 = 0;
+        if (c1 & (1u << 27)) { /* OSXSAVE */
+            unsigned lo, hi;
+            __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+            xcr0 = ((unsigned long long)hi << 32) | lo;
+        }
+        int osAVX = (xcr0 & 0x6) == 0x6, osAVX512 = (xcr0 & 0xE6) == 0xE6;
+        if (c1 & 1u) tier = 1;                                              /* SSE3 */
+        if ((c1 & (1u << 9)) && (c1 & (1u << 19)) && (c1 & (1u << 20))) tier = 2; /* SSSE3, SSE4.1, SSE4.2 */
+        if (tier == 2 && (c1 & (1u << 28)) && osAVX) tier = 3;            /* AVX */
+        if (tier == 3 && (b7 & (1u << 5)) && (c1 & (1u << 12))) tier = 4; /* AVX2 + FMA */
+        /* AVX-512 F, DQ, CD, BW, VL: SkylakeX's set. */
+        unsigned avx512 = (1u << 16) | (1u << 17) | (1u << 28) | (1u << 30) | (1u << 31);
+        if (tier == 4 && (b7 & avx512) == avx512 && osAVX512) tier = 5;
+        bf16 = tier == 5 && (a7s1 & (1u << 5));
     }
-    return cached;
+    cpu_amd_cached = amd;
+    cpu_bf16_cached = bf16;
+    cpu_tier_cached = tier;
 }
+
+int sf_cpu_simd_tier(void) {
+    if (cpu_tier_cached < 0) cpu_detect();
+    return cpu_tier_cached;
+}
+
+int sf_cpu_is_amd(void) {
+    if (cpu_tier_cached < 0) cpu_detect();
+    return cpu_amd_cached;
+}
+
+int sf_cpu_avx512_bf16(void) {
+    if (cpu_tier_cached < 0) cpu_detect();
+    return cpu_bf16_cached;
+}
+
+int sf_kernels_avx2(void) { return sf_cpu_simd_tier() >= 4; }
 
 #define SF_INLINE static inline __attribute__((always_inline))
 
@@ -159,19 +207,27 @@ typedef float v8 __attribute__((vector_size(32), aligned(4)));
         *(v8 *)(OUT + c) = SCALE(a0);                                                         \
     }
 
-/* One output row on columns [c0, c1): OUT[c] = SSCALE(SINIT(c) + Σ_e VAL[e]·MAT[IDX[e]·n + c]) over
-   entries S0..S1, in blocks of 64 and 8 columns held in registers, then a scalar tail. */
-#define SPARSE_ROW(INIT, SCALE, SINIT, SSCALE, IDX, VAL, S0, S1, MAT, OUT)                     \
+/* Output rows 0..<ROWS on columns [c0, c1): OUT(r)[c] = SSCALE(SINIT(c) + Σ_e VAL[e]·MAT[IDX[e]·n + c])
+   over the entries START(r)..<START(r+1), in blocks of 64 and 8 columns held in registers, then a
+   scalar tail. The column block is the outer loop: every row of the batch reads the same 64
+   columns of MAT (784 × 256 bytes for the first layer of 784-800-10) while they are in L2.
+   Each output's sum runs over its entries in order, whatever the loop order. */
+#define SPARSE_ROWS(INIT, SCALE, SINIT, SSCALE, IDX, VAL, ROWS, START, MAT, OUT)               \
     {                                                                                         \
-        float *out_ = (OUT);                                                                  \
-        size_t s0_ = (S0), s1_ = (S1), c = c0;                                                \
-        for (; c + 64 <= c1; c += 64) BLOCK64(INIT, IDX, VAL, s0_, s1_, MAT, SCALE, out_)     \
-        for (; c + 8 <= c1; c += 8) BLOCK8(INIT, IDX, VAL, s0_, s1_, MAT, SCALE, out_)        \
-        for (; c < c1; c++) {                                                                 \
-            float acc = SINIT(c);                                                             \
-            for (size_t e = s0_; e < s1_; e++) acc += VAL[e] * MAT[(size_t)IDX[e] * n + c];   \
-            out_[c] = SSCALE(acc);                                                            \
-        }                                                                                     \
+        size_t c = c0;                                                                        \
+        for (; c + 64 <= c1; c += 64)                                                         \
+            for (size_t r_ = 0; r_ < (ROWS); r_++)                                            \
+                BLOCK64(INIT, IDX, VAL, START[r_], START[r_ + 1], MAT, SCALE, (OUT + r_ * n)) \
+        for (; c + 8 <= c1; c += 8)                                                           \
+            for (size_t r_ = 0; r_ < (ROWS); r_++)                                            \
+                BLOCK8(INIT, IDX, VAL, START[r_], START[r_ + 1], MAT, SCALE, (OUT + r_ * n))  \
+        for (; c < c1; c++)                                                                   \
+            for (size_t r_ = 0; r_ < (ROWS); r_++) {                                          \
+                float acc = SINIT(c);                                                         \
+                for (size_t e = START[r_]; e < START[r_ + 1]; e++)                            \
+                    acc += VAL[e] * MAT[(size_t)IDX[e] * n + c];                              \
+                (OUT + r_ * n)[c] = SSCALE(acc);                                              \
+            }                                                                                 \
     }
 
 SF_INLINE void sparse_forward_impl(const size_t *restrict rowStart, const int *restrict rowIdx, const float *restrict rowVal,
@@ -185,8 +241,7 @@ SF_INLINE void sparse_forward_impl(const size_t *restrict rowStart, const int *r
 #define FWD_SCALE(v) (v)
 #define FWD_SINIT(c) bias[c]
 #define FWD_SSCALE(x) (x)
-    for (size_t r = 0; r < b; r++)
-        SPARSE_ROW(FWD_INIT, FWD_SCALE, FWD_SINIT, FWD_SSCALE, rowIdx, rowVal, rowStart[r], rowStart[r + 1], W, Y + r * n)
+    SPARSE_ROWS(FWD_INIT, FWD_SCALE, FWD_SINIT, FWD_SSCALE, rowIdx, rowVal, b, rowStart, W, Y)
 }
 SF_DISPATCH_VOID(sparse_forward, "avx2,fma",
             (const size_t *rowStart, const int *rowIdx, const float *rowVal, size_t b, const float *W, size_t n,
@@ -201,26 +256,40 @@ SF_INLINE void sparse_weight_grad_impl(const size_t *restrict colStart, const in
 #define WG_SCALE(v) (al * (v))
 #define WG_SINIT(c) 0.0f
 #define WG_SSCALE(x) (alpha * (x))
+    /* One input at a time: G (b × n) stays in L2 anyway, and dW is written row after row. */
     for (size_t j = 0; j < k; j++)
-        SPARSE_ROW(WG_INIT, WG_SCALE, WG_SINIT, WG_SSCALE, colIdx, colVal, colStart[j], colStart[j + 1], G, dW + j * n)
+        SPARSE_ROWS(WG_INIT, WG_SCALE, WG_SINIT, WG_SSCALE, colIdx, colVal, 1, (colStart + j), G, (dW + j * n))
 }
 SF_DISPATCH_VOID(sparse_weight_grad, "avx2",
             (const size_t *colStart, const int *colIdx, const float *colVal, size_t k, const float *G, size_t n,
              float alpha, float *dW, size_t c0, size_t c1),
             (colStart, colIdx, colVal, k, G, n, alpha, dW, c0, c1))
 
+/* Without a branch on the value (about one input in five is nonzero, at random: a branch would be
+   mispredicted often): every element is written at the next free slot, which only advances for
+   nonzeros. The slot written is at most the element's own index, so b·k entries suffice. */
 size_t sf_compress_rows(const float *X, size_t b, size_t k, size_t *rowStart, int *rowIdx, float *rowVal) {
     size_t nnz = 0;
     for (size_t r = 0; r < b; r++) {
         rowStart[r] = nnz;
         const float *x = X + r * k;
         for (size_t j = 0; j < k; j++) {
-            if (x[j] != 0.0f) { rowIdx[nnz] = (int)j; rowVal[nnz] = x[j]; nnz++; }
+            float v = x[j];
+            rowIdx[nnz] = (int)j;
+            rowVal[nnz] = v;
+            nnz += v != 0.0f;
         }
     }
     rowStart[b] = nnz;
     return nnz;
 }
+
+SF_INLINE size_t count_nonzero_impl(const float *restrict x, size_t n) {
+    size_t nz = 0;
+    for (size_t k = 0; k < n; k++) nz += x[k] != 0.0f;
+    return nz;
+}
+SF_DISPATCH(size_t, count_nonzero, "avx2", (const float *x, size_t n), (x, n))
 
 void sf_rows_to_columns(const size_t *rowStart, const int *rowIdx, const float *rowVal, size_t b, size_t k,
                         size_t *colStart, int *colIdx, float *colVal) {

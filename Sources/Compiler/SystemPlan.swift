@@ -203,6 +203,14 @@ extension IntegerModel {
         for l in layers {
             d.append(contentsOf: Array(l.name.utf8))
             for v in [Int64(l.inputs), Int64(l.outputs), l.threshold, Int64(l.mode.code), l.flush ? 1 : 0, l.isOutput ? 1 : 0] { put(v) }
+            // Conv and pooling layers add their kind, kernel and maps; dense layers are hashed as
+            // they always were, so their digests do not change.
+            let (i, o) = (l.inputShape, l.outputShape)
+            switch l.kind {
+            case .dense: break
+            case let .conv(k): for v in [1, k, i.channels, i.height, i.width, o.channels, o.height, o.width] { put(Int64(v)) }
+            case let .pool(k): for v in [2, k, i.channels, i.height, i.width, o.channels, o.height, o.width] { put(Int64(v)) }
+            }
             for w in l.weights { put(Int64(w)) }
             for b in l.bias { put(b) }
         }

@@ -6,7 +6,9 @@ import Trainer
 
 /// A small valid design made once per process in a scratch directory: a 16-8-4 model compiled
 /// onto a 2×2 mesh (`model/`, `images/`, `system.json`, no `rtl/`). Harnesses replace one file
-/// of it with their input; `original` gives back the file as exported (the seeds).
+/// of it with their input; `original` gives back the file as exported (the seeds). `model/` also
+/// holds the tensors of a small conv model (`convModel`, layers named apart from the dense
+/// one's), so that a conv manifest given to the model harness finds its tensors too.
 final class Fixture: @unchecked Sendable {
     /// Made once; an error (no scratch space, say) is reported by `Harness.prepare()`, and every
     /// harness that needs the fixture then accepts nothing instead of trapping.
@@ -24,6 +26,8 @@ final class Fixture: @unchecked Sendable {
     var images: URL { design.appendingPathComponent("images") }
     let plan: SystemPlan
     private let manifest: Data
+    /// The conv model's `manifest.json` (its tensors are in `model/`).
+    let convManifest: Data
 
     private init() throws(FixtureError) {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("spikeforge-fuzz-\(getpid())")
@@ -39,6 +43,9 @@ final class Fixture: @unchecked Sendable {
             plan = try DesignDir.export(modelDir: modelDir, options: options, out: pristine)
             try FileManager.default.copyItem(at: pristine, to: design)
             manifest = try Data(contentsOf: pristine.appendingPathComponent("images/manifest.json"))
+            let conv = try ModelFile.files(Self.convModel())
+            for f in conv where f.name != "manifest.json" { try f.contents.write(to: design.appendingPathComponent("model/\(f.name)")) }
+            convManifest = conv.first { $0.name == "manifest.json" }?.contents ?? Data()
         } catch {
             throw FixtureError(path: root.path, reason: "\(error)")
         }
@@ -59,6 +66,25 @@ final class Fixture: @unchecked Sendable {
                                        bias: (0 ..< o).map { _ in Int64(rng.next() % 201) - 100 }, threshold: 300,
                                        mode: out ? .linear : .reluFloor, flush: false, isOutput: out))
         }
+        return IntegerModel(layers: layers, wBits: 8, inputBits: 4)
+    }
+
+    /// A deterministic 6x6x2-3C3-P2-3 model (conv and pool reluFloor, a per-channel conv bias,
+    /// linear output); its layers are named c1, p1 and d1.
+    static func convModel() -> IntegerModel {
+        var rng = SplitMix64(seed: 15)
+        func weights(_ n: Int) -> [Int32] { (0 ..< n).map { _ in Int32(Int64(rng.next() % 255) - 127) } }
+        let input = FeatureShape(channels: 2, height: 6, width: 6), conv = FeatureShape(channels: 3, height: 4, width: 4)
+        let pooled = FeatureShape(channels: 3, height: 2, width: 2)
+        let convBias = (0 ..< 3).flatMap { _ in [Int64](repeating: Int64(rng.next() % 201) - 100, count: 16) }
+        let layers = [
+            IntegerLayer(name: "c1", kind: .conv(kernel: 3), input: input, output: conv, weights: weights(3 * 2 * 9), bias: convBias,
+                         threshold: 200, mode: .reluFloor, flush: false, isOutput: false),
+            IntegerLayer(name: "p1", kind: .pool(size: 2), input: conv, output: pooled, weights: [], bias: [Int64](repeating: 0, count: 12),
+                         threshold: 2, mode: .reluFloor, flush: false, isOutput: false),
+            IntegerLayer(name: "d1", kind: .dense, input: pooled, output: .vector(3), weights: weights(12 * 3),
+                         bias: (0 ..< 3).map { _ in Int64(rng.next() % 201) - 100 }, threshold: 1, mode: .linear, flush: false, isOutput: true),
+        ]
         return IntegerModel(layers: layers, wBits: 8, inputBits: 4)
     }
 

@@ -18,7 +18,8 @@ public enum Harness: String, CaseIterable, Sendable {
     case idxGzip = "idx-gzip"
     /// `NPY.decode`.
     case npy
-    /// `ModelFile.load` of a model directory whose `manifest.json` is the input (valid tensors beside it).
+    /// `ModelFile.load` of a model directory whose `manifest.json` is the input (valid tensors
+    /// beside it: the dense fixture model's and a conv model's).
     case model
     /// `SystemPlan.load` of `system.json`.
     case system
@@ -86,7 +87,9 @@ public enum Harness: String, CaseIterable, Sendable {
             return try [("int8-2x3.npy", NPY.encode(NPYArray(shape: [2, 3], dtype: .int8, integers: [1, -2, 3, -4, 5, 127]))),
                         ("int32-4.npy", NPY.encode(NPYArray(shape: [4], dtype: .int32, integers: [1, -70000, 3, 1 << 20]))),
                         ("float32-2x2.npy", NPY.encode(NPYArray(shape: [2, 2], dtype: .float32, floats: [0.5, -1, 2, 1e3])))]
-        case .model: return [("manifest.json", try Fixture.get().original("model/manifest.json"))]
+        case .model:
+            let f = try Fixture.get()
+            return [("manifest.json", try f.original("model/manifest.json")), ("conv-manifest.json", f.convManifest)]
         case .system, .design: return [("system.json", try Fixture.get().original("system.json"))]
         case .images: return [("manifest.json", try Fixture.get().original("images/manifest.json"))]
         case .hex:

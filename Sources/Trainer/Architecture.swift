@@ -36,6 +36,7 @@ public enum LayerKind: Hashable, Sendable, Codable {
     case pool(size: Int)
 
     public var isDense: Bool { self == .dense }
+    public var isPool: Bool { if case .pool = self { return true } else { return false } }
 }
 
 /// One layer of an architecture as written: `800` (dense), `15C5` (15 kernels of 5 × 5), `P2`.
@@ -59,6 +60,11 @@ public enum LayerSpec: Hashable, Sendable, CustomStringConvertible {
         case let .pool(k): return .pool(size: k)
         }
     }
+
+    /// The notation's limits: kernels per convolution, kernel size, pooling size.
+    public static let kernelCounts = 1 ... 4096
+    public static let kernelSizes = 1 ... 15
+    public static let poolSizes = 1 ... 16
 
     /// The output shape from `input`, or why there is none.
     func output(from input: FeatureShape) -> ShapeOutcome {
@@ -169,11 +175,11 @@ public struct Architecture: Hashable, Sendable, CustomStringConvertible {
             if let n = Int(p) {
                 if (1 ... limit).contains(n) { specs.append(.dense(n)) } else { problems.append("\(where_(k)): a dense layer of \(n), expected 1...\(limit) neurons"); ok = false }
             } else if upper.hasPrefix("P"), let n = Int(upper.dropFirst()) {
-                if (1 ... 16).contains(n) { specs.append(.pool(n)) } else { problems.append("\(where_(k)): pooling \(n), expected P1...P16"); ok = false }
+                if LayerSpec.poolSizes.contains(n) { specs.append(.pool(n)) } else { problems.append("\(where_(k)): pooling \(n), expected P1...P16"); ok = false }
             } else if let c = upper.firstIndex(of: "C"), let n = Int(upper[..<c]), let kk = Int(upper[upper.index(after: c)...]) {
                 var bad = false
-                if !(1 ... 4096).contains(n) { problems.append("\(where_(k)): \(n) kernels, expected 1...4096"); bad = true }
-                if !(1 ... 15).contains(kk) { problems.append("\(where_(k)): kernel \(kk)x\(kk), expected 1...15"); bad = true }
+                if !LayerSpec.kernelCounts.contains(n) { problems.append("\(where_(k)): \(n) kernels, expected 1...4096"); bad = true }
+                if !LayerSpec.kernelSizes.contains(kk) { problems.append("\(where_(k)): kernel \(kk)x\(kk), expected 1...15"); bad = true }
                 if bad { ok = false } else { specs.append(.conv(channels: n, kernel: kk)) }
             } else {
                 problems.append("\(where_(k)): expected a dense size (800), a convolution (<n>C<k>, as 15C5) or pooling (P<k>, as P2)")

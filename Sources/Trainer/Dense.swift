@@ -208,10 +208,12 @@ final class DenseLayer: QuantizedLayer {
         nonisolated(unsafe) let (x, g) = (input, gradOut)
         gw.withUnsafeMutableBufferPointer { G in
             nonisolated(unsafe) let dw = G.baseAddress!
-            if gStart.count != batch + 1 { gStart = [Int](repeating: 0, count: batch + 1) }
-            if gIdx.count < batch * n { gIdx = [Int32](repeating: 0, count: batch * n); gVal = [Float](repeating: 0, count: batch * n) }
-            let gNonzero = sf_compress_rows(gradOut, batch, n, &gStart, &gIdx, &gVal)
+            // Errors are compressed only when sparse enough to be used that way.
+            let gNonzero = lastSparse ? sf_count_nonzero(gradOut, batch * n) : batch * n
             if lastSparse && Float(gNonzero) <= Self.sparseErrorDensity * Float(batch * n) {
+                if gStart.count != batch + 1 { gStart = [Int](repeating: 0, count: batch + 1) }
+                if gIdx.count < batch * n { gIdx = [Int32](repeating: 0, count: batch * n); gVal = [Float](repeating: 0, count: batch * n) }
+                sf_compress_rows(gradOut, batch, n, &gStart, &gIdx, &gVal)
                 // Error spikes: visit only (input spike, error spike) pairs.
                 rowStart.withUnsafeBufferPointer { RS in rowIdx.withUnsafeBufferPointer { RI in rowVal.withUnsafeBufferPointer { RV in
                 gStart.withUnsafeBufferPointer { GS in gIdx.withUnsafeBufferPointer { GI in gVal.withUnsafeBufferPointer { GV in
@@ -232,12 +234,15 @@ final class DenseLayer: QuantizedLayer {
                 }
             }
         }
-        for i in 0 ..< n { gb[i] = 0 }
-        for r in 0 ..< batch {
-            let row = gradOut + r * n
-            for i in 0 ..< n { gb[i] += row[i] }
+        gb.withUnsafeMutableBufferPointer { B in
+            let gbp = B.baseAddress!
+            for i in 0 ..< n { gbp[i] = 0 }
+            for r in 0 ..< batch {
+                let row = gradOut + r * n
+                for i in 0 ..< n { gbp[i] += row[i] }
+            }
+            for i in 0 ..< n { gbp[i] *= scale }
         }
-        for i in 0 ..< n { gb[i] *= scale }
         if let gradIn {
             // gradIn[b×k] = G[b×n] · Wqᵀ
             wq.withUnsafeBufferPointer { W in

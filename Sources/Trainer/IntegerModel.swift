@@ -83,6 +83,36 @@ public struct IntegerLayer: Sendable, Equatable {
         }
     }
 
+    /// Calls `body(j, w)` for every input `j` that drives output neuron `i` (its fan-in), with
+    /// the weight, in ascending `j`: dense layers every input; conv layers the `in × k × k`
+    /// window of the output's position (by input channel, then row, then column); pool layers
+    /// the `k × k` window of its channel.
+    @inline(__always)
+    public func forEachSource(of i: Int, _ body: (Int, Int32) -> Void) {
+        switch kind {
+        case .dense:
+            let base = i * inputs
+            for j in 0 ..< inputs { body(j, weights[base + j]) }
+        case let .conv(k):
+            let (I, O) = (inputShape, outputShape)
+            let o = i / (O.height * O.width), oy = (i / O.width) % O.height, ox = i % O.width
+            for c in 0 ..< I.channels {
+                let wBase = (o * I.channels + c) * k * k
+                for ky in 0 ..< k {
+                    let jBase = I.index(c, oy + ky, ox)
+                    for kx in 0 ..< k { body(jBase + kx, weights[wBase + ky * k + kx]) }
+                }
+            }
+        case let .pool(k):
+            let (I, O) = (inputShape, outputShape)
+            let c = i / (O.height * O.width), oy = (i / O.width) % O.height, ox = i % O.width
+            for dy in 0 ..< k {
+                let jBase = I.index(c, oy * k + dy, ox * k)
+                for dx in 0 ..< k { body(jBase + dx, 1) }
+            }
+        }
+    }
+
     /// The layer as a dense `outputs × inputs` matrix (for tests and small tools; a conv layer's
     /// unrolled matrix can be large).
     public func denseWeights() -> [Int32] {
@@ -142,17 +172,19 @@ public struct IntegerModel: Sendable, Equatable {
 
     /// The activation of a hidden layer. Exact modes use SPEC §1's closed form; `relu` and
     /// `linear` without the flush depend on spike order and use the event-level reference with
-    /// inputs in ascending index, one spike at a time (`FunctionalNeuron`).
+    /// inputs in ascending index, one spike at a time (`FunctionalNeuron`). Each neuron replays
+    /// its own fan-in (`forEachSource`), so a conv layer is never unrolled into a dense matrix;
+    /// inputs outside the fan-in would only add weight 0, which changes nothing.
     static func activate(_ layer: IntegerLayer, x: [Int64], inputs: [Int64]) -> [Int64] {
         if layer.isExact {
             return x.map { IntegerActivation.exact($0, theta: layer.threshold, mode: layer.mode, flush: layer.flush)! }
         }
-        let dense = layer.denseWeights()
         return (0 ..< layer.outputs).map { i in
             var n = FunctionalNeuron(bias: layer.bias[i], theta: layer.threshold, mode: layer.mode, vBits: 63, zBits: 63)
-            for (j, a) in inputs.enumerated() where a != 0 {
-                let w = Int64(dense[i * layer.inputs + j])
-                for _ in 0 ..< abs(a) { n.input(sign: a > 0 ? 1 : -1, weight: w) }
+            layer.forEachSource(of: i) { j, w in
+                let a = inputs[j]
+                if a == 0 { return }
+                for _ in 0 ..< abs(a) { n.input(sign: a > 0 ? 1 : -1, weight: Int64(w)) }
             }
             if layer.flush { n.flush() }
             return n.z
@@ -213,29 +245,56 @@ public struct Evaluation: Sendable, Equatable {
 }
 
 /// Fast exact integer inference: event-driven over the nonzero inputs (as the hardware is),
-/// with weights transposed so that one input adds one contiguous row, both cores used.
+/// both cores used. What one input event adds is stored once per layer, split into its positive
+/// and negative parts, so that `Σ⁺` and `Σ⁻` (the transient range) come out of the same pass:
+/// - dense: the transposed matrix, one contiguous row over the outputs per input;
+/// - conv: the kernel once, one row over the output channels per (input channel, ky, kx); an
+///   input at `(c, y, x)` adds row `(c, ky, kx)` at every output position `(y − ky, x − kx)` it
+///   reaches, accumulated position-major (HWC, so that the row is contiguous; with kx stored
+///   reversed, the rows of one ky are one contiguous run too), then read back channel-major;
+/// - pool: nothing (an input adds its count to its window's one output).
+/// Sums are accumulated in 32 bits when `Σ_j |a_j| · max|w|` over the nonzero inputs (`max|w|`
+/// of input `j`'s row, or of its channel's kernel rows) fits, in 64 bits otherwise.
 public struct IntegerEngine: Sendable {
     public let model: IntegerModel
-    /// Per layer: `inputs × outputs` (transposed), split into the positive and negative parts.
+    /// Per layer: dense `inputs × outputs` (transposed); conv `(in, kh, kw reversed) × out`; pool empty.
     let positive: [[Int32]]
     let negative: [[Int32]]
-    /// Per layer and input: the largest `|w|` in that input's row (for the overflow guard).
+    /// Per layer: the largest `|w|` an event of each input (dense) or input channel (conv) adds,
+    /// for the overflow guard; empty for pooling.
     let rowMax: [[Int64]]
 
     public init(_ model: IntegerModel) {
         self.model = model
         var pos: [[Int32]] = [], neg: [[Int32]] = [], rm: [[Int64]] = []
         for l in model.layers {
-            var p = [Int32](repeating: 0, count: l.inputs * l.outputs)
-            var n = p
-            var m = [Int64](repeating: 0, count: l.inputs)
-            let dense = l.denseWeights()
-            for i in 0 ..< l.outputs {
-                for j in 0 ..< l.inputs {
-                    let w = dense[i * l.inputs + j]
-                    if w > 0 { p[j * l.outputs + i] = w } else { n[j * l.outputs + i] = -w }
-                    m[j] = max(m[j], Int64(abs(w)))
+            var p: [Int32] = [], n: [Int32] = [], m: [Int64] = []
+            func put(_ w: Int32, at: Int, row: Int) {
+                if w > 0 { p[at] = w } else { n[at] = 0 &- w }
+                m[row] = max(m[row], abs(Int64(w)))
+            }
+            switch l.kind {
+            case .dense:
+                p = [Int32](repeating: 0, count: l.inputs * l.outputs)
+                n = p
+                m = [Int64](repeating: 0, count: l.inputs)
+                for i in 0 ..< l.outputs {
+                    for j in 0 ..< l.inputs { put(l.weights[i * l.inputs + j], at: j * l.outputs + i, row: j) }
                 }
+            case let .conv(k):
+                let (cin, cout) = (l.inputShape.channels, l.outputShape.channels)
+                p = [Int32](repeating: 0, count: cin * k * k * cout)
+                n = p
+                m = [Int64](repeating: 0, count: cin)
+                for o in 0 ..< cout {
+                    for c in 0 ..< cin {
+                        for ky in 0 ..< k {
+                            for kx in 0 ..< k { put(l.weights[((o * cin + c) * k + ky) * k + kx], at: ((c * k + ky) * k + k - 1 - kx) * cout + o, row: c) }
+                        }
+                    }
+                }
+            case .pool:
+                break
             }
             pos.append(p)
             neg.append(n)
@@ -244,6 +303,104 @@ public struct IntegerEngine: Sendable {
         positive = pos
         negative = neg
         rowMax = rm
+    }
+
+    /// `Σ⁺` and `Σ⁻` of every neuron of layer `k` (the positive and negative contributions of
+    /// the inputs `a`, without the bias), in the layer's channel-major output order.
+    func sums(_ k: Int, _ a: [Int64]) -> (positive: [Int64], negative: [Int64]) {
+        let l = model.layers[k]
+        switch l.kind {
+        case let .pool(size):
+            var sp = [Int64](repeating: 0, count: l.outputs), sn = sp
+            let (I, O) = (l.inputShape, l.outputShape)
+            let plane = I.height * I.width
+            for j in 0 ..< l.inputs where a[j] != 0 {
+                let c = j / plane, iy = (j % plane) / I.width, ix = j % I.width
+                let t = O.index(c, iy / size, ix / size)
+                if a[j] > 0 { sp[t] += a[j] } else { sn[t] -= a[j] }
+            }
+            return (sp, sn)
+        case .dense, .conv:
+            var bound: Int64 = 0
+            let plane = l.kind == .dense ? 1 : l.inputShape.height * l.inputShape.width
+            rowMax[k].withUnsafeBufferPointer { M in
+                for j in 0 ..< l.inputs where a[j] != 0 { bound += abs(a[j]) * M[j / plane] }
+            }
+            return bound < Int64(Int32.max)
+                ? Self.accumulate(Int32.self, l, a, positive[k], negative[k])
+                : Self.accumulate(Int64.self, l, a, positive[k], negative[k])
+        }
+    }
+
+    /// `ap[i] += m · p[i]`, `an[i] += m · n[i]` for `i < count` (wrapping: the guard has ruled
+    /// overflow out); plain additions for the most common multiplicity, 1.
+    @inline(__always)
+    static func addRows<T: FixedWidthInteger & SignedInteger>(_ m: T, _ p: UnsafePointer<Int32>, _ n: UnsafePointer<Int32>,
+                                                             _ ap: UnsafeMutablePointer<T>, _ an: UnsafeMutablePointer<T>, _ count: Int) {
+        // One stream per loop, so that each vectorizes.
+        if m == 1 {
+            for i in 0 ..< count { ap[i] &+= T(truncatingIfNeeded: p[i]) }
+            for i in 0 ..< count { an[i] &+= T(truncatingIfNeeded: n[i]) }
+        } else {
+            for i in 0 ..< count { ap[i] &+= m &* T(truncatingIfNeeded: p[i]) }
+            for i in 0 ..< count { an[i] &+= m &* T(truncatingIfNeeded: n[i]) }
+        }
+    }
+
+    /// The event-driven accumulation of a dense or conv layer in `T` (`Int32` when the guard
+    /// allows, `Int64` otherwise).
+    @inline(__always)
+    static func accumulate<T: FixedWidthInteger & SignedInteger>(_: T.Type, _ l: IntegerLayer, _ a: [Int64],
+                                                                _ positive: [Int32], _ negative: [Int32]) -> ([Int64], [Int64]) {
+        var ap = [T](repeating: 0, count: l.outputs), an = ap
+        positive.withUnsafeBufferPointer { P in
+            negative.withUnsafeBufferPointer { N in
+                ap.withUnsafeMutableBufferPointer { AP in
+                    an.withUnsafeMutableBufferPointer { AN in
+                        switch l.kind {
+                        case let .conv(k):
+                            let (I, O) = (l.inputShape, l.outputShape)
+                            let (cout, plane) = (O.channels, I.height * I.width)
+                            for j in 0 ..< l.inputs where a[j] != 0 {
+                                // A negative input adds the negative parts to Σ⁺ and the positive ones to Σ⁻.
+                                let (pr, nr) = a[j] > 0 ? (P.baseAddress!, N.baseAddress!) : (N.baseAddress!, P.baseAddress!)
+                                let m = T(truncatingIfNeeded: abs(a[j]))
+                                let c = j / plane, iy = (j % plane) / I.width, ix = j % I.width
+                                // The kernel rows are stored with kx reversed, so that for one ky the
+                                // rows of every kx the input reaches are one contiguous run that lands
+                                // on one contiguous run of output positions (ox = ix − kx ascending).
+                                let (kxLo, kxHi) = (max(0, ix - O.width + 1), min(k - 1, ix))
+                                let length = (kxHi - kxLo + 1) * cout
+                                for ky in max(0, iy - O.height + 1) ... min(k - 1, iy) {
+                                    let row = ((c * k + ky) * k + k - 1 - kxHi) * cout, out = ((iy - ky) * O.width + ix - kxHi) * cout
+                                    Self.addRows(m, pr + row, nr + row, AP.baseAddress! + out, AN.baseAddress! + out, length)
+                                }
+                            }
+                        default:
+                            let o = l.outputs
+                            for j in 0 ..< l.inputs where a[j] != 0 {
+                                let (pr, nr) = a[j] > 0 ? (P.baseAddress! + j * o, N.baseAddress! + j * o) : (N.baseAddress! + j * o, P.baseAddress! + j * o)
+                                Self.addRows(T(truncatingIfNeeded: abs(a[j])), pr, nr, AP.baseAddress!, AN.baseAddress!, o)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        var sp = [Int64](repeating: 0, count: l.outputs), sn = sp
+        if case .conv = l.kind {
+            // Position-major (HWC) back to channel-major (CHW).
+            let cout = l.outputShape.channels, positions = l.outputShape.height * l.outputShape.width
+            for p in 0 ..< positions {
+                for o in 0 ..< cout {
+                    sp[o * positions + p] = Int64(ap[p * cout + o])
+                    sn[o * positions + p] = Int64(an[p * cout + o])
+                }
+            }
+        } else {
+            for i in 0 ..< l.outputs { sp[i] = Int64(ap[i]); sn[i] = Int64(an[i]) }
+        }
+        return (sp, sn)
     }
 
     struct Scratch {
@@ -256,38 +413,7 @@ public struct IntegerEngine: Sendable {
         var a = levels
         var pre: [[Int64]] = [], counts: [[Int64]] = []
         for (k, l) in model.layers.enumerated() {
-            var bound: Int64 = 0
-            for j in 0 ..< l.inputs where a[j] != 0 { bound += abs(a[j]) * rowMax[k][j] }
-            var sp = [Int64](repeating: 0, count: l.outputs), sn = sp
-            if bound < Int64(Int32.max) {
-                var ap = [Int32](repeating: 0, count: l.outputs), an = ap
-                positive[k].withUnsafeBufferPointer { P in
-                    negative[k].withUnsafeBufferPointer { N in
-                        ap.withUnsafeMutableBufferPointer { AP in
-                            an.withUnsafeMutableBufferPointer { AN in
-                                let o = l.outputs
-                                for j in 0 ..< l.inputs where a[j] != 0 {
-                                    let m = Int32(a[j])
-                                    let pr = P.baseAddress! + j * o, nr = N.baseAddress! + j * o
-                                    if m > 0 {
-                                        for i in 0 ..< o { AP[i] &+= m &* pr[i]; AN[i] &+= m &* nr[i] }
-                                    } else {
-                                        for i in 0 ..< o { AP[i] &-= m &* nr[i]; AN[i] &-= m &* pr[i] }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-                for i in 0 ..< l.outputs { sp[i] = Int64(ap[i]); sn[i] = Int64(an[i]) }
-            } else {
-                for j in 0 ..< l.inputs where a[j] != 0 {
-                    for i in 0 ..< l.outputs {
-                        let (p, n) = (Int64(positive[k][j * l.outputs + i]), Int64(negative[k][j * l.outputs + i]))
-                        if a[j] > 0 { sp[i] += a[j] * p; sn[i] += a[j] * n } else { sp[i] -= a[j] * n; sn[i] -= a[j] * p }
-                    }
-                }
-            }
+            let (sp, sn) = sums(k, a)
             var x = l.bias
             var r = LayerRange(name: l.name, maxAbsFinalV: 0, maxAbsTransientV: 0, maxAbsZ: 0, meanSpikes: 0)
             for i in 0 ..< l.outputs {

@@ -81,6 +81,48 @@ import Trainer
 
     /// The bounds hold: the analysis' |V| and |z| are never exceeded by the integer model's
     /// exact ranges on random inputs, and the picked widths hold them.
+    /// The model digest: a dense model's is what it always was (the fuzz fixture's 16-8-4 model,
+    /// whose digest the committed corpus holds); conv and pool layers add their kind, kernel and
+    /// maps, so two models with the same parameters but other shapes differ.
+    @Test func modelDigestKeepsDenseAndCoversConvShapes() {
+        var rng = SplitMix64(seed: 14)
+        var layers: [IntegerLayer] = []
+        for (k, (i, o)) in zip([16, 8], [8, 4]).enumerated() {
+            layers.append(IntegerLayer(name: "fc\(k + 1)", inputs: i, outputs: o, weights: (0 ..< i * o).map { _ in Int32(Int64(rng.next() % 255) - 127) },
+                                       bias: (0 ..< o).map { _ in Int64(rng.next() % 201) - 100 }, threshold: 300,
+                                       mode: k == 1 ? .linear : .reluFloor, flush: false, isOutput: k == 1))
+        }
+        #expect(IntegerModel(layers: layers, wBits: 8, inputBits: 4).digest == "1197b8a8a4612553c5d794e84136b5b266989ff947d94da013875eba2c443d9a")
+        func conv(_ input: FeatureShape, _ output: FeatureShape, kernel: Int) -> IntegerModel {
+            IntegerModel(layers: [
+                IntegerLayer(name: "c1", kind: .conv(kernel: kernel), input: input, output: output, weights: [Int32](repeating: 1, count: 4),
+                             bias: [Int64](repeating: 0, count: 12), threshold: 5, mode: .reluFloor, flush: false, isOutput: false),
+                IntegerLayer(name: "fc2", inputs: 12, outputs: 1, weights: [Int32](repeating: 1, count: 12), bias: [0], threshold: 1, mode: .linear,
+                             flush: false, isOutput: true),
+            ], wBits: 8, inputBits: 4)
+        }
+        // The same 4 weights as a 2x2 kernel on 4x5, or a 1x1 kernel from 4 channels on 1x3x4, or pooling.
+        let a = conv(FeatureShape(channels: 1, height: 4, width: 5), FeatureShape(channels: 1, height: 3, width: 4), kernel: 2)
+        let b = conv(FeatureShape(channels: 4, height: 3, width: 4), FeatureShape(channels: 1, height: 3, width: 4), kernel: 1)
+        var c = a
+        c.layers[0].kind = .pool(size: 2)
+        #expect(Set([a.digest, b.digest, c.digest]).count == 3)
+    }
+
+    /// The mesh maps dense layers only so far: a conv model is refused with its layers, never
+    /// unrolled (SPEC §6) and never indexed as a dense matrix.
+    @Test func convModelsAreRefusedByTheCompiler() {
+        let m = IntegerModel(layers: [
+            IntegerLayer(name: "c1", kind: .conv(kernel: 2), input: FeatureShape(channels: 1, height: 4, width: 5), output: FeatureShape(channels: 1, height: 3, width: 4),
+                         weights: [1, 1, 1, 1], bias: [Int64](repeating: 0, count: 12), threshold: 5, mode: .reluFloor, flush: false, isOutput: false),
+            IntegerLayer(name: "fc2", inputs: 12, outputs: 1, weights: [Int32](repeating: 1, count: 12), bias: [0], threshold: 1, mode: .linear,
+                         flush: false, isOutput: true),
+        ], wBits: 8, inputBits: 4)
+        #expect(throws: CompileError.doesNotFit(model: "1C2-1", mesh: "2x2", violations: [
+            .init(field: "layer c1", value: "1C2", expected: "a dense layer (the compiler maps dense layers only so far; conv and pooling need tiles that address shared kernels, SPEC §6)"),
+        ])) { try Compiler.compile(m, CompileOptions(cols: 2, rows: 2, pe: Self.pe)) }
+    }
+
     @Test func rangeAnalysisBoundsAndPicksWidths() throws {
         let m = Self.dense([16, 12, 4])
         let b = try RangeAnalysis.analyze(m)

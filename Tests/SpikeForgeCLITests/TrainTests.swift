@@ -20,7 +20,7 @@ import Testing
 
     @Test func badFlagsListEveryProblem() {
         let m = runCLI(["train", "--arch", "784-abc-10", "--gradient", "exact", "--mode", "sigmoid", "--w-bits", "1", "--epochs", "0"]) ?? ""
-        #expect(m.contains("size 2 is 'abc', expected a positive integer"))
+        #expect(m.contains("part 2 'abc': expected a dense size (800), a convolution (<n>C<k>, as 15C5) or pooling (P<k>, as P2)"))
         #expect(m.contains("--gradient: got 'exact', expected one of float, spike"))
         #expect(m.contains("--mode: got 'sigmoid', expected one of linear, relu, reluFloor"))
         #expect(m.contains("--w-bits: got 1, expected 2...16"))
@@ -31,7 +31,7 @@ import Testing
     /// says what fits; negative numbers reach validation instead of "Missing value".
     @Test func hugeAndNegativeValuesSayWhatFits() {
         let m = runCLI(["train", "--arch", "784-3000000000-10", "--generated-train", "2000000000", "--epochs", "-1"]) ?? ""
-        #expect(m.contains("size 2 is 3000000000, expected 1...1048576"), "\(m)")
+        #expect(m.contains("part 2 '3000000000': a dense layer of 3000000000, expected 1...1048576 neurons"), "\(m)")
         #expect(m.contains("--generated-train: got 2000000000, expected 1...1000000"), "\(m)")
         #expect(m.contains("--epochs: got -1, expected 1...10000"), "\(m)")
         let deep = "784-" + String(repeating: "16000-", count: 21) + "10"

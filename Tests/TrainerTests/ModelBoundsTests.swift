@@ -48,3 +48,74 @@ import Testing
         guard case .success = try Self.saved({ _ in }) else { Issue.record("a valid model was refused"); return }
     }
 }
+
+/// Model bounds of conv and pool layers: their structure (`structureProblems`) and the range
+/// analysis over each neuron's fan-in.
+@Suite struct ConvModelBoundsTests {
+    @Test func convAndPoolStructureProblemsAreListed() {
+        var m = ConvModelFileTests.model()
+        #expect(m.boundProblems() == [])
+        m.layers[0].kind = .conv(kernel: 7)
+        m.layers[1].bias[3] = 5
+        m.layers[2].inputShape = FeatureShape(channels: 3, height: 1, width: 4)
+        #expect(m.boundProblems() == [
+            "layer c1: kernel 7x7 is larger than its 6x6 input map",
+            "layer p2: pooling bias 5, expected 0 (pooling has no bias)",
+            "layer fc3: input map 3x1x4, expected 3x2x2 (the output of p2)",
+        ])
+        var n = ConvModelFileTests.model()
+        n.layers[0].weights.removeLast()
+        n.layers[1].kind = .pool(size: 0)
+        n.layers[2].kind = .conv(kernel: 1)
+        #expect(n.boundProblems() == [
+            "layer c1: 53 weights and 48 biases, expected 3 x 2 x 3 x 3 and 48",
+            "layer p2: pooling 0x0, expected 1...16",
+            "layer fc3: output map 4, expected 4x2x2 (4C1 of 3x2x2)",
+            "layer fc3: the output layer is 4C1, expected a dense layer (the classes)",
+        ])
+        // The range analysis never walks a layer that does not fit its shapes.
+        #expect(throws: RangeAnalysis.Overflow(layer: "c1", what: "53 weights and 48 biases, expected 3 x 2 x 3 x 3 and 48", limit: "")) {
+            try RangeAnalysis.analyze(n)
+        }
+    }
+
+    /// Over a conv or pool neuron's fan-in the bounds are those of the dense unrolling (the
+    /// weights outside the window are 0), on random conv networks of every mode.
+    @Test func boundsEqualTheDenseUnrolling() throws {
+        for trial in 0 ..< 40 {
+            var rng = SplitMix64(seed: 0xB0 ^ UInt64(trial))
+            let mode = NeuronMode.allCases[trial % 3]
+            let m = IntegerModelTests.randomConvModel(mode: mode, flush: trial % 2 == 0, rng: &rng)
+            let (a, b) = (try RangeAnalysis.analyze(m), try RangeAnalysis.analyze(IntegerModelTests.unrolled(m)))
+            #expect(a.map(\.vBound) == b.map(\.vBound) && a.map(\.zBound) == b.map(\.zBound), "seed \(0xB0 ^ UInt64(trial)) \(m.architecture)")
+        }
+    }
+
+    /// A pool neuron's bound is its window's: `k·k` times the input bound (and the threshold).
+    @Test func poolBoundsAreTheWindowSum() throws {
+        let i = FeatureShape(channels: 2, height: 4, width: 4), o = FeatureShape(channels: 2, height: 2, width: 2)
+        let m = IntegerModel(layers: [
+            IntegerLayer(name: "p1", kind: .pool(size: 2), input: i, output: o, weights: [], bias: [Int64](repeating: 0, count: 8), threshold: 3,
+                         mode: .reluFloor, flush: false, isOutput: false),
+            IntegerLayer(name: "fc2", kind: .dense, input: o, output: .vector(2), weights: [Int32](repeating: 1, count: 16), bias: [0, 0], threshold: 1,
+                         mode: .linear, flush: false, isOutput: true),
+        ], wBits: 8, inputBits: 4)
+        let b = try RangeAnalysis.analyze(m)
+        // 4 inputs of 0…15: V ≤ 60 + θ, z ≤ ⌈60/3⌉; then 8 counts of at most 20.
+        #expect(b[0] == RangeAnalysis.Bounds(vBound: 63, zBound: 20, events: 60))
+        #expect(b[1] == RangeAnalysis.Bounds(vBound: 160, zBound: 0, events: 160))
+    }
+
+    /// Order-dependent conv layers count the events each neuron's window replays.
+    @Test func orderDependentConvLayersAreBoundedByTheirEvents() {
+        let i = FeatureShape(channels: 1, height: 1024, width: 1024), o = FeatureShape(channels: 1, height: 1023, width: 1023)
+        let m = IntegerModel(layers: [
+            IntegerLayer(name: "c1", kind: .conv(kernel: 2), input: i, output: o, weights: [1, 1, 1, 1], bias: [Int64](repeating: 0, count: o.count), threshold: 1,
+                         mode: .relu, flush: false, isOutput: false),
+            IntegerLayer(name: "fc2", kind: .dense, input: o, output: .vector(1), weights: [Int32](repeating: 1, count: o.count), bias: [0], threshold: 1,
+                         mode: .linear, flush: false, isOutput: true),
+        ], wBits: 8, inputBits: 8)
+        // 1023 × 1023 neurons, each replaying up to 4 × 255 input spikes.
+        #expect(m.boundProblems() == ["layer c1: 1067459580 input events over its 1046529 neurons in the order-dependent mode relu without flush, expected at most 268435456 = 2^28 events per image (docs/TRAINING.md, model bounds)"])
+    }
+}

@@ -32,8 +32,12 @@ size_t sf_surrogate_float(float *g, const float *act, size_t n, float theta, int
 double sf_surrogate_spike(float *g, const float *act, size_t n, float theta_bp, int linear);
 
 /// A batch X[b×k] compressed by rows (each image's nonzero inputs, for the forward product):
-/// rowStart[b+1], rowIdx/rowVal[nnz]. Returns nnz.
+/// rowStart[b+1], rowIdx/rowVal[nnz]. rowIdx and rowVal must hold b·k entries (slots past nnz
+/// are scratch). Returns nnz.
 size_t sf_compress_rows(const float *X, size_t b, size_t k, size_t *rowStart, int *rowIdx, float *rowVal);
+
+/// The number of nonzero elements of x[n].
+size_t sf_count_nonzero(const float *x, size_t n);
 
 /// The same batch by columns (each input's nonzero images, for the weight gradient):
 /// colStart[k+1], colIdx/colVal[nnz], rows ascending within a column.
@@ -85,6 +89,14 @@ void sf_pool_broadcast(const float *g, size_t n, size_t C, size_t H, size_t W, s
 
 /// True when the AVX2 builds are in use.
 int sf_kernels_avx2(void);
+
+/// The widest SIMD extension this CPU has and the OS enables (cpuid and xgetbv): 5 AVX-512 (F, BW,
+/// VL, DQ and CD: SkylakeX's set), 4 AVX2 and FMA, 3 AVX, 2 SSSE3 to SSE4.2, 1 SSE3, 0 older.
+int sf_cpu_simd_tier(void);
+/// 1 on AMD and Hygon processors, 0 otherwise.
+int sf_cpu_is_amd(void);
+/// 1 when the CPU has AVX-512 BF16 too (OpenBLAS's Cooperlake kernels), 0 otherwise.
+int sf_cpu_avx512_bf16(void);
 
 #ifdef __cplusplus
 }

@@ -58,7 +58,7 @@ public struct DesignDir: Sendable {
         var files: [(name: String, contents: Data)] = []
         // The model, copied file for file (its manifest's SHA-256 still hold): the manifest and
         // the tensors it lists, nothing else of the directory.
-        let names = ["manifest.json"] + manifest.layers.flatMap { [$0.weights.file, $0.bias.file] }
+        let names = ["manifest.json"] + manifest.layers.flatMap { [$0.weights?.file, $0.bias?.file].compactMap { $0 } }
         for name in names {
             let limit = name.hasSuffix(".json") ? JSONDocument.maxBytes : (1 << 20) + 8 * IntegerModel.maxSynapses
             do { files.append(("model/\(name)", try FileRead.bounded(modelDir.appendingPathComponent(name), limit: limit))) } catch {

@@ -57,6 +57,52 @@ import Testing
         }
     }
 
+    /// Pooling (SPEC §6): a pool neuron sums its `k × k` window with weights 1 and no bias, so
+    /// it receives every input's ternary spike train, the trains interleaved in any order. Its
+    /// final count is the activation of the window's net count: `floor(max(0, Σ z)/θ)` for
+    /// reluFloor, `round(Σ z/θ)` (clamped at 0 for relu) with the flush, and within one spike
+    /// of it for relu without the flush. Exhaustive over a 2 × 2 window's net counts −2…3, θ 1…4
+    /// (trains with extra cancelling +1/−1 pairs, random interleavings), then random 3 × 3 windows.
+    @Test(arguments: [(NeuronMode.reluFloor, false), (.reluFloor, true), (.relu, true), (.linear, true), (.relu, false)])
+    func poolingIsTheActivationOfTheWindowSum(_ mode: NeuronMode, _ flush: Bool) {
+        var rng = SplitMix64(seed: 6 ^ mode.code << 1 ^ (flush ? 1 : 0))
+        /// One pool neuron over windows of net counts `z`: each input's train is `|z|` spikes of its
+        /// sign plus up to `pairs` cancelling pairs; all trains shuffled together.
+        func check(_ z: [Int64], theta: Int64, pairs: Int) {
+            var spikes: [Spike] = []
+            for c in z {
+                spikes += [Spike](repeating: c > 0 ? 1 : -1, count: Int(abs(c)))
+                for _ in 0 ..< Int(rng.next() % UInt64(pairs + 1)) { spikes += [1, -1] }
+            }
+            spikes.shuffle(using: &rng)
+            var n = FunctionalNeuron(bias: 0, theta: theta, mode: mode)
+            for s in spikes { n.input(sign: s, weight: 1) }
+            if flush { n.flush() }
+            let sum = z.reduce(0, +)
+            if let exact = IntegerActivation.exact(sum, theta: theta, mode: mode, flush: flush) {
+                #expect(n.z == exact, "window \(z) θ=\(theta) spikes \(spikes)")
+            } else {
+                #expect(IntegerActivation.bounds(sum, theta: theta, mode: mode).contains(n.z), "window \(z) θ=\(theta) spikes \(spikes)")
+            }
+            #expect(n.z * theta + n.v == sum, "charge is conserved: window \(z) θ=\(theta)")
+        }
+        var windows = 0
+        let counts: [Int64] = Array(-2 ... 3)
+        for a in counts { for b in counts { for c in counts { for d in counts {
+            for theta in Int64(1) ... 4 {
+                check([a, b, c, d], theta: theta, pairs: 0)
+                check([a, b, c, d], theta: theta, pairs: 2)
+                windows += 2
+            }
+        } } } }
+        for _ in 0 ..< 3000 {
+            let z = (0 ..< 9).map { _ in Int64(rng.next() % 13) - 4 }
+            check(z, theta: Int64(rng.next() % 12) + 1, pairs: 3)
+            windows += 1
+        }
+        #expect(windows == 6 * 6 * 6 * 6 * 4 * 2 + 3000)
+    }
+
     @Test func tiesFollowTheSignOfTheTotal() {
         // θ = 4, ties where 2V = ±θ.
         #expect(IntegerActivation.roundHalfAway(6, 4) == 2 && IntegerActivation.roundHalfAway(-6, 4) == -2)
