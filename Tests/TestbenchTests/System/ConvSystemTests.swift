@@ -84,18 +84,8 @@ import VerilatorBridge
         var md = SystemDriverTests.modelDriver(plan, backdoor: images)
         let want = try Self.run(&md, m, inputs, seed: seed)
 
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spikeforge-conv-system-test-\(plan.model.digest.prefix(16))")
-        try images.write(to: dir, model: plan.model)
-        let design = try SystemGenerator.design(plan.system)
-        var back = SystemDriver(try TestSupport.build(design, options: BuildOptions(parameters: SystemEngines.backdoorParameters(plan.system, imagesDir: dir))), plan: plan)
-        back.powerOnReset()
-        let a = try Self.run(&back, m, inputs, seed: seed)
+        let (a, b) = try SystemDriverTests.verilatorRuns(plan, images, name: "conv-system-test") { try Self.run(&$0, m, inputs, seed: seed) }
         #expect(a == want, "Verilator (backdoor) and the cycle model differ (seed \(seed))")
-
-        var pk = SystemDriver(try TestSupport.build(design), plan: plan)
-        pk.powerOnReset()
-        try pk.load(images)
-        let b = try Self.run(&pk, m, inputs, seed: seed)
         #expect(b == want, "Verilator (packets) and the cycle model differ (seed \(seed))")
     }
 }

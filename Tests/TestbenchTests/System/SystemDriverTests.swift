@@ -88,21 +88,27 @@ import VerilatorBridge
         var md = Self.modelDriver(plan, backdoor: images)
         let want = try Self.run(&md, m, inputs, seed: seed)
 
-        // Backdoor: the images as exported, at a fixed path so the build is cached.
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spikeforge-system-test-\(policy)-\(plan.model.digest.prefix(16))")
+        let (a, b) = try Self.verilatorRuns(plan, images, name: "system-test-\(policy)") { try Self.run(&$0, m, inputs, seed: seed) }
+        #expect(a == want, "Verilator (backdoor) and the cycle model differ (seed \(seed))")
+        #expect(b == want, "Verilator (packets) and the cycle model differ (seed \(seed))")
+    }
+
+    /// Runs `run` on the Verilated system loaded by the `$readmemh` backdoor (the images as
+    /// exported, at a fixed path named by `name` and the model digest, so the build is cached)
+    /// and by configuration packets.
+    static func verilatorRuns(_ plan: SystemPlan, _ images: SystemImages, name: String,
+                              run: (inout SystemDriver<VerilatedModel>) throws -> [Inference]) throws -> (backdoor: [Inference], packets: [Inference]) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spikeforge-\(name)-\(plan.model.digest.prefix(16))")
         try images.write(to: dir, model: plan.model)
         let loaded = try SystemImages.load(from: dir, expected: plan.system, modelDigest: plan.model.digest)
         #expect(loaded == images)
         let design = try SystemGenerator.design(plan.system)
         var back = SystemDriver(try TestSupport.build(design, options: BuildOptions(parameters: SystemEngines.backdoorParameters(plan.system, imagesDir: dir))), plan: plan)
         back.powerOnReset()
-        let a = try Self.run(&back, m, inputs, seed: seed)
-        #expect(a == want, "Verilator (backdoor) and the cycle model differ (seed \(seed))")
-
+        let a = try run(&back)
         var pk = SystemDriver(try TestSupport.build(design), plan: plan)
         pk.powerOnReset()
         try pk.load(images)
-        let b = try Self.run(&pk, m, inputs, seed: seed)
-        #expect(b == want, "Verilator (packets) and the cycle model differ (seed \(seed))")
+        return (a, try run(&pk))
     }
 }
