@@ -171,24 +171,41 @@ public struct IntegerModel: Sendable, Equatable {
     }
 
     /// The activation of a hidden layer. Exact modes use SPEC §1's closed form; `relu` and
-    /// `linear` without the flush depend on spike order and use the event-level reference with
-    /// inputs in ascending index, one spike at a time (`FunctionalNeuron`). Each neuron replays
-    /// its own fan-in (`forEachSource`), so a conv layer is never unrolled into a dense matrix;
-    /// inputs outside the fan-in would only add weight 0, which changes nothing.
+    /// `linear` without the flush depend on spike order and use the event-level semantics of
+    /// `FunctionalNeuron` with inputs in ascending index, one spike at a time: its fire and
+    /// flush conditions, with `V` and `z` in 64 bits (the model bounds keep `|V| ≤ 2^62`, so
+    /// nothing saturates) and no spike list. Each neuron replays its own fan-in
+    /// (`forEachSource`), so a conv layer is never unrolled into a dense matrix; inputs outside
+    /// the fan-in would only add weight 0, which changes nothing.
     static func activate(_ layer: IntegerLayer, x: [Int64], inputs: [Int64]) -> [Int64] {
         if layer.isExact {
             return x.map { IntegerActivation.exact($0, theta: layer.threshold, mode: layer.mode, flush: layer.flush)! }
         }
-        return (0 ..< layer.outputs).map { i in
-            var n = FunctionalNeuron(bias: layer.bias[i], theta: layer.threshold, mode: layer.mode, vBits: 63, zBits: 63)
+        let (theta, mode) = (layer.threshold, layer.mode)
+        return inputs.withUnsafeBufferPointer { inputs in (0 ..< layer.outputs).map { i in
+            var v = layer.bias[i], z: Int64 = 0
+            @inline(__always) func fire() {
+                while true {
+                    let q = Int64(FunctionalNeuron.fireCondition(v: v, z: z, theta: theta, mode: mode))
+                    if q == 0 { return }
+                    v -= q * theta
+                    z += q
+                }
+            }
+            fire()
             layer.forEachSource(of: i) { j, w in
                 let a = inputs[j]
                 if a == 0 { return }
-                for _ in 0 ..< abs(a) { n.input(sign: a > 0 ? 1 : -1, weight: Int64(w)) }
+                // `|a|` events of the same contribution `s`, each followed by the fire check, end
+                // where one `|a|·s` followed by the fire check ends: from a quiet state, steps of
+                // one sign only ever fire spikes of that sign (relu: −1 only while z > 0), and V
+                // stays in the same residue class in the same half-open interval of width θ.
+                v += a * Int64(w)
+                fire()
             }
-            if layer.flush { n.flush() }
-            return n.z
-        }
+            if layer.flush { z += Int64(FunctionalNeuron.flushCondition(v: v, z: z, theta: theta, mode: mode)) }
+            return z
+        } }
     }
 
     /// One inference, straightforwardly (the readable reference; `IntegerEngine` is the fast one).

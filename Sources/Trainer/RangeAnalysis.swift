@@ -132,7 +132,9 @@ extension IntegerModel {
     func layerStructureProblems(_ k: Int) -> [String] {
         let l = layers[k], at = "layer \(l.name)"
         var p = l.structureProblems().map { "\(at): \($0)" }
-        if k > 0 {
+        // Counts and specs only of layers whose dimensions are in bounds (so that they fit).
+        guard l.dimensionsInBounds else { return p }
+        if k > 0, layers[k - 1].dimensionsInBounds {
             let prev = layers[k - 1]
             if l.inputs != prev.outputs {
                 p.append("\(at): \(l.inputs) inputs, expected \(prev.outputs)")
@@ -194,8 +196,7 @@ extension IntegerLayer {
     /// gives) and more than `maxSynapses` synapses. Nothing here traps, whatever the values.
     public static func geometryProblems(_ kind: LayerKind, _ input: FeatureShape, _ output: FeatureShape) -> [String] {
         let limit = IntegerModel.maxLayerSize
-        let dims = [input.channels, input.height, input.width, output.channels, output.height, output.width]
-        guard dims.allSatisfy({ (1 ... limit).contains($0) }) else {
+        guard dimensionsInBounds(input, output) else {
             return ["input map \(input.channels)x\(input.height)x\(input.width) and output map \(output.channels)x\(output.height)x\(output.width), expected every dimension in 1...\(limit)"]
         }
         // Each dimension is at most 2^20, so the counts below fit.
@@ -221,6 +222,13 @@ extension IntegerLayer {
         let synapses = Architecture.synapses(spec, input, output)
         if synapses > IntegerModel.maxSynapses { p.append("\(synapses) synapses, expected at most \(IntegerModel.maxSynapses) (2^28)") }
         return p
+    }
+
+    /// True when every dimension of both maps is in 1...maxLayerSize (so every count fits).
+    var dimensionsInBounds: Bool { Self.dimensionsInBounds(inputShape, outputShape) }
+
+    static func dimensionsInBounds(_ input: FeatureShape, _ output: FeatureShape) -> Bool {
+        [input.channels, input.height, input.width, output.channels, output.height, output.width].allSatisfy { (1 ... IntegerModel.maxLayerSize).contains($0) }
     }
 
     /// What is wrong with this layer on its own: its geometry (`geometryProblems`), weight and

@@ -109,20 +109,6 @@ import Trainer
         #expect(Set([a.digest, b.digest, c.digest]).count == 3)
     }
 
-    /// The mesh maps dense layers only so far: a conv model is refused with its layers, never
-    /// unrolled (SPEC §6) and never indexed as a dense matrix.
-    @Test func convModelsAreRefusedByTheCompiler() {
-        let m = IntegerModel(layers: [
-            IntegerLayer(name: "c1", kind: .conv(kernel: 2), input: FeatureShape(channels: 1, height: 4, width: 5), output: FeatureShape(channels: 1, height: 3, width: 4),
-                         weights: [1, 1, 1, 1], bias: [Int64](repeating: 0, count: 12), threshold: 5, mode: .reluFloor, flush: false, isOutput: false),
-            IntegerLayer(name: "fc2", inputs: 12, outputs: 1, weights: [Int32](repeating: 1, count: 12), bias: [0], threshold: 1, mode: .linear,
-                         flush: false, isOutput: true),
-        ], wBits: 8, inputBits: 4)
-        #expect(throws: CompileError.doesNotFit(model: "1C2-1", mesh: "2x2", violations: [
-            .init(field: "layer c1", value: "1C2", expected: "a dense layer (the compiler maps dense layers only so far; conv and pooling need tiles that address shared kernels, SPEC §6)"),
-        ])) { try Compiler.compile(m, CompileOptions(cols: 2, rows: 2, pe: Self.pe)) }
-    }
-
     @Test func rangeAnalysisBoundsAndPicksWidths() throws {
         let m = Self.dense([16, 12, 4])
         let b = try RangeAnalysis.analyze(m)

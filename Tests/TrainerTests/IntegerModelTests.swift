@@ -79,6 +79,26 @@ import Testing
         }, wBits: m.wBits, inputBits: m.inputBits)
     }
 
+    /// The counts of `FunctionalNeuron` driving every neuron of a dense model with its inputs in
+    /// ascending index, one spike at a time (the reference order of the order-dependent modes).
+    static func ascendingReplay(_ model: IntegerModel, levels: [Int32]) -> [[Int64]] {
+        var a = levels.map(Int64.init)
+        var counts: [[Int64]] = []
+        for l in model.layers where !l.isOutput {
+            let z = (0 ..< l.outputs).map { i in
+                var n = FunctionalNeuron(bias: l.bias[i], theta: l.threshold, mode: l.mode, vBits: 63, zBits: 63)
+                for (j, aj) in a.enumerated() where aj != 0 {
+                    for _ in 0 ..< abs(aj) { n.input(sign: aj > 0 ? 1 : -1, weight: Int64(l.weights[i * l.inputs + j])) }
+                }
+                if l.flush { n.flush() }
+                return n.z
+            }
+            counts.append(z)
+            a = z
+        }
+        return counts
+    }
+
     /// Drives every neuron of every layer with `FunctionalNeuron`, delivering the previous layer's
     /// spikes one event at a time in a random order, then the flush; returns counts and logits.
     static func eventLevel(_ model: IntegerModel, levels: [Int32], rng: inout SplitMix64) -> (counts: [[Int64]], logits: [Int64]) {
@@ -157,6 +177,7 @@ import Testing
                     let ev = Self.eventLevel(dense, levels: levels, rng: &rng)
                     #expect(t.counts == ev.counts && t.logits == ev.logits, "\(at) image \(image): FunctionalNeuron in random order differs")
                 } else {
+                    #expect(Self.ascendingReplay(dense, levels: levels) == t.counts, "\(at) image \(image): FunctionalNeuron in ascending order differs")
                     for (k, l) in model.layers.enumerated() where !l.isOutput {
                         for (i, z) in t.counts[k].enumerated() {
                             #expect(IntegerActivation.bounds(t.preActivations[k][i], theta: l.threshold, mode: l.mode).contains(z), "\(at) layer \(l.name)")
@@ -203,14 +224,18 @@ import Testing
         }
     }
 
-    @Test func reluWithoutFlushStaysWithinTheBound() {
+    /// Without the flush: the counts are `FunctionalNeuron`'s with inputs in ascending order, and
+    /// within one spike of `x/θ`.
+    @Test(arguments: [NeuronMode.relu, .linear]) func withoutFlushTheCountsAreTheAscendingReplay(_ mode: NeuronMode) {
         var rng = SplitMix64(seed: 44)
         for _ in 0 ..< 30 {
-            let model = Self.randomModel([10, 8, 3], mode: .relu, flush: false, rng: &rng)
+            let model = Self.randomModel([10, 8, 6, 3], mode: mode, flush: false, rng: &rng)
             let levels = (0 ..< 10).map { _ in Int32(rng.next() % 16) }
             let t = model.trace(levels: levels)
+            #expect(Self.ascendingReplay(model, levels: levels) == t.counts)
+            #expect(IntegerEngine(model).trace(levels: levels) == t)
             for (i, z) in t.counts[0].enumerated() {
-                #expect(IntegerActivation.bounds(t.preActivations[0][i], theta: model.layers[0].threshold, mode: .relu).contains(z))
+                #expect(IntegerActivation.bounds(t.preActivations[0][i], theta: model.layers[0].threshold, mode: mode).contains(z))
             }
         }
     }

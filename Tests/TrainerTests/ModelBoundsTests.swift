@@ -73,6 +73,11 @@ import Testing
             "layer fc3: output map 4, expected 4x2x2 (4C1 of 3x2x2)",
             "layer fc3: the output layer is 4C1, expected a dense layer (the classes)",
         ])
+        // Dimensions whose counts would overflow are refused before anything counts them.
+        var huge = ConvModelFileTests.model()
+        huge.layers[1].inputShape = FeatureShape(channels: Int.max / 2, height: 4, width: 4)
+        #expect(huge.boundProblems() == ["layer p2: input map 4611686018427387903x4x4 and output map 3x2x2, expected every dimension in 1...1048576"])
+        #expect(throws: TrainerError.self) { try ModelFile.files(huge) }
         // The range analysis never walks a layer that does not fit its shapes.
         #expect(throws: RangeAnalysis.Overflow(layer: "c1", what: "53 weights and 48 biases, expected 3 x 2 x 3 x 3 and 48", limit: "")) {
             try RangeAnalysis.analyze(n)

@@ -103,6 +103,7 @@ public struct FunctionalNeuron: Hashable, Sendable {
     }
 
     /// The standard fire condition: +1, −1 or 0.
+    @inlinable
     public static func fireCondition(v: Int64, z: Int64, theta: Int64, mode: NeuronMode) -> Spike {
         if v >= theta { return 1 }
         switch mode {
@@ -117,6 +118,7 @@ public struct FunctionalNeuron: Hashable, Sendable {
     /// - `+1` when `2V > θ`, or `2V = θ` and `z ≥ 0` (then `T > 0`);
     /// - `−1` when `2V < −θ`, or `2V = −θ` and `z ≤ 0` (then `T < 0`), and, unless linear, `z > 0`;
     /// - `reluFloor` never flushes: its count is already the exact floor.
+    @inlinable
     public static func flushCondition(v: Int64, z: Int64, theta: Int64, mode: NeuronMode) -> Spike {
         if mode == .reluFloor { return 0 }
         let twoV = 2 * v

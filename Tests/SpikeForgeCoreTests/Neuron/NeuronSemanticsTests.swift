@@ -61,9 +61,10 @@ import Testing
     /// it receives every input's ternary spike train, the trains interleaved in any order. Its
     /// final count is the activation of the window's net count: `floor(max(0, Σ z)/θ)` for
     /// reluFloor, `round(Σ z/θ)` (clamped at 0 for relu) with the flush, and within one spike
-    /// of it for relu without the flush. Exhaustive over a 2 × 2 window's net counts −2…3, θ 1…4
-    /// (trains with extra cancelling +1/−1 pairs, random interleavings), then random 3 × 3 windows.
-    @Test(arguments: [(NeuronMode.reluFloor, false), (.reluFloor, true), (.relu, true), (.linear, true), (.relu, false)])
+    /// of `Σ z/θ` (relu: of its positive part) without the flush. Exhaustive over a 2 × 2
+    /// window's net counts −2…3, θ 1…4 (trains with extra cancelling +1/−1 pairs, random
+    /// interleavings), then random 3 × 3 windows.
+    @Test(arguments: [(NeuronMode.reluFloor, false), (.reluFloor, true), (.relu, true), (.linear, true), (.relu, false), (.linear, false)])
     func poolingIsTheActivationOfTheWindowSum(_ mode: NeuronMode, _ flush: Bool) {
         var rng = SplitMix64(seed: 6 ^ mode.code << 1 ^ (flush ? 1 : 0))
         /// One pool neuron over windows of net counts `z`: each input's train is `|z|` spikes of its
@@ -101,6 +102,24 @@ import Testing
             windows += 1
         }
         #expect(windows == 6 * 6 * 6 * 6 * 4 * 2 + 3000)
+    }
+
+    /// An event of multiplicity `m` (m additions, then the fire check) ends in the state that
+    /// `m` single events (each followed by the fire check) end in: from a quiet state, steps of
+    /// one sign fire spikes of that sign only. So the order-dependent modes may replay an input
+    /// count as one event (`IntegerModel.activate` does), in every mode, from any reachable state.
+    @Test(arguments: NeuronMode.allCases) func aMultiplicityEventEndsWhereItsSingleEventsEnd(_ mode: NeuronMode) {
+        var rng = SplitMix64(seed: 7 ^ mode.code)
+        for _ in 0 ..< 5000 {
+            let t = NeuronTrial.make(&rng, neurons: 1, order: .random, maxEvents: 12)
+            var single = FunctionalNeuron(bias: t.biases[0], theta: t.theta, mode: mode)
+            var multiple = single
+            for e in t.events {
+                for _ in 0 ..< e.multiplicity { single.input(sign: e.sign, weight: e.weights[0]) }
+                multiple.input(sign: e.sign, weight: e.weights[0], multiplicity: e.multiplicity)
+                #expect(single.v == multiple.v && single.z == multiple.z, "θ=\(t.theta) bias \(t.biases[0]) event \(e.sign)·\(e.weights[0])×\(e.multiplicity)")
+            }
+        }
     }
 
     @Test func tiesFollowTheSignOfTheTotal() {
