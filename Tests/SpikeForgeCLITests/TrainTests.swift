@@ -18,6 +18,26 @@ import Testing
         #expect(runCLI(["eval", "--model", model, "--generated-test", "200"]) == nil)
     }
 
+    /// A convolutional network through the CLI: trained, saved with its conv and pool layers,
+    /// and `eval` (IntegerEngine) gives the accuracy training reported (the trainer's forward).
+    @Test func trainsAConvolutionalNetwork() throws {
+        let dir = Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("model").path
+        #expect(runCLI(["train", "--arch", "28x28-6C5-P2-10", "--epochs", "2", "--generated-train", "2048", "--generated-test", "200", "--lr", "1",
+                        "--activation-levels", "8", "--out", model, "--quiet"]) == nil)
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: model).appendingPathComponent("manifest.json"))) as! [String: Any]
+        #expect(manifest["architecture"] as? String == "28x28-6C5-P2-10")
+        let layers = manifest["layers"] as? [[String: Any]] ?? []
+        #expect(layers.map { $0["name"] as? String ?? "" } == ["conv1", "pool2", "fc3"])
+        #expect(layers.map { $0["kind"] as? String ?? "" } == ["conv", "pool", "dense"])
+        let acc = (manifest["accuracy"] as? [String: Any])?["integerModel"] as? Double ?? 0
+        let history = manifest["history"] as? [[String: Any]] ?? []
+        #expect(acc > 0.5, "integer accuracy \(acc)")
+        #expect(history.last?["testAccuracy"] as? Double == acc)
+        #expect(runCLI(["eval", "--model", model, "--generated-test", "200"]) == nil)
+    }
+
     @Test func badFlagsListEveryProblem() {
         let m = runCLI(["train", "--arch", "784-abc-10", "--gradient", "exact", "--mode", "sigmoid", "--w-bits", "1", "--epochs", "0"]) ?? ""
         #expect(m.contains("part 2 'abc': expected a dense size (800), a convolution (<n>C<k>, as 15C5) or pooling (P<k>, as P2)"))

@@ -55,8 +55,7 @@ import Testing
     }
 
     /// A conv network resumes bit-identically too (conv kernels, per-channel biases, pooling
-    /// without parameters, every θ). The checkpoint's state files only: they are what a resume
-    /// reads (`model/` is for eval and export).
+    /// without parameters, every θ), and the checkpoint's `model/` is its integer model.
     @Test(arguments: [(Optimizer.adam, GradientMode.spike), (.sgd, .float)])
     func convNetworkResumesBitIdentically(_ opt: Optimizer, _ g: GradientMode) throws {
         let dir = Self.tempDir()
@@ -67,7 +66,9 @@ import Testing
         for _ in 0 ..< 3 { straight.trainEpoch() }
         let first = try Trainer(config: c, train: Self.train)
         first.trainEpoch()
-        try AtomicOutput.replaceDirectory(at: dir, with: try first.stateFiles(data: data), kind: .checkpoint)
+        try first.writeCheckpoint(to: dir, data: data)
+        let (model, _) = try ModelFile.load(dir.appendingPathComponent("model"))
+        #expect(model == first.integerModel())
         let loaded = try Checkpoint.load(dir, config: c, data: data)
         #expect(loaded.manifest.tensors.map(\.file) == Checkpoint.expectedTensors(c.architecture).map(\.file))
         #expect(loaded.manifest.thresholds.count == 4)
