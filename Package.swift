@@ -32,6 +32,7 @@ let package = Package(
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Trainer", targets: ["Trainer"]),
         .library(name: "Compiler", targets: ["Compiler"]),
+        .library(name: "NIR", targets: ["NIR"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -48,6 +49,8 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["SpikeForgeCore", "CZlib"]),
         .target(name: "Trainer", dependencies: ["SpikeForgeCore", "Datasets", "COpenBLAS", "CKernels", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Compiler", dependencies: ["SpikeForgeCore", "Trainer"]),
+        // NIR graphs (HDF5) in and out of SpikeForge's integer model.
+        .target(name: "NIR", dependencies: ["SpikeForgeCore", "Datasets", "Trainer", "CHDF5"]),
         // The Verilator bridge: shim generator, build cache, loaded model, lockstep harness.
         // Nothing above the IR and the emitter, so its users link neither the trainer nor OpenBLAS.
         .target(
@@ -67,7 +70,7 @@ let package = Package(
             name: "SpikeForgeCLI",
             dependencies: [
                 "SpikeForgeCore", "HWIR", "VerilogEmitter", "Generators", "CycleModels",
-                "EDATools", "VerilatorBridge", "Testbench", "Datasets", "Trainer", "Compiler",
+                "EDATools", "VerilatorBridge", "Testbench", "Datasets", "Trainer", "Compiler", "NIR",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -91,6 +94,9 @@ let package = Package(
         .target(name: "CFileOps"),
         // The trainer's fused elementwise kernels (AVX2 with a baseline fallback).
         .target(name: "CKernels"),
+        // The HDF5 C library (Debian libhdf5-dev, serial) behind NIR files, through a narrow C
+        // interface whose header needs no HDF5 include path. No stable API.
+        .target(name: "CHDF5", linkerSettings: [.linkedLibrary("hdf5_serial")]),
         // OpenBLAS (Debian libopenblas-dev) for the trainer's matrix products.
         .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
 
@@ -112,6 +118,8 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "SpikeForgeCore", "CZlib"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Datasets", "SpikeForgeCore", "CKernels"]),
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "Trainer", "SpikeForgeCore"]),
+        // Fixtures/ holds NIR files made by the nir Python package and snnTorch, read by path.
+        .testTarget(name: "NIRTests", dependencies: ["NIR", "Trainer", "Datasets", "SpikeForgeCore"], exclude: ["Fixtures"]),
         .testTarget(
             name: "VerilatorBridgeTests",
             dependencies: ["VerilatorBridge", "CycleModels", "EDATools", "Generators", "HWIR", "SpikeForgeCore", "SpikeForgeTestSupport"]

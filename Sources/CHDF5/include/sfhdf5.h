@@ -1,0 +1,48 @@
+/* SpikeForge's narrow C interface to the HDF5 C library (Debian libhdf5-dev), for NIR files.
+ * No stable API. Handles are HDF5 hid_t values carried as int64_t, so this header does not
+ * include <hdf5.h> (whose include directory is not on the default path). Every function returns
+ * a negative value on failure; HDF5's own error printing is turned off. The library is not
+ * thread-safe: the Swift side serialises every call. */
+#ifndef SFHDF5_H
+#define SFHDF5_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SFH5_MAX_RANK 8
+
+enum sfh5_kind { SFH5_MISSING = 0, SFH5_GROUP = 1, SFH5_DATASET = 2, SFH5_OTHER = 3 };
+enum sfh5_class { SFH5_INTEGER = 0, SFH5_FLOAT = 1, SFH5_STRING = 2, SFH5_UNSUPPORTED = 3 };
+
+/* 1 when `path` is an HDF5 file, 0 when it is not, negative when it cannot be checked. */
+int sfh5_is_hdf5(const char *path);
+int64_t sfh5_open_read(const char *path);
+int64_t sfh5_create(const char *path);
+int sfh5_close_file(int64_t file);
+
+/* Children of the group at `path` (relative to `loc`), in name order. */
+int64_t sfh5_child_count(int64_t loc, const char *path);
+/* Copies the name of child `index` into buf (NUL-terminated) and returns its full length. */
+int64_t sfh5_child_name(int64_t loc, const char *path, int64_t index, char *buf, size_t size);
+/* The kind of the object at `path`: enum sfh5_kind, or negative on error. */
+int sfh5_kind(int64_t loc, const char *path);
+
+/* A dataset's class (enum sfh5_class), rank, dimensions (at most SFH5_MAX_RANK) and, for
+ * integers, whether it is signed and its byte size. */
+int sfh5_dataset_info(int64_t loc, const char *path, int *type_class, int *rank, uint64_t *dims, int *is_signed, size_t *byte_size);
+/* Reads a numeric dataset of exactly `count` elements as doubles or as int64. */
+int sfh5_read_doubles(int64_t loc, const char *path, double *out, uint64_t count);
+int sfh5_read_int64(int64_t loc, const char *path, int64_t *out, uint64_t count);
+/* Reads a string dataset of `count` elements (fixed or variable length) into buf as
+ * NUL-separated strings. Returns the bytes needed (call with size 0 first), or negative. */
+int64_t sfh5_read_strings(int64_t loc, const char *path, uint64_t count, char *buf, size_t size);
+
+int sfh5_create_group(int64_t loc, const char *path);
+/* Numeric datasets of rank 0...SFH5_MAX_RANK (rank 0: a scalar), gzip-compressed when rank > 0. */
+/* Floats are stored as IEEE binary32 or binary64 (`bits` 32 or 64). */
+int sfh5_write_float(int64_t loc, const char *path, int rank, const uint64_t *dims, const double *data, int bits);
+int sfh5_write_int64(int64_t loc, const char *path, int rank, const uint64_t *dims, const int64_t *data);
+/* Variable-length UTF-8 strings, as h5py writes them: rank 0 (one string) or an array. */
+int sfh5_write_strings(int64_t loc, const char *path, int rank, const uint64_t *dims, const char *const *strings);
+
+#endif

@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+
+@testable import NIR
+
+@Suite struct HDF5Tests {
+    @Test func writeThenReadGivesTheSameTree() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sf-h5-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("t.h5").path
+        let tree: [String: H5Node] = [
+            "version": .dataset(.string("0.5.0")),
+            "node": .group([
+                "w": .dataset(.floats([1, -2.5, 3, 4, 5, 6], shape: [2, 3], bits: 32)),
+                "d": .dataset(.floats([0.1, 1e300], bits: 64)),
+                "n": .dataset(.integer(-7)),
+                "e": .dataset(H5Dataset(shape: [2, 2], values: .strings(["a", "bé", "", "d"]))),
+                "empty": .group([:]),
+            ]),
+        ]
+        try HDF5.write(tree, to: path)
+        let back = try HDF5.read(path)
+        #expect(back == .group(tree))
+    }
+
+    @Test func aTextFileIsNotHDF5() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sf-h5-\(UUID().uuidString).nir").path
+        try Data("not hdf5\n".utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(throws: HDF5Error.notHDF5(path: path)) { try HDF5.read(path) }
+        #expect(throws: HDF5Error.missing(path: path + ".x")) { try HDF5.read(path + ".x") }
+    }
+
+    @Test func limitsAreCheckedBeforeReading() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sf-h5-\(UUID().uuidString).h5").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try HDF5.write(["big": .dataset(.floats([Double](repeating: 1, count: 1000), shape: [10, 100]))], to: path)
+        var limits = HDF5.Limits.standard
+        limits.datasetElements = 999
+        #expect(throws: HDF5Error.self) { try HDF5.read(path, limits: limits) }
+    }
+}
