@@ -9,7 +9,7 @@ public struct SpikeForge: ParsableCommand {
         version: "spikeforge \(SpikeForgeVersion.string)",
         subcommands: [
             Flow.self, Train.self, Eval.self, Export.self, Generate.self, Blocks.self, Simulate.self, HostProgramCommand.self, Check.self, Report.self, NoC.self,
-            Bench.self, ReferenceRTLCommand.self,
+            NIRCommand.self, Bench.self, ReferenceRTLCommand.self,
         ]
     )
 
