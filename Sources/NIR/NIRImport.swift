@@ -61,6 +61,17 @@ struct GraphWalker {
 
     mutating func walk(_ path: [String]) {
         for name in path {
+            // After a node that cannot be mapped, shapes are unknown: later nodes get only the
+            // checks of their own (type, leak), so one problem does not cascade.
+            if !problems.isEmpty {
+                switch graph.nodes[name]! {
+                case let .unsupported(type): unknown(name, type)
+                case let .lif(tau, _, vLeak, _, _): if let p = leakProblem(tau, nil, vLeak) { report(name, .unsupported, p) }
+                case let .cubaLIF(tm, ts, _, vLeak, _, _, _): if let p = leakProblem(tm, ts, vLeak) { report(name, .unsupported, p) }
+                default: break
+                }
+                continue
+            }
             switch graph.nodes[name]! {
             case let .input(s): input(name, s)
             case let .output(s): output(name, s)
@@ -90,10 +101,13 @@ struct GraphWalker {
                 neuron(name, gain: gain, threshold: t, reset: reset, leak: (tm, ts, vLeak))
             case let .threshold(t):
                 neuron(name, gain: NIRTensor(shape: [], values: [1]), threshold: t, reset: NIRTensor(shape: [], values: [0]), leak: nil, heaviside: true)
-            case let .unsupported(type):
-                report(name, .unsupported, "unknown or unsupported node type '\(type)'; SpikeForge maps Input, Output, Affine, Linear, Conv2d, SumPool2d, AvgPool2d, Flatten, Scale, IF, Threshold and leak-free LIF/CubaLIF")
+            case let .unsupported(type): unknown(name, type)
             }
         }
+    }
+
+    mutating func unknown(_ name: String, _ type: String) {
+        report(name, .unsupported, "unknown or unsupported node type '\(type)'; SpikeForge maps Input, Output, Affine, Linear, Conv2d, SumPool2d, AvgPool2d, Flatten, Scale, IF, Threshold and leak-free LIF/CubaLIF")
     }
 
     mutating func input(_ name: String, _ s: [Int]) {

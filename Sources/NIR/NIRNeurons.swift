@@ -17,12 +17,9 @@ extension GraphWalker {
         var notes: [String] = []
         var exact = true
         if let leak {
-            let leaky = leak.tau.values.contains { $0.isFinite } || (leak.tauSyn?.values.contains { $0.isFinite } ?? false)
-            if leaky {
+            if let problem = leakProblem(leak.tau, leak.tauSyn, leak.vLeak) {
+                guard options.leak == .ignore else { return report(name, .unsupported, problem) }
                 let tau = leak.tau.values.first { $0.isFinite } ?? .infinity
-                guard options.leak == .ignore else {
-                    return report(name, .unsupported, "leaks (τ = \(tau)\(leak.tauSyn.map { ", τ_syn = \($0.values[0])" } ?? ""), v_leak = \(leak.vLeak.values[0])); SpikeForge's neurons do not leak (SPEC §1). `--leak ignore` maps it to IF and drops the leak")
-                }
                 notes.append("leak dropped (--leak ignore: τ = \(tau) treated as infinite, v_leak ignored), so potentials no longer decay between spikes")
                 exact = false
             }
@@ -61,6 +58,16 @@ extension GraphWalker {
         lastNeuron = name
         shape = p.output
         report(name, exact ? .exact : .approximated, "\(p.mode.rawValue) neurons of '\(p.name)', θ \(fmt(p.threshold))" + (notes.isEmpty ? "" : "; " + notes.joined(separator: "; ")))
+    }
+
+    /// What is wrong with a leaky neuron (nil when τ is infinite: no leak). snnTorch writes
+    /// `τ = dt/(1 − β)` with dt = 1e-4, so β is named too.
+    func leakProblem(_ tau: NIRTensor, _ tauSyn: NIRTensor?, _ vLeak: NIRTensor) -> String? {
+        guard let t = (tau.values + (tauSyn?.values ?? [])).first(where: { $0.isFinite }) else { return nil }
+        let beta = 1 - 1e-4 / t
+        return "leaks (τ = \(fmt(t))\(tauSyn.map { ", τ_syn = \(fmt($0.values[0]))" } ?? ""), v_leak = \(fmt(vLeak.values[0]))"
+            + (beta > 0 && beta < 1 ? "; from snnTorch, whose dt is 1e-4, that is β = \(String(format: "%.4g", beta))" : "")
+            + "); SpikeForge's neurons do not leak (SPEC §1). `--leak ignore` maps it to IF and drops the leak"
     }
 
     func fold(_ p: inout FloatLayer, _ effective: [Double], rowsPer: Int) {
