@@ -37,6 +37,7 @@ public struct H5Dataset: Sendable, Equatable {
     }
 
     public var count: Int { values.count }
+    var asNode: H5Node { .dataset(self) }
     /// The numbers as doubles (integers converted), or nil for strings.
     public var numbers: [Double]? {
         switch values {
@@ -99,22 +100,46 @@ public enum HDF5 {
         /// Group nesting, and children of one group.
         public var depth = 16
         public var children = 100_000
+        /// Bytes of strings in one dataset.
+        public var stringBytes = 1 << 26
         public static let standard = Limits()
     }
 
     private static let lock = NSLock()
 
-    /// The whole file as a tree (the root group).
+    /// The whole file as a tree (the root group). The HDF5 library reads it in a forked child
+    /// (CHDF5 isolated.c), because HDF5 1.10 can crash on damaged files; the child's plain
+    /// serialization is decoded here with every count checked against what is left.
     public static func read(_ path: String, limits: Limits = .standard) throws(HDF5Error) -> H5Node {
         guard FileManager.default.fileExists(atPath: path) else { throw .missing(path: path) }
         lock.lock()
         defer { lock.unlock() }
-        guard sfh5_is_hdf5(path) == 1 else { throw .notHDF5(path: path) }
-        let file = sfh5_open_read(path)
-        guard file >= 0 else { throw .cannotOpen(path: path) }
-        defer { _ = sfh5_close_file(file) }
-        var reader = Reader(file: file, path: path, limits: limits)
-        return try reader.group("/", depth: 0)
+        let c = sfh5_limits(dataset_elements: UInt64(limits.datasetElements), total_elements: UInt64(limits.totalElements),
+                            depth: UInt64(limits.depth), children: UInt64(limits.children), string_bytes: UInt64(limits.stringBytes))
+        var fd: Int32 = -1
+        let pid = sfh5_read_isolated(path, c, &fd)
+        guard pid > 0 else { throw .unreadable(path: path, object: "/", reason: "cannot start the reader (\(String(cString: strerror(errno))))") }
+        // At most 8 bytes per element plus names and framing; more means something is wrong.
+        let cap = 8 * limits.totalElements + limits.stringBytes + (1 << 24)
+        var data = Data()
+        let pipe = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        while let chunk = try? pipe.read(upToCount: 1 << 16), !chunk.isEmpty {
+            data.append(chunk)
+            if data.count > cap { _ = sfh5_kill(pid); break }
+        }
+        try? pipe.close()
+        var signal: Int32 = 0
+        let status = sfh5_wait(pid, &signal)
+        if signal != 0 {
+            throw .unreadable(path: path, object: "the file", reason: data.count > cap ? "the reader wrote more than \(cap) bytes"
+                : "the HDF5 library crashed reading it (signal \(signal)): the file is damaged")
+        }
+        var d = Serialized(bytes: [UInt8](data), path: path)
+        if status == 3 { throw d.error() }
+        guard status == 0 else { throw .unreadable(path: path, object: "/", reason: "the reader failed (exit status \(status))") }
+        let root = try d.node(depth: 0)
+        guard d.at == d.bytes.count else { throw d.corrupt("trailing bytes") }
+        return root
     }
 
     /// Writes `root` (a group) to `path`, replacing it: the file is written beside it and renamed.
@@ -166,80 +191,85 @@ public enum HDF5 {
         }
     }
 
-    private struct Reader {
-        let file: Int64
+    /// The child's serialization: `G` u64 n (u32 name, node)^n | `D` u8 class u8 size u8 rank
+    /// u64^rank values (int64 / float64 / u32-length strings) | `N` (skipped) | `E` error record.
+    struct Serialized {
+        let bytes: [UInt8]
         let path: String
-        let limits: Limits
-        var total = 0
+        var at = 0
 
-        init(file: Int64, path: String, limits: Limits) {
-            self.file = file
+        init(bytes: [UInt8], path: String) {
+            self.bytes = bytes
             self.path = path
-            self.limits = limits
         }
 
-        mutating func group(_ object: String, depth: Int) throws(HDF5Error) -> H5Node {
-            guard depth <= limits.depth else { throw .tooLarge(path: path, object: object, got: "groups nested \(depth) deep", limit: "\(limits.depth) levels") }
-            let n = sfh5_child_count(file, object)
-            guard n >= 0 else { throw .unreadable(path: path, object: object, reason: "cannot list the group") }
-            guard n <= limits.children else { throw .tooLarge(path: path, object: object, got: "\(n) children", limit: "\(limits.children)") }
-            var children: [String: H5Node] = [:]
-            for i in 0 ..< n {
-                let len = sfh5_child_name(file, object, i, nil, 0)
-                guard len >= 0, len < 4096 else { throw .unreadable(path: path, object: object, reason: "child \(i) has no readable name") }
-                var buf = [CChar](repeating: 0, count: Int(len) + 1)
-                _ = sfh5_child_name(file, object, i, &buf, buf.count)
-                let name = String(decoding: buf.prefix(Int(len)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                let child = (object == "/" ? "" : object) + "/" + name
-                switch sfh5_kind(file, child) {
-                case Int32(SFH5_GROUP.rawValue): children[name] = try group(child, depth: depth + 1)
-                case Int32(SFH5_DATASET.rawValue): children[name] = .dataset(try dataset(child))
-                default: continue // named datatypes, dangling links: not part of a NIR file
-                }
-            }
-            return .group(children)
+        func corrupt(_ why: String) -> HDF5Error { .unreadable(path: path, object: "/", reason: "the reader's output is corrupt (\(why))") }
+
+        mutating func take(_ n: Int) throws(HDF5Error) -> ArraySlice<UInt8> {
+            guard n >= 0, n <= bytes.count - at else { throw corrupt("\(n) bytes wanted at \(at) of \(bytes.count)") }
+            defer { at += n }
+            return bytes[at ..< at + n]
         }
 
-        mutating func dataset(_ object: String) throws(HDF5Error) -> H5Dataset {
-            var (cls, rank, signed, size): (Int32, Int32, Int32, Int) = (0, 0, 0, 0)
-            var dims = [UInt64](repeating: 0, count: Int(SFH5_MAX_RANK))
-            guard sfh5_dataset_info(file, object, &cls, &rank, &dims, &signed, &size) == 0 else {
-                throw .unreadable(path: path, object: object, reason: "cannot read the dataset's type and shape")
-            }
-            guard rank <= SFH5_MAX_RANK else { throw .tooLarge(path: path, object: object, got: "rank \(rank)", limit: "rank \(SFH5_MAX_RANK)") }
-            var count = 1
-            var shape: [Int] = []
-            for d in dims.prefix(Int(rank)) {
-                guard d <= UInt64(limits.datasetElements) else { throw .tooLarge(path: path, object: object, got: "a dimension of \(d)", limit: "\(limits.datasetElements) elements") }
-                shape.append(Int(d))
-                count *= Int(d)
-                guard count <= limits.datasetElements else { throw .tooLarge(path: path, object: object, got: "shape \(dims.prefix(Int(rank)))", limit: "\(limits.datasetElements) elements") }
-            }
-            total += count
-            guard total <= limits.totalElements else { throw .tooLarge(path: path, object: object, got: "\(total) elements in all", limit: "\(limits.totalElements) elements") }
-            switch cls {
-            case Int32(SFH5_INTEGER.rawValue):
-                guard signed != 0 || size < 8 else { throw .unreadable(path: path, object: object, reason: "unsigned 64-bit integers are not supported") }
-                var v = [Int64](repeating: 0, count: count)
-                guard sfh5_read_int64(file, object, &v, UInt64(count)) == 0 else { throw .unreadable(path: path, object: object, reason: "cannot read the integers") }
-                return H5Dataset(shape: shape, values: .integers(v))
-            case Int32(SFH5_FLOAT.rawValue):
-                var v = [Double](repeating: 0, count: count)
-                guard sfh5_read_doubles(file, object, &v, UInt64(count)) == 0 else { throw .unreadable(path: path, object: object, reason: "cannot read the floats") }
-                return H5Dataset(shape: shape, values: .floats(v, bits: size * 8))
-            case Int32(SFH5_STRING.rawValue):
-                let need = sfh5_read_strings(file, object, UInt64(count), nil, 0)
-                guard need >= 0 else { throw .unreadable(path: path, object: object, reason: "cannot read the strings") }
-                guard need <= 1 << 26 else { throw .tooLarge(path: path, object: object, got: "\(need) bytes of strings", limit: "\(1 << 26) bytes") }
-                var buf = [CChar](repeating: 0, count: max(1, Int(need)))
-                guard sfh5_read_strings(file, object, UInt64(count), &buf, buf.count) == need else {
-                    throw .unreadable(path: path, object: object, reason: "cannot read the strings")
+        mutating func u8() throws(HDF5Error) -> UInt8 { try take(1).first! }
+        mutating func u64() throws(HDF5Error) -> UInt64 { try take(8).reversed().reduce(0) { $0 << 8 | UInt64($1) } }
+        mutating func u32() throws(HDF5Error) -> Int { Int(try take(4).reversed().reduce(0) { $0 << 8 | UInt32($1) }) }
+        mutating func string() throws(HDF5Error) -> String { String(decoding: try take(try u32()), as: UTF8.self) }
+
+        mutating func error() -> HDF5Error {
+            do {
+                guard try u8() == UInt8(ascii: "E") else { return corrupt("no error record") }
+                let (code, object, reason) = (try u8(), try string(), try string())
+                switch Int32(code) {
+                case Int32(SFH5_E_NOT_HDF5.rawValue): return .notHDF5(path: path)
+                case Int32(SFH5_E_CANNOT_OPEN.rawValue): return .cannotOpen(path: path)
+                case Int32(SFH5_E_TOO_LARGE.rawValue):
+                    let parts = reason.split(separator: "|", maxSplits: 1).map(String.init)
+                    return .tooLarge(path: path, object: object, got: parts.first ?? reason, limit: parts.count > 1 ? parts[1] : "?")
+                default: return .unreadable(path: path, object: object, reason: reason)
                 }
-                let strings = buf.prefix(Int(need)).split(separator: 0, omittingEmptySubsequences: false).prefix(count)
-                    .map { String(decoding: $0.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
-                return H5Dataset(shape: shape, values: .strings(Array(strings)))
-            default:
-                throw .unreadable(path: path, object: object, reason: "its element type is neither integer, float nor string")
+            } catch { return error }
+        }
+
+        mutating func node(depth: Int) throws(HDF5Error) -> H5Node {
+            guard depth <= 64 else { throw corrupt("nesting") }
+            switch try u8() {
+            case UInt8(ascii: "G"):
+                let n = try u64()
+                guard n <= UInt64(bytes.count - at) else { throw corrupt("\(n) children") }
+                var children: [String: H5Node] = [:]
+                for _ in 0 ..< n {
+                    let name = try string()
+                    if bytes[at] == UInt8(ascii: "N") { at += 1; continue }
+                    children[name] = try node(depth: depth + 1)
+                }
+                return .group(children)
+            case UInt8(ascii: "D"):
+                let (cls, size, rank) = (try u8(), Int(try u8()), Int(try u8()))
+                guard rank <= Int(SFH5_MAX_RANK) else { throw corrupt("rank \(rank)") }
+                var shape: [Int] = []
+                var count = 1
+                for _ in 0 ..< rank {
+                    let d = try u64()
+                    guard d <= UInt64(bytes.count) else { throw corrupt("dimension \(d)") }
+                    shape.append(Int(d))
+                    count = count.multipliedReportingOverflow(by: Int(d)).partialValue
+                }
+                guard count <= bytes.count - at || count == 0 else { throw corrupt("\(count) elements") }
+                switch Int32(cls) {
+                case Int32(SFH5_INTEGER.rawValue), Int32(SFH5_FLOAT.rawValue):
+                    let raw = try take(count * 8)
+                    let words = stride(from: raw.startIndex, to: raw.endIndex, by: 8).map { i in raw[i ..< i + 8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
+                    return H5Dataset(shape: shape, values: Int32(cls) == Int32(SFH5_INTEGER.rawValue)
+                        ? .integers(words.map { Int64(bitPattern: $0) }) : .floats(words.map(Double.init(bitPattern:)), bits: size * 8))
+                        .asNode
+                case Int32(SFH5_STRING.rawValue):
+                    var strings: [String] = []
+                    for _ in 0 ..< count { strings.append(try string()) }
+                    return H5Dataset(shape: shape, values: .strings(strings)).asNode
+                default: throw corrupt("class \(cls)")
+                }
+            default: throw corrupt("tag at \(at - 1)")
             }
         }
     }

@@ -45,4 +45,15 @@ int sfh5_write_int64(int64_t loc, const char *path, int rank, const uint64_t *di
 /* Variable-length UTF-8 strings, as h5py writes them: rank 0 (one string) or an array. */
 int sfh5_write_strings(int64_t loc, const char *path, int rank, const uint64_t *dims, const char *const *strings);
 
+/* The whole file, read in a forked child (isolated.c): returns the child's pid and sets
+ * *read_fd to a pipe carrying the serialization (see HDF5.swift, `Serialized`). */
+struct sfh5_limits {
+    uint64_t dataset_elements, total_elements, depth, children, string_bytes;
+};
+enum sfh5_error { SFH5_E_NOT_HDF5 = 1, SFH5_E_CANNOT_OPEN = 2, SFH5_E_UNREADABLE = 3, SFH5_E_TOO_LARGE = 4 };
+int sfh5_read_isolated(const char *path, struct sfh5_limits limits, int *read_fd);
+/* Waits for the child: its exit status, or -1 with *signal_number set when a signal ended it. */
+int sfh5_wait(int pid, int *signal_number);
+int sfh5_kill(int pid);
+
 #endif
