@@ -9,7 +9,7 @@
 //        ^      ^
 //   HWIR <- VerilogEmitter     EDATools     Datasets (+ CZlib) <- Trainer (+ COpenBLAS, CKernels, Crypto)
 //     ^         ^                 ^                                 ^
-//   Generators  |                 |                                 Compiler (model -> mesh, SRAM images)
+//   Generators  |                 |                                 Compiler (model -> mesh, SRAM images), NIR (+ CHDF5: NIR graphs)
 //        ^      VerilatorBridge (HWIR, VerilogEmitter, Core, EDATools, CVerilatorShim, Crypto)
 //        |        ^                                                 ^
 //        +------- Testbench (stimuli, drivers, traffic, system host, runs, measurements) -- Generators, CycleModels, EDATools, Compiler
