@@ -79,7 +79,7 @@ let package = Package(
         // replay the committed corpus and every crash input through them, and one executable
         // that replays inputs in a normal build and fuzzes in a `-sanitize=fuzzer -DFUZZING` one
         // (tools/fuzz).
-        .target(name: "SpikeForgeFuzz", dependencies: ["Datasets", "SpikeForgeCore", "Trainer", "Compiler", "Testbench"]),
+        .target(name: "SpikeForgeFuzz", dependencies: ["Datasets", "SpikeForgeCore", "Trainer", "Compiler", "Testbench", "NIR"]),
         .executableTarget(name: "spikeforge-fuzz", dependencies: ["SpikeForgeFuzz", "CLibFuzzer"]),
 
         // MARK: Implementation details

@@ -175,3 +175,12 @@ int sfh5_wait(int pid, int *signal_number) {
 }
 
 int sfh5_kill(int pid) { return kill(pid, SIGKILL); }
+
+int64_t sfh5_read_chunk(int fd, void *buf, size_t size) {
+    for (;;) {
+        ssize_t n = read(fd, buf, size);
+        if (n >= 0 || errno != EINTR) return (int64_t)n;
+    }
+}
+
+int sfh5_close_fd(int fd) { return close(fd); }

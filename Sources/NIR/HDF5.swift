@@ -121,25 +121,75 @@ public enum HDF5 {
         guard pid > 0 else { throw .unreadable(path: path, object: "/", reason: "cannot start the reader (\(String(cString: strerror(errno))))") }
         // At most 8 bytes per element plus names and framing; more means something is wrong.
         let cap = 8 * limits.totalElements + limits.stringBytes + (1 << 24)
-        var data = Data()
-        let pipe = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
-        while let chunk = try? pipe.read(upToCount: 1 << 16), !chunk.isEmpty {
-            data.append(chunk)
+        var data = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var readError: Int32 = 0
+        while true {
+            let n = sfh5_read_chunk(fd, &chunk, chunk.count)
+            if n < 0 { readError = errno }
+            if n <= 0 { break }
+            data += chunk[0 ..< Int(n)]
             if data.count > cap { _ = sfh5_kill(pid); break }
         }
-        try? pipe.close()
+        _ = sfh5_close_fd(fd)
         var signal: Int32 = 0
         let status = sfh5_wait(pid, &signal)
         if signal != 0 {
             throw .unreadable(path: path, object: "the file", reason: data.count > cap ? "the reader wrote more than \(cap) bytes"
                 : "the HDF5 library crashed reading it (signal \(signal)): the file is damaged")
         }
-        var d = Serialized(bytes: [UInt8](data), path: path)
-        if status == 3 { throw d.error() }
-        guard status == 0 else { throw .unreadable(path: path, object: "/", reason: "the reader failed (exit status \(status))") }
+        if status == 3 {
+            var d = Serialized(bytes: data, path: path)
+            throw d.error()
+        }
+        guard status == 0, readError == 0 else {
+            throw .unreadable(path: path, object: "the file", reason: readError != 0 ? "reading from the reader: \(String(cString: strerror(readError)))" : "the reader failed (exit status \(status))")
+        }
+        return try decode(data, path: path)
+    }
+
+    /// A tree from the reader's serialization (`Serialized`); every count is checked against the
+    /// bytes left. The fuzz harness `nir` starts here.
+    public static func decode(_ bytes: [UInt8], path: String) throws(HDF5Error) -> H5Node {
+        var d = Serialized(bytes: bytes, path: path)
         let root = try d.node(depth: 0)
         guard d.at == d.bytes.count else { throw d.corrupt("trailing bytes") }
         return root
+    }
+
+    /// The serialization of a tree, as the reader writes it (for fuzz seeds and tests).
+    public static func encode(_ node: H5Node) -> [UInt8] {
+        var out: [UInt8] = []
+        func u64(_ v: UInt64) { out += (0 ..< 8).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
+        func str(_ s: String) {
+            let b = Array(s.utf8)
+            out += (0 ..< 4).map { UInt8(truncatingIfNeeded: UInt32(b.count) >> (8 * $0)) }
+            out += b
+        }
+        func walk(_ n: H5Node) {
+            switch n {
+            case let .group(children):
+                out.append(UInt8(ascii: "G"))
+                u64(UInt64(children.count))
+                for k in children.keys.sorted() { str(k); walk(children[k]!) }
+            case let .dataset(d):
+                out.append(UInt8(ascii: "D"))
+                switch d.values {
+                case .integers: out += [UInt8(SFH5_INTEGER.rawValue), 8]
+                case let .floats(_, bits): out += [UInt8(SFH5_FLOAT.rawValue), UInt8(bits / 8)]
+                case .strings: out += [UInt8(SFH5_STRING.rawValue), 0]
+                }
+                out.append(UInt8(d.shape.count))
+                d.shape.forEach { u64(UInt64($0)) }
+                switch d.values {
+                case let .integers(v): v.forEach { u64(UInt64(bitPattern: $0)) }
+                case let .floats(v, _): v.forEach { u64($0.bitPattern) }
+                case let .strings(v): v.forEach(str)
+                }
+            }
+        }
+        walk(node)
+        return out
     }
 
     /// Writes `root` (a group) to `path`, replacing it: the file is written beside it and renamed.
@@ -240,7 +290,7 @@ public enum HDF5 {
                 var children: [String: H5Node] = [:]
                 for _ in 0 ..< n {
                     let name = try string()
-                    if bytes[at] == UInt8(ascii: "N") { at += 1; continue }
+                    if at < bytes.count, bytes[at] == UInt8(ascii: "N") { at += 1; continue }
                     children[name] = try node(depth: depth + 1)
                 }
                 return .group(children)

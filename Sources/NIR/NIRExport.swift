@@ -68,6 +68,11 @@ public enum NIRExport {
     /// Writes `graph` in the layout of `nir.write`: `/version`, and `/node` holding the graph
     /// (`type`, `nodes/<name>/…`, `edges` as a `[E, 2]` string array, `metadata`).
     public static func write(_ graph: NIRGraph, to path: String) throws(NIRError) {
+        do { try HDF5.write(tree(graph), to: path) } catch { throw .hdf5(error) }
+    }
+
+    /// The file's tree: `/version` and `/node`.
+    public static func tree(_ graph: NIRGraph) -> [String: H5Node] {
         var nodeGroups: [String: H5Node] = [:]
         for (name, node) in graph.nodes {
             var g = tree(node)
@@ -80,7 +85,7 @@ public enum NIRExport {
             "edges": .dataset(H5Dataset(shape: [graph.edges.count, 2], values: .strings(graph.edges.flatMap { [$0.0, $0.1] }))),
         ]
         if !graph.metadata.isEmpty { top["metadata"] = .group(graph.metadata.mapValues { .dataset($0) }) }
-        do { try HDF5.write(["version": .dataset(.string(graph.version)), "node": .group(top)], to: path) } catch { throw .hdf5(error) }
+        return ["version": .dataset(.string(graph.version)), "node": .group(top)]
     }
 
     static func tree(_ node: NIRNode) -> [String: H5Node] {

@@ -103,6 +103,11 @@ extension NIRGraph {
     public static func read(_ path: String) throws(NIRError) -> NIRGraph {
         let root: H5Node
         do { root = try HDF5.read(path) } catch { throw .hdf5(error) }
+        return try parse(root, path: path)
+    }
+
+    /// The graph of a NIR file's tree (`path` names it in messages).
+    public static func parse(_ root: H5Node, path: String) throws(NIRError) -> NIRGraph {
         var problems: [String] = []
         let top = root.children ?? [:]
         let version = top["version"]?.dataset?.strings?.first ?? ""

@@ -1,6 +1,7 @@
 import Compiler
 import Datasets
 import Foundation
+import NIR
 import SpikeForgeCore
 import Testbench
 import Trainer
@@ -32,13 +33,17 @@ public enum Harness: String, CaseIterable, Sendable {
     /// `SystemImages.load` with one memory's `.hex` and `.bin` replaced by the input (split at
     /// the offset in its first two bytes) and the manifest's SHA-256s updated to match.
     case binHex = "bin-hex"
+    /// A NIR graph's tree in the HDF5 reader's serialization (`HDF5.decode`), then
+    /// `NIRGraph.parse` and `NIRImport.map`: everything SpikeForge does with a NIR file after
+    /// libhdf5, which runs in a forked child and is not fuzzed here.
+    case nir
 
     /// Makes what the harness needs (the fixture design) before the first input, so that a
     /// failure to make it is one clear error, not a wrong finding.
     public func prepare() throws {
         switch self {
         case .model, .system, .design, .images, .binHex: _ = try Fixture.get()
-        case .idx, .idxGzip, .npy, .hex: break
+        case .idx, .idxGzip, .npy, .hex, .nir: break
         }
     }
 
@@ -70,6 +75,9 @@ public enum Harness: String, CaseIterable, Sendable {
         case .hex:
             let width = Int(data.first ?? 0)
             return (try? ReadMemH.parse(String(decoding: data.dropFirst(), as: UTF8.self), width: width, path: "fuzz.hex")) != nil
+        case .nir:
+            guard let tree = try? HDF5.decode([UInt8](data), path: "fuzz.nir"), let g = try? NIRGraph.parse(tree, path: "fuzz.nir") else { return false }
+            return (try? NIRImport.map(g, path: "fuzz.nir", options: NIRImportOptions(), calibration: nil)) != nil
         case .binHex:
             guard let f = try? Fixture.get() else { return false }
             return f.withPair(data) { (try? SystemImages.load(from: f.images, expected: f.plan.system, modelDigest: f.plan.model.digest)) != nil }
@@ -95,6 +103,8 @@ public enum Harness: String, CaseIterable, Sendable {
         case .hex:
             return [("w8.hex", Data([8] + Array("00\nff\n7f // a comment\n".utf8))),
                     ("w70.hex", Data([70] + Array("3f_ffff_ffff_ffff_ffff\n0\n".utf8)))]
+        case .nir:
+            return try [("dense.nirtree", Seeds.nir(conv: false)), ("conv.nirtree", Seeds.nir(conv: true))]
         case .binHex:
             let f = try Fixture.get()
             let hex = try f.original("images/\(Fixture.pairStem).hex"), bin = try f.original("images/\(Fixture.pairStem).bin")
@@ -105,6 +115,24 @@ public enum Harness: String, CaseIterable, Sendable {
 
 /// Deterministic seed bytes.
 enum Seeds {
+    /// The tree of a small exported model (dense 6-4-3, or conv 1x4x4-2C3-P2-3).
+    static func nir(conv: Bool) throws -> Data {
+        func w(_ n: Int) -> [Int32] { (0 ..< n).map { Int32($0 * 37 % 255) - 127 } }
+        let layers: [IntegerLayer]
+        if conv {
+            let (i, c, p) = (FeatureShape(channels: 1, height: 4, width: 4), FeatureShape(channels: 2, height: 2, width: 2), FeatureShape(channels: 2, height: 1, width: 1))
+            layers = [IntegerLayer(name: "c1", kind: .conv(kernel: 3), input: i, output: c, weights: w(18), bias: [5, 5, 5, 5, -3, -3, -3, -3], threshold: 40,
+                                   mode: .reluFloor, flush: false, isOutput: false),
+                      IntegerLayer(name: "p2", kind: .pool(size: 2), input: c, output: p, weights: [], bias: [0, 0], threshold: 2, mode: .reluFloor, flush: false, isOutput: false),
+                      IntegerLayer(name: "fc3", kind: .dense, input: p, output: .vector(3), weights: w(6), bias: [1, 2, 3], threshold: 1, mode: .linear, flush: false, isOutput: true)]
+        } else {
+            layers = [IntegerLayer(name: "fc1", inputs: 6, outputs: 4, weights: w(24), bias: [1, -2, 3, 0], threshold: 30, mode: .relu, flush: true, isOutput: false),
+                      IntegerLayer(name: "fc2", inputs: 4, outputs: 3, weights: w(12), bias: [0, 1, 2], threshold: 1, mode: .linear, flush: false, isOutput: true)]
+        }
+        let graph = try NIRExport.graph(IntegerModel(layers: layers, wBits: 8, inputBits: 4))
+        return Data(HDF5.encode(.group(NIRExport.tree(graph))))
+    }
+
     /// An unsigned-byte IDX file with these dimensions and counting data.
     static func idx(_ dims: [Int]) -> [UInt8] {
         let n = dims.reduce(1, *)

@@ -41,3 +41,18 @@ import Testing
         #expect(throws: HDF5Error.self) { try HDF5.read(path, limits: limits) }
     }
 }
+
+@Suite struct HDF5SerializationTests {
+    /// The reader's serialization (what the forked child sends) decodes to the tree read.
+    @Test func encodeDecodeIsTheIdentity() throws {
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/conv_if.nir").path
+        let tree = try HDF5.read(fixture)
+        #expect(try HDF5.decode(HDF5.encode(tree), path: "x") == tree)
+    }
+
+    /// Every truncation of a valid serialization is a typed error, never a trap.
+    @Test func truncationsAreErrors() throws {
+        let bytes = HDF5.encode(.group(["a": .dataset(.floats([1, 2, 3], shape: [3])), "b": .group(["s": .dataset(.string("x"))])]))
+        for n in 0 ..< bytes.count { #expect(throws: HDF5Error.self) { try HDF5.decode(Array(bytes.prefix(n)), path: "x") } }
+    }
+}
