@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,8 +177,13 @@ int sfh5_wait(int pid, int *signal_number) {
 
 int sfh5_kill(int pid) { return kill(pid, SIGKILL); }
 
-int64_t sfh5_read_chunk(int fd, void *buf, size_t size) {
+int64_t sfh5_read_chunk(int fd, void *buf, size_t size, int timeout_ms) {
     for (;;) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int r = poll(&p, 1, timeout_ms);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return -1;
+        if (r == 0) return -2;
         ssize_t n = read(fd, buf, size);
         if (n >= 0 || errno != EINTR) return (int64_t)n;
     }

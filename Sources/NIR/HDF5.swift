@@ -102,6 +102,8 @@ public enum HDF5 {
         public var children = 100_000
         /// Bytes of strings in one dataset.
         public var stringBytes = 1 << 26
+        /// Seconds the reader may take, plus one per 10 MB of file.
+        public var seconds = 20.0
         public static let standard = Limits()
     }
 
@@ -124,8 +126,20 @@ public enum HDF5 {
         var data = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         var readError: Int32 = 0
+        // libhdf5 1.10.8 loops forever on some damaged files (H5HG_read): the reader gets a time
+        // limit that grows with the file.
+        let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
+        let seconds = limits.seconds + Double(size) / 10e6
+        let deadline = Date().addingTimeInterval(seconds)
+        var timedOut = false
         while true {
-            let n = sfh5_read_chunk(fd, &chunk, chunk.count)
+            let left = deadline.timeIntervalSinceNow
+            let n = left <= 0 ? -2 : sfh5_read_chunk(fd, &chunk, chunk.count, Int32(min(left * 1000, 1e9)))
+            if n == -2 {
+                timedOut = true
+                _ = sfh5_kill(pid)
+                break
+            }
             if n < 0 { readError = errno }
             if n <= 0 { break }
             data += chunk[0 ..< Int(n)]
@@ -134,6 +148,9 @@ public enum HDF5 {
         _ = sfh5_close_fd(fd)
         var signal: Int32 = 0
         let status = sfh5_wait(pid, &signal)
+        if timedOut {
+            throw .unreadable(path: path, object: "the file", reason: "the HDF5 library did not finish reading it in \(Int(seconds)) s: the file is damaged")
+        }
         if signal != 0 {
             throw .unreadable(path: path, object: "the file", reason: data.count > cap ? "the reader wrote more than \(cap) bytes"
                 : "the HDF5 library crashed reading it (signal \(signal)): the file is damaged")

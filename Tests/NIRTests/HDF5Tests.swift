@@ -56,3 +56,17 @@ import Testing
         for n in 0 ..< bytes.count { #expect(throws: HDF5Error.self) { try HDF5.decode(Array(bytes.prefix(n)), path: "x") } }
     }
 }
+
+@Suite struct HDF5DamagedFileTests {
+    /// libhdf5 loops forever on this file (Fixtures/README.md); the reader is killed in time.
+    @Test func anEndlessLoopInTheLibraryEndsAtTheTimeLimit() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/hdf5_endless_loop.nir").path
+        var limits = HDF5.Limits.standard
+        limits.seconds = 1
+        let t0 = Date()
+        #expect(throws: HDF5Error.unreadable(path: path, object: "the file", reason: "the HDF5 library did not finish reading it in 1 s: the file is damaged")) {
+            try HDF5.read(path, limits: limits)
+        }
+        #expect(Date().timeIntervalSince(t0) < 10)
+    }
+}

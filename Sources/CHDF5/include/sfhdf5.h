@@ -55,8 +55,9 @@ int sfh5_read_isolated(const char *path, struct sfh5_limits limits, int *read_fd
 /* Waits for the child: its exit status, or -1 with *signal_number set when a signal ended it. */
 int sfh5_wait(int pid, int *signal_number);
 int sfh5_kill(int pid);
-/* read(2) retried on EINTR: bytes read, 0 at the end, negative on error. */
-int64_t sfh5_read_chunk(int fd, void *buf, size_t size);
+/* read(2) retried on EINTR, after waiting at most timeout_ms for data: bytes read, 0 at the
+ * end, -2 when nothing came in time, -1 on error. */
+int64_t sfh5_read_chunk(int fd, void *buf, size_t size, int timeout_ms);
 int sfh5_close_fd(int fd);
 
 #endif
