@@ -72,6 +72,21 @@ import Testing
         #expect(v.contains("--validation: got 256, expected fewer than the 256 training images"), "\(v)")
     }
 
+    /// `simulate --images` reads the same directory (the test split alone), and checks the shape.
+    @Test func simulatesANPYTestSplit() throws {
+        let dir = try Self.dataset()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("model").path, design = dir.appendingPathComponent("design").path
+        #expect(runCLI(["train", "--data", dir.path, "--arch", "64-16-4", "--epochs", "1", "--out", model, "--quiet"]) == nil)
+        #expect(runCLI(["export", "--model", model, "--mesh", "2x2", "--out", design]) == nil)
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("x_train.npy"))
+        #expect(runCLI(["simulate", "--design", design, "--images", dir.path, "--limit", "6", "--engine", "model"]) == nil)
+        try NPY.encode(NPYArray(shape: [2, 4, 4], dtype: .uint8, integers: [Int64](repeating: 9, count: 32))).write(to: dir.appendingPathComponent("x_test.npy"))
+        try NPY.encode(NPYArray(shape: [2], dtype: .uint8, integers: [0, 1])).write(to: dir.appendingPathComponent("y_test.npy"))
+        let m = runCLI(["simulate", "--design", design, "--images", dir.path, "--engine", "model"]) ?? ""
+        #expect(m.contains("have 16 pixels, but --arch 64-16-4 expects 64 inputs"), "\(m)")
+    }
+
     /// The model written is the best epoch on the validation split (ties: the earliest).
     @Test func keepsTheBestEpoch() throws {
         let dir = try Self.dataset()
