@@ -58,6 +58,23 @@ import Testing
         #expect(runCLI(["train", "--data", dir.path, "--arch", "8x8-4C3-P2-4", "--epochs", "1", "--out", model, "--quiet"]) == nil)
     }
 
+    /// `(N, H, W, C)` images train an `HxWxC` convolution; a grey map architecture refuses them.
+    @Test func colourImagesTrainAColourConvolution() throws {
+        let dir = try Self.dataset()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for split in ["train", "test"] {
+            let x = try NPY.read(dir.appendingPathComponent("x_\(split).npy").path)
+            // Three channels: the grey value, its half, and zero (channels last).
+            let rgb: [Int64] = x.integers.flatMap { v -> [Int64] in [v, v / 2, 0] }
+            try NPY.encode(NPYArray(shape: x.shape + [3], dtype: .uint8, integers: rgb)).write(to: dir.appendingPathComponent("x_\(split).npy"))
+        }
+        let model = dir.appendingPathComponent("model").path
+        #expect(runCLI(["train", "--data", dir.path, "--arch", "8x8x3-4C3-P2-4", "--epochs", "1", "--out", model, "--quiet"]) == nil)
+        #expect(runCLI(["eval", "--model", model, "--data", dir.path]) == nil)
+        let grey = runCLI(["train", "--data", dir.path, "--arch", "8x24-4C3-4", "--epochs", "1", "--out", model, "--quiet"]) ?? ""
+        #expect(grey.contains("are 8x8x3, but --arch 8x24-4C3-4 expects 8x24x1 input maps"), "\(grey)")
+    }
+
     @Test func shapesThatDoNotFitTheArchitectureAreNamed() throws {
         let dir = try Self.dataset()
         defer { try? FileManager.default.removeItem(at: dir) }
