@@ -79,7 +79,7 @@ public struct Train: ParsableCommand {
     @Option(name: .customLong("theta-bp-scale"), parsing: .unconditional, help: "Hidden error-compartment threshold, in units of the layer's θ.") var thetaBPScale: Double = 1
     @Option(name: .customLong("activation-levels"), parsing: .unconditional, help: "Spikes at the 99th percentile of a hidden pre-activation (sets θ).") var activationLevels: Int = 12
     @Option(name: .customLong("augment-shift"), parsing: .unconditional, help: "Random training shifts of up to N pixels. Default: min(H, W) / 14, rounded down (2 on 28x28, 0 below 14x14 and on (N, D) vectors).") var augmentShift: Int?
-    @Option(parsing: .unconditional, help: "Training images held out as a validation split; the best epoch on it is kept (0: none, every epoch's model kept is the last). Default: 10% of the training images, at most 5000 (none below 100 images).") var validation: Int?
+    @Option(parsing: .unconditional, help: "Training images held out as a validation split; the best epoch on it is kept (0: none; the last epoch's model is written). Default: 10% of the training images, at most 5000 (none below 100 images).") var validation: Int?
     @Option(parsing: .unconditional, help: "Seed.") var seed: UInt64 = 1
     @Option(parsing: .unconditional, help: "Cores (0: all).") var threads: Int = 0
     @Option(help: "Output model directory (replaced as a whole when training completes; the checkpoint goes to OUT.checkpoint/).") var out: String = "spikeforge-model"
@@ -103,6 +103,9 @@ public struct Train: ParsableCommand {
         if o == nil { problems.append("--optimizer: got '\(optimizer)', expected one of \(Optimizer.allCases.map(\.rawValue).joined(separator: ", "))") }
         if let v = validation, v < 0 { problems.append("--validation: got \(v), expected 0 (none) or a number of images") }
         if let v = validation, let data, v > 0, v >= data.count { problems.append("--validation: got \(v), expected fewer than the \(data.count) training images") }
+        if let a = augmentShift, a > 0, let data, data.height == 1 {
+            problems.append("--augment-shift: got \(a), expected 0 for (N, D) vector data (\(data.source): images of height 1, nothing to shift)")
+        }
         var c = TrainingConfig(architecture: arch ?? Architecture([1, 1]))
         c.epochs = epochs
         c.batchSize = batchSize

@@ -87,6 +87,13 @@ import Testing
         #expect(labels.contains("has label 3, but the output layer has only 3 neurons"), "\(labels)")
         let v = runCLI(["train", "--data", dir.path, "--arch", "64-32-4", "--validation", "256", "--out", out, "--quiet"]) ?? ""
         #expect(v.contains("--validation: got 256, expected fewer than the 256 training images"), "\(v)")
+        for split in ["train", "test"] {
+            let x = try NPY.read(dir.appendingPathComponent("x_\(split).npy").path)
+            try NPY.encode(NPYArray(shape: [x.shape[0], 64], dtype: .uint8, integers: x.integers)).write(to: dir.appendingPathComponent("x_\(split).npy"))
+        }
+        let flat = runCLI(["train", "--data", dir.path, "--arch", "64-32-4", "--augment-shift", "1", "--out", out, "--quiet"]) ?? ""
+        #expect(flat.contains("--augment-shift: got 1, expected 0 for (N, D) vector data"), "\(flat)")
+        #expect(runCLI(["train", "--data", dir.path, "--arch", "64-32-4", "--epochs", "1", "--out", out, "--quiet"]) == nil)
     }
 
     /// `simulate --images` reads the same directory (the test split alone), and checks the shape.
