@@ -23,6 +23,20 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
     case countMismatch(images: String, imageCount: Int, labels: String, labelCount: Int)
     /// The file is valid but holds no items.
     case empty(path: String)
+    /// A `.npy` file that cannot be decoded (not .npy, an element type SpikeForge does not read).
+    case npy(NPYError)
+    /// An array of a `.npy` dataset with the wrong element type: `got` its dtype, `expected` what fits.
+    case dtype(path: String, got: String, expected: String)
+    /// An array of a `.npy` dataset with the wrong shape.
+    case shape(path: String, got: [Int], expected: String)
+    /// A label that is negative or larger than SpikeForge's 255: the first such, at `index`.
+    case labelRange(path: String, index: Int, value: Int64, bad: Int)
+    /// A float image value outside [0, 1] or NaN: the first such, at flat `index`.
+    case pixelRange(path: String, index: Int, value: Double, bad: Int)
+    /// A file too large to hold in this machine's memory (MemoryBudget).
+    case memory(path: String, reason: String)
+    /// Several of the above, every problem of a dataset at once.
+    case several([DatasetError])
 
     public var description: String {
         switch self {
@@ -44,6 +58,16 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
         case let .countMismatch(i, ic, l, lc):
             return "'\(i)' holds \(ic) images but '\(l)' holds \(lc) labels; expected equal counts"
         case let .empty(p): return "'\(p)' holds no images; expected at least one"
+        case let .npy(e): return e.description
+        case let .dtype(p, got, expected): return "'\(p)': dtype \(got), expected \(expected)"
+        case let .shape(p, got, expected): return "'\(p)': shape \(got), expected \(expected)"
+        case let .labelRange(p, i, v, bad):
+            return "'\(p)': label \(v) at index \(i)\(bad > 1 ? " (and \(bad - 1) more)" : ""), expected labels in 0...255 (0 to classes − 1)"
+        case let .pixelRange(p, i, v, bad):
+            return "'\(p)': value \(v) at flat index \(i)\(bad > 1 ? " (and \(bad - 1) more)" : ""), expected float pixels in [0, 1] (scaled to 0...255)"
+        case let .memory(p, r): return "'\(p)': \(r)"
+        case let .several(list):
+            return "the dataset has \(list.count) problems:\n" + list.map { "  - \($0.description)" }.joined(separator: "\n")
         }
     }
 }

@@ -1,39 +1,59 @@
 import Foundation
 
-/// A labelled set of 8-bit grey images stored flat, one image after the other: the form the
-/// trainer and the host driver consume.
+/// A labelled set of 8-bit images stored flat, one image after the other: the form the
+/// trainer and the host driver consume. Pixels are channel-major (CHW) per image, the layout of
+/// an architecture's `HxWxC` input; grey images have one channel.
 public struct ImageSet: Sendable, Equatable {
     public var width: Int
     public var height: Int
-    /// `count × width × height` pixels, row-major per image.
+    public var channels: Int
+    /// `count × channels × height × width` pixels: per image, channel by channel, each row-major.
     public var pixels: [UInt8]
     public var labels: [UInt8]
     /// Where the set came from, for messages and manifests ("mnist:DIR/train", "generated:seed=1").
     public var source: String
 
-    public init(width: Int, height: Int, pixels: [UInt8], labels: [UInt8], source: String) {
-        precondition(pixels.count == labels.count * width * height, "pixel count does not match labels")
+    public init(width: Int, height: Int, channels: Int = 1, pixels: [UInt8], labels: [UInt8], source: String) {
+        precondition(pixels.count == labels.count * width * height * channels, "pixel count does not match labels")
         self.width = width
         self.height = height
+        self.channels = channels
         self.pixels = pixels
         self.labels = labels
         self.source = source
     }
 
     public var count: Int { labels.count }
-    public var imageSize: Int { width * height }
+    public var imageSize: Int { width * height * channels }
+    /// `H×W` or `H×W×C`, for messages.
+    public var shapeText: String { channels == 1 ? "\(height)x\(width)" : "\(height)x\(width)x\(channels)" }
 
     public func image(_ i: Int) -> ArraySlice<UInt8> { pixels[i * imageSize ..< (i + 1) * imageSize] }
 
     /// The first `n` images (all of them when `n` is nil or larger than the set).
     public func prefix(_ n: Int?) -> ImageSet {
         guard let n, n < count else { return self }
-        return ImageSet(width: width, height: height, pixels: Array(pixels.prefix(n * imageSize)),
+        return ImageSet(width: width, height: height, channels: channels, pixels: Array(pixels.prefix(n * imageSize)),
                         labels: Array(labels.prefix(n)), source: "\(source)[:\(n)]")
     }
 
     /// Number of distinct classes (largest label + 1).
     public var classCount: Int { Int(labels.max() ?? 0) + 1 }
+
+    /// Images `indices` of this set, in that order (`source` names the part).
+    public func subset(_ indices: [Int], source: String) -> ImageSet {
+        var px: [UInt8] = []
+        px.reserveCapacity(indices.count * imageSize)
+        for i in indices { px += image(i) }
+        return ImageSet(width: width, height: height, channels: channels, pixels: px, labels: indices.map { labels[$0] }, source: source)
+    }
+
+    /// The split of `--data DIR`: `.npy` arrays when the directory holds any of `npyFiles`
+    /// (split `train`, or `test` for MNIST's `t10k`), else MNIST's IDX files.
+    public static func load(directory: String, split: String, limit: Int? = nil) throws(DatasetError) -> ImageSet {
+        if isNPYDataset(directory) { return try npy(directory: directory, split: split == "t10k" ? "test" : split, limit: limit) }
+        return try mnist(directory: directory, split: split, limit: limit)
+    }
 
     /// One MNIST split from a directory holding the standard IDX files, raw or gzip-compressed.
     /// `split`: "train" or "t10k". Every error names the file and what is wrong.

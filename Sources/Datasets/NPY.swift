@@ -20,13 +20,14 @@ public enum NPYError: Error, Equatable, CustomStringConvertible {
 /// Element types SpikeForge reads and writes: little-endian integers and IEEE floats.
 public enum NPYDType: String, Sendable, CaseIterable, Codable {
     case int8 = "i1", uint8 = "u1", int16 = "i2", int32 = "i4", int64 = "i8", float32 = "f4", float64 = "f8"
+    case uint16 = "u2", uint32 = "u4", uint64 = "u8"
 
     public var size: Int {
         switch self {
         case .int8, .uint8: return 1
-        case .int16: return 2
-        case .int32, .float32: return 4
-        case .int64, .float64: return 8
+        case .int16, .uint16: return 2
+        case .int32, .uint32, .float32: return 4
+        case .int64, .uint64, .float64: return 8
         }
     }
 
@@ -42,6 +43,10 @@ public enum NPYDType: String, Sendable, CaseIterable, Codable {
         case .uint8: return 0 ... 255
         case .int16: return -32768 ... 32767
         case .int32: return Int64(Int32.min) ... Int64(Int32.max)
+        case .uint16: return 0 ... Int64(UInt16.max)
+        case .uint32: return 0 ... Int64(UInt32.max)
+        // Values are held as Int64: a uint64 above Int64.max is refused on reading.
+        case .uint64: return 0 ... Int64.max
         default: return .min ... .max
         }
     }
@@ -155,6 +160,8 @@ public enum NPY {
         }
         var ints: [Int64] = []
         var floats: [Double] = []
+        // Safe: `count` is bounded by the data bytes the file holds.
+        if dtype.isFloat { floats.reserveCapacity(count) } else { ints.reserveCapacity(count) }
         for i in 0 ..< count {
             var u: UInt64 = 0
             for k in 0 ..< dtype.size { u |= UInt64(b[dataStart + i * dtype.size + k]) << (8 * k) }
@@ -164,6 +171,10 @@ public enum NPY {
             case .int16: ints.append(Int64(Int16(truncatingIfNeeded: u)))
             case .int32: ints.append(Int64(Int32(truncatingIfNeeded: u)))
             case .int64: ints.append(Int64(bitPattern: u))
+            case .uint16, .uint32: ints.append(Int64(u))
+            case .uint64:
+                guard u <= UInt64(Int64.max) else { throw .outOfRange(path: path, value: String(u), dtype: descr) }
+                ints.append(Int64(u))
             case .float32: floats.append(Double(Float(bitPattern: UInt32(truncatingIfNeeded: u))))
             case .float64: floats.append(Double(bitPattern: u))
             }

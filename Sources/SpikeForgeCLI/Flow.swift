@@ -52,7 +52,8 @@ public struct Flow: ParsableCommand {
         // 1. Train.
         var train = try Train.parse([])
         train.source = source
-        train.arch = arch ?? (mnist ? "784-800-10" : "784-128-10")
+        // With --data the default comes from the images (784-800-10 on MNIST).
+        train.arch = arch ?? (mnist ? nil : "784-128-10")
         train.epochs = epochs ?? (mnist ? 30 : 5)
         train.seed = seed
         train.out = modelDir.path

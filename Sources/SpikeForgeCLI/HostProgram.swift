@@ -14,7 +14,7 @@ public struct HostProgramCommand: ParsableCommand {
     )
 
     @Option(help: "Design directory (from spikeforge export).") var design: String = "spikeforge-design"
-    @Option(help: "MNIST directory (the t10k split is used). Without it, the built-in generated test digits.") var images: String?
+    @Option(help: "MNIST directory (the t10k split is used) or .npy dataset directory (x_test.npy, y_test.npy). Without it, the built-in generated test digits.") var images: String?
     @Option(name: .customLong("generated-test"), parsing: .unconditional, help: "Generated test images (without --images).") var generatedTest: Int = 2000
     @Option(parsing: .unconditional, help: "Only the first N images.") var limit: Int?
     @Option(help: "Output directory for host.txt and events.txt.") var out: String
@@ -31,7 +31,7 @@ public struct HostProgramCommand: ParsableCommand {
     public func run() throws {
         let d = try DesignDir.open(URL(fileURLWithPath: design))
         let set: ImageSet
-        if let images { set = try ImageSet.mnist(directory: images, split: "t10k", limit: limit) } else {
+        if let images { set = try ImageSet.load(directory: images, split: "t10k", limit: limit) } else {
             set = GeneratedDigits.make(count: generatedTest, seed: DataOptions.generatedSeed, split: "test").prefix(limit)
         }
         try d.model.architecture.check(set)

@@ -14,7 +14,7 @@ public struct Simulate: ParsableCommand {
     )
 
     @Option(help: "Design directory (from spikeforge export).") var design: String = "spikeforge-design"
-    @Option(help: "MNIST directory (the t10k split is used). Without it, the built-in generated test digits.") var images: String?
+    @Option(help: "MNIST directory (the t10k split is used) or .npy dataset directory (x_test.npy, y_test.npy). Without it, the built-in generated test digits.") var images: String?
     @Option(name: .customLong("generated-test"), parsing: .unconditional, help: "Generated test images (without --images).") var generatedTest: Int = 2000
     @Option(help: "Engine: model, verilator, or both (same images on each, compared image by image, speeds side by side).") var engine = Choice(EngineSelection.model)
     @Option(parsing: .unconditional, help: "Run only the first N images.") var limit: Int?
@@ -46,7 +46,7 @@ public struct Simulate: ParsableCommand {
         guard let selection = engine.value, let loadMethod = load.value else { throw ValidationError("--engine or --load: not a known value") }
         let d = try DesignDir.open(URL(fileURLWithPath: design))
         let set: ImageSet
-        if let images { set = try ImageSet.mnist(directory: images, split: "t10k", limit: limit) } else {
+        if let images { set = try ImageSet.load(directory: images, split: "t10k", limit: limit) } else {
             set = GeneratedDigits.make(count: generatedTest, seed: DataOptions.generatedSeed, split: "test").prefix(limit)
         }
         try d.model.architecture.check(set)

@@ -5,9 +5,10 @@ import SpikeForgeCore
 import Testbench
 import Trainer
 
-/// Where images come from: MNIST in `--data DIR`, or SpikeForge's generated digits.
+/// Where images come from: `--data DIR` (MNIST's IDX files or `.npy` arrays), or SpikeForge's
+/// generated digits.
 struct DataOptions: ParsableArguments {
-    @Option(name: .long, help: "Directory with the four MNIST IDX files (raw or .gz). Without it, SpikeForge's generated digits are used.")
+    @Option(name: .long, help: "Directory with the four MNIST IDX files (raw or .gz), or x_train.npy, y_train.npy, x_test.npy, y_test.npy. Without it, SpikeForge's generated digits are used.")
     var data: String?
 
     @Option(name: .long, parsing: .unconditional, help: "Generated training images (when --data is not given).")
@@ -45,12 +46,12 @@ struct DataOptions: ParsableArguments {
     }
 
     func trainSet() throws(DatasetError) -> ImageSet {
-        if let data { return try ImageSet.mnist(directory: data, split: "train", limit: trainLimit) }
+        if let data { return try ImageSet.load(directory: data, split: "train", limit: trainLimit) }
         return GeneratedDigits.make(count: generatedTrain, seed: Self.generatedSeed, split: "train").prefix(trainLimit)
     }
 
     func testSet() throws(DatasetError) -> ImageSet {
-        if let data { return try ImageSet.mnist(directory: data, split: "t10k", limit: testLimit) }
+        if let data { return try ImageSet.load(directory: data, split: "t10k", limit: testLimit) }
         return GeneratedDigits.make(count: generatedTest, seed: Self.generatedSeed, split: "test").prefix(testLimit)
     }
 }
@@ -63,7 +64,7 @@ public struct Train: ParsableCommand {
     )
 
     @OptionGroup var source: DataOptions
-    @Option(help: "Layer sizes, inputs first (e.g. 784-800-10).") var arch: String = "784-800-10"
+    @Option(help: "Layer sizes, inputs first (e.g. 784-800-10, 8x8-16C3-10). Default: <image values>-800-<classes> from the data (784-800-10 on MNIST).") var arch: String?
     @Option(parsing: .unconditional, help: "Epochs.") var epochs: Int = 10
     @Option(help: "Gradient: float or spike.") var gradient: String = "float"
     @Option(help: "Hidden activation mode: reluFloor, relu or linear.") var mode: String = "reluFloor"
@@ -77,7 +78,8 @@ public struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: "Spike-gradient error scale α.") var alpha: Double = 64
     @Option(name: .customLong("theta-bp-scale"), parsing: .unconditional, help: "Hidden error-compartment threshold, in units of the layer's θ.") var thetaBPScale: Double = 1
     @Option(name: .customLong("activation-levels"), parsing: .unconditional, help: "Spikes at the 99th percentile of a hidden pre-activation (sets θ).") var activationLevels: Int = 12
-    @Option(name: .customLong("augment-shift"), parsing: .unconditional, help: "Random training shifts of up to N pixels.") var augmentShift: Int = 2
+    @Option(name: .customLong("augment-shift"), parsing: .unconditional, help: "Random training shifts of up to N pixels. Default: min(H, W) / 14, rounded down (2 on 28x28, 0 below 14x14 and on (N, D) vectors).") var augmentShift: Int?
+    @Option(parsing: .unconditional, help: "Training images held out as a validation split; the best epoch on it is kept (0: none; the last epoch's model is written). Default: 10% of the training images, at most 5000 (none below 100 images).") var validation: Int?
     @Option(parsing: .unconditional, help: "Seed.") var seed: UInt64 = 1
     @Option(parsing: .unconditional, help: "Cores (0: all).") var threads: Int = 0
     @Option(help: "Output model directory (replaced as a whole when training completes; the checkpoint goes to OUT.checkpoint/).") var out: String = "spikeforge-model"
@@ -86,16 +88,24 @@ public struct Train: ParsableCommand {
 
     public init() {}
 
-    func config() throws -> TrainingConfig {
+    /// The configuration of the flags; `data` (the training images, once loaded) fills in the
+    /// defaults that depend on them (`--arch`, `--augment-shift`) and the memory check's count.
+    func config(data: ImageSet? = nil) throws -> TrainingConfig {
         var problems = source.problems()
         var arch: Architecture?
-        do { arch = try Architecture.parse(self.arch) } catch { problems.append(error.description) }
+        let archText = self.arch ?? data.map(Self.defaultArch) ?? "784-800-10"
+        do { arch = try Architecture.parse(archText) } catch { problems.append(error.description) }
         let g = GradientMode(rawValue: gradient)
         if g == nil { problems.append("--gradient: got '\(gradient)', expected one of \(GradientMode.allCases.map(\.rawValue).joined(separator: ", "))") }
         let m = NeuronMode(rawValue: mode)
         if m == nil { problems.append("--mode: got '\(mode)', expected one of \(NeuronMode.allCases.map(\.rawValue).joined(separator: ", "))") }
         let o = Optimizer(rawValue: optimizer)
         if o == nil { problems.append("--optimizer: got '\(optimizer)', expected one of \(Optimizer.allCases.map(\.rawValue).joined(separator: ", "))") }
+        if let v = validation, v < 0 { problems.append("--validation: got \(v), expected 0 (none) or a number of images") }
+        if let v = validation, let data, v > 0, v >= data.count { problems.append("--validation: got \(v), expected fewer than the \(data.count) training images") }
+        if let a = augmentShift, a > 0, let data, data.height == 1 {
+            problems.append("--augment-shift: got \(a), expected 0 for (N, D) vector data (\(data.source): images of height 1, nothing to shift)")
+        }
         var c = TrainingConfig(architecture: arch ?? Architecture([1, 1]))
         c.epochs = epochs
         c.batchSize = batchSize
@@ -110,15 +120,33 @@ public struct Train: ParsableCommand {
         c.alpha = alpha
         c.thetaBPScale = thetaBPScale
         c.activationLevels = activationLevels
-        c.augmentShift = augmentShift
+        c.augmentShift = augmentShift ?? data.map { TrainingConfig.defaultAugmentShift(width: $0.width, height: $0.height) } ?? 0
         c.seed = seed
         c.threads = threads
         do { try c.validate() } catch { problems += error.violations.map { "--\(Self.flag($0.field)): got \($0.value), expected \($0.expected)" } }
-        if arch != nil, let p = MemoryBudget.problem(needs: c.estimatedBytes(trainImages: source.data == nil ? source.generatedTrain : 60_000), for: "--arch \(self.arch) (training state)") {
+        let images = data?.count ?? (source.data == nil ? source.generatedTrain : 0)
+        if arch != nil, let p = MemoryBudget.problem(needs: c.estimatedBytes(trainImages: images), for: "--arch \(archText) (training state)") {
             problems.append(p)
         }
         if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\n")) }
         return c
+    }
+
+    /// `--arch`'s default: one hidden layer of 800 between the data's image values and classes.
+    static func defaultArch(_ data: ImageSet) -> String { "\(data.imageSize)-800-\(max(2, data.classCount))" }
+
+    /// The training images and the validation split held out of them: `--validation` images
+    /// (default 10 %, at most 5,000, none below 100 images) picked by the seed, both in the
+    /// data's order.
+    func split(_ all: ImageSet, seed: UInt64) -> (train: ImageSet, validation: ImageSet?) {
+        let n = validation ?? (all.count < 100 ? 0 : min(5_000, all.count / 10))
+        guard n > 0, n < all.count else { return (all, nil) }
+        var order = Array(0 ..< all.count)
+        var rng = SplitMix64(seed: seed ^ 0x7A11_DA7A_0000_0000)
+        order.shuffle(using: &rng)
+        let held = Array(order.prefix(n)).sorted(), kept = Array(order.dropFirst(n)).sorted()
+        return (all.subset(kept, source: "\(all.source) less \(n) validation images"),
+                all.subset(held, source: "\(all.source) validation split (\(n) images, seed \(seed))"))
     }
 
     /// `learningRate` → `learning-rate`, as the flags are spelled.
@@ -131,17 +159,21 @@ public struct Train: ParsableCommand {
     public func validate() throws { _ = try config() }
 
     public func run() throws {
-        let cfg = try config()
-        let train = try source.trainSet()
+        let all = try source.trainSet()
+        let cfg = try config(data: all)
+        try cfg.architecture.check(all)
         let test = try source.testSet()
         try cfg.architecture.check(test)
+        let (train, validation) = split(all, seed: cfg.seed)
         let data = DataIdentity(train)
         let outURL = URL(fileURLWithPath: out), checkpoint = Checkpoint.directory(for: outURL)
         try AtomicOutput.checkReplaceable(outURL, kind: .model)
         try AtomicOutput.checkReplaceable(checkpoint, kind: .checkpoint)
-        let trainer = try makeTrainer(cfg, train: train, data: data)
+        let trainer = try makeTrainer(cfg, train: train, validation: validation, data: data)
         print("SpikeForge \(SpikeForgeVersion.string) train: \(cfg.architecture) \(cfg.mode.rawValue)\(cfg.mode != .reluFloor && cfg.flush ? "+flush" : ""), \(cfg.gradient.rawValue) gradient, \(cfg.optimizer.rawValue), wBits \(cfg.wBits), inputBits \(cfg.inputBits), seed \(cfg.seed)")
-        print("data: \(train.source) (\(train.count) images), test \(test.source) (\(test.count) images)")
+        print("data: \(train.source) (\(train.count) \(train.shapeText) images), test \(test.source) (\(test.count) images)")
+        print("validation: \(validation.map { "\($0.count) images held out (\(self.validation == nil ? "default: 10 %, at most 5000" : "--validation")); the best epoch on them is kept" } ?? "none (\(self.validation == nil ? "fewer than 100 training images" : "--validation 0")); the last epoch is kept")")
+        print("augment shift: \(cfg.augmentShift) pixel\(cfg.augmentShift == 1 ? "" : "s") (\(augmentShift != nil ? "--augment-shift" : "default for \(all.shapeText) images: min(H, W) / 14, rounded down"))\(self.arch == nil ? "; arch \(cfg.architecture) (default: image values-800-classes)" : "")")
         print("thresholds θ: \(trainer.thresholds.map(String.init).joined(separator: ", ")); output softmax scale \(String(format: "%.1f", trainer.outputScale))")
         print("checkpoint after every epoch: \(checkpoint.path)")
         let stop = StopSignal.install()
@@ -155,7 +187,7 @@ public struct Train: ParsableCommand {
             }
             bar.finish()
             let row = Self.row(s)
-            print("epoch \(s.epoch)/\(cfg.epochs): loss \(row[1]), train \(row[2]), integer test \(row[3]), backward ops \(row[4]) of dense, \(row[5]) images/s")
+            print("epoch \(s.epoch)/\(cfg.epochs): loss \(row[1]), train \(row[2]), integer test \(row[3])\(s.validationAccuracy.map { String(format: ", validation %.2f%%", 100 * $0) } ?? ""), backward ops \(row[5]) of dense, \(row[6]) images/s")
             fflush(nil)
             try trainer.writeCheckpoint(to: checkpoint, data: data)
             if let sig = stop.requested, trainer.history.count < cfg.epochs {
@@ -166,10 +198,10 @@ public struct Train: ParsableCommand {
     }
 
     /// A new trainer, or (`--resume`) one that continues from a checkpoint of this very run.
-    func makeTrainer(_ cfg: TrainingConfig, train: ImageSet, data: DataIdentity) throws -> Trainer {
-        guard let resume else { return try Trainer(config: cfg, train: train) }
+    func makeTrainer(_ cfg: TrainingConfig, train: ImageSet, validation: ImageSet?, data: DataIdentity) throws -> Trainer {
+        guard let resume else { return try Trainer(config: cfg, train: train, validation: validation) }
         let c = try Checkpoint.load(URL(fileURLWithPath: resume), config: cfg, data: data)
-        let t = try Trainer(resuming: c, train: train)
+        let t = try Trainer(resuming: c, train: train, validation: validation)
         print("resuming from \(resume): \(c.manifest.epochsDone) of \(cfg.epochs) epochs done")
         if let parts = t.columnBlocks, parts != c.manifest.parts {
             print("note: the checkpoint ran on \(c.manifest.parts) column blocks, this run on \(parts) (--threads); the result may differ in the last bits from an uninterrupted run")
@@ -179,15 +211,18 @@ public struct Train: ParsableCommand {
 
     /// Writes the model of the completed run, removes the checkpoint, and reports.
     func finish(_ trainer: Trainer, _ cfg: TrainingConfig, test: ImageSet, out: URL, checkpoint: URL) throws {
-        let model = trainer.integerModel()
+        let model = trainer.finalModel()
         let eval = IntegerEngine(model).evaluate(test)
         try ModelFile.save(model, to: out, training: cfg, outputScale: trainer.outputScale,
                            accuracy: .init(dataset: test.source, images: test.count, integerModel: eval.accuracy),
-                           history: trainer.history, ranges: eval.ranges)
+                           history: trainer.history, ranges: eval.ranges, kept: trainer.kept)
         try? AtomicOutput.removeDirectory(at: checkpoint)
-        let header = ["epoch", "loss", "train acc", "integer test acc", "backward ops", "images/s", "time"]
+        let header = ["epoch", "loss", "train acc", "integer test acc", "validation acc", "backward ops", "images/s", "time"]
         print("\n" + Table.render([header] + trainer.history.map(Self.row)))
-        print("\nsummary: integer model test accuracy \(String(format: "%.2f%%", 100 * eval.accuracy)) (\(eval.correct)/\(eval.count)) on \(test.source)")
+        if let k = trainer.kept {
+            print(String(format: "\nkept epoch %d of %d: validation accuracy %.2f%% on %d held-out images (the best; ties keep the earliest)", k.epoch, trainer.history.count, 100 * k.validationAccuracy, k.validationImages))
+        }
+        print("\nsummary: integer model\(trainer.kept.map { " (epoch \($0.epoch))" } ?? "") test accuracy \(String(format: "%.2f%%", 100 * eval.accuracy)) (\(eval.correct)/\(eval.count)) on \(test.source)")
         print("  " + EvalReport.ranges(eval).joined(separator: "\n  "))
         print(String(format: "peak resident memory %.0f MB", Double(peakResidentBytes()) / 1_048_576))
         print("model written to \(self.out)/ (manifest.json + .npy tensors)")
@@ -195,7 +230,8 @@ public struct Train: ParsableCommand {
 
     static func row(_ s: EpochStats) -> [String] {
         ["\(s.epoch)", String(format: "%.4f", s.loss), String(format: "%.2f%%", 100 * s.trainAccuracy),
-         String(format: "%.2f%%", 100 * (s.testAccuracy ?? 0)), String(format: "%.3f", s.relativeBackwardOps),
+         String(format: "%.2f%%", 100 * (s.testAccuracy ?? 0)), s.validationAccuracy.map { String(format: "%.2f%%", 100 * $0) } ?? "-",
+         String(format: "%.3f", s.relativeBackwardOps),
          String(format: "%.0f", s.imagesPerSecond), String(format: "%.1fs", s.seconds)]
     }
 

@@ -220,9 +220,13 @@ public struct Architecture: Hashable, Sendable, CustomStringConvertible {
     /// Checks that a dataset fits this architecture.
     public func check(_ set: ImageSet) throws(TrainerError) {
         guard set.count > 0 else { throw .dataset(.empty(path: set.source)) }
-        let mapOK = input.isVector || (input.height == set.height && input.width == set.width && input.channels == 1)
-        guard set.imageSize == inputs, mapOK else {
+        guard set.imageSize == inputs else {
             throw .imageSize(source: set.source, got: set.imageSize, expected: inputs, arch: description)
+        }
+        // A dense input (`784`) takes any image of that many values, flattened CHW; a map input
+        // (`HxW`, `HxWxC`) only images of that shape.
+        guard input.isVector || (input.height == set.height && input.width == set.width && input.channels == set.channels) else {
+            throw .imageShape(source: set.source, got: set.shapeText, expected: "\(input.height)x\(input.width)x\(input.channels)", arch: description)
         }
         let maxLabel = Int(set.labels.max() ?? 0)
         guard maxLabel < outputs else { throw .labelRange(source: set.source, maxLabel: maxLabel, outputs: outputs) }

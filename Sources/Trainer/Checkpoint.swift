@@ -44,6 +44,8 @@ public struct CheckpointManifest: Codable, Sendable, Equatable {
     public var biasScales: [Float]
     public var history: [EpochStats]
     public var tensors: [ModelManifest.Tensor]
+    /// The best epoch on the validation split so far; its integer model is in `best/`.
+    public var kept: KeptEpoch? = nil
 }
 
 /// A checkpoint directory: `checkpoint.json`, one `.npy` per state tensor, and `model/` (the
@@ -52,6 +54,8 @@ public struct Checkpoint: Sendable {
     public var manifest: CheckpointManifest
     /// Tensor name (`fc1.w`, `conv1.m1w`, …) -> values.
     var tensors: [String: [Float]]
+    /// The kept epoch's integer model (`best/`), when the run has a validation split.
+    var keptModel: IntegerModel? = nil
 
     static let tensorKinds = ["w", "b", "m1w", "m2w", "m1b", "m2b"]
     /// Largest `checkpoint.json` read (its history is at most 10,000 epochs).
@@ -81,6 +85,9 @@ extension Trainer {
     public func checkpointFiles(data: DataIdentity) throws(TrainerError) -> [(name: String, contents: Data)] {
         var files = try stateFiles(data: data)
         files += try ModelFile.files(integerModel(), training: config, outputScale: outputScale, history: history).map { ("model/\($0.name)", $0.contents) }
+        if let keptModel {
+            files += try ModelFile.files(keptModel, training: config, outputScale: outputScale, history: history, kept: kept).map { ("best/\($0.name)", $0.contents) }
+        }
         return files
     }
 
@@ -102,7 +109,7 @@ extension Trainer {
         }
         let manifest = CheckpointManifest(config: config, data: data, parts: layers.first?.parts ?? 1, epochsDone: history.count, steps: stepCount,
                                           thresholds: thresholds, outputScale: outputScale, biasScales: layers.map(\.biasScale),
-                                          history: history, tensors: entries)
+                                          history: history, tensors: entries, kept: kept)
         let json: String
         do { json = try CanonicalJSON.encode(manifest, pretty: true) } catch {
             throw .checkpoint(directory: "(being written)", problems: ["cannot encode checkpoint.json: \(error)"])
@@ -120,8 +127,12 @@ extension Trainer {
 
     /// A trainer that continues from `checkpoint` (already checked by `Checkpoint.load`) on
     /// `train`, the data it was trained on.
-    public convenience init(resuming checkpoint: Checkpoint, train: ImageSet) throws(TrainerError) {
-        try self.init(config: checkpoint.manifest.config, train: train)
+    public convenience init(resuming checkpoint: Checkpoint, train: ImageSet, validation: ImageSet? = nil) throws(TrainerError) {
+        try self.init(config: checkpoint.manifest.config, train: train, validation: validation)
+        guard (checkpoint.manifest.kept != nil) == (validation != nil) else {
+            throw .checkpoint(directory: "(resumed)", problems: [validation == nil ? "the checkpoint has a validation split, this run none (resume with the same --validation)"
+                                                                     : "the checkpoint has no validation split, this run has one (resume with the same --validation)"])
+        }
         let m = checkpoint.manifest
         guard m.biasScales.count == layers.count else {
             throw .checkpoint(directory: "(resumed)", problems: ["biasScales has \(m.biasScales.count) entries, expected \(layers.count)"])
@@ -135,7 +146,7 @@ extension Trainer {
                 throw .checkpoint(directory: "(resumed)", problems: ["layer \(name): the tensors do not match its \(a.layers[k]) parameters (\(a.shapes[k]) -> \(a.shapes[k + 1]))"])
             }
         }
-        restore(thresholds: m.thresholds, outputScale: m.outputScale, steps: m.steps, history: m.history)
+        restore(thresholds: m.thresholds, outputScale: m.outputScale, steps: m.steps, history: m.history, kept: m.kept, keptModel: checkpoint.keptModel)
     }
 }
 

@@ -15,8 +15,17 @@ extension Checkpoint {
         if let data { problems += dataDifferences(m.data, data) }
         var tensors: [String: [Float]] = [:]
         if problems.isEmpty { tensors = readTensors(m, directory, &problems) }
+        var keptModel: IntegerModel?
+        if problems.isEmpty, let kept = m.kept {
+            // The kept epoch's model, written by the trainer through ModelFile: checked as any model.
+            do {
+                let (model, _) = try ModelFile.load(directory.appendingPathComponent("best"))
+                if model.architecture != m.config.architecture { problems.append("best/ is a \(model.architecture) model, expected \(m.config.architecture)") }
+                keptModel = model
+            } catch { problems.append("best/ (the model of kept epoch \(kept.epoch)): \(error)") }
+        }
         if !problems.isEmpty { throw .checkpoint(directory: directory.path, problems: problems) }
-        return Checkpoint(manifest: m, tensors: tensors)
+        return Checkpoint(manifest: m, tensors: tensors, keptModel: keptModel)
     }
 
     static func readManifest(_ directory: URL) throws(TrainerError) -> CheckpointManifest {
@@ -26,7 +35,7 @@ extension Checkpoint {
             throw .checkpoint(directory: directory.path, problems: ["checkpoint.json \(error.reason == "missing" ? "is missing" : error.reason)"])
         }
         let choices = ["mode": NeuronMode.allCases.map(\.rawValue), "gradient": GradientMode.allCases.map(\.rawValue), "optimizer": Optimizer.allCases.map(\.rawValue)]
-        switch JSONDocument.decode(CheckpointManifest.self, from: d, exemplar: CheckpointManifest.exemplar, optional: ["testAccuracy", "notation"], choices: choices) {
+        switch JSONDocument.decode(CheckpointManifest.self, from: d, exemplar: CheckpointManifest.exemplar, optional: ["testAccuracy", "notation", "validationAccuracy", "kept"], choices: choices) {
         case let .success(m): return m
         case let .failure(e): throw .checkpoint(directory: directory.path, problems: e.problems.map { "checkpoint.json: \($0)" })
         }
@@ -63,6 +72,11 @@ extension Checkpoint {
         }
         if m.biasScales.count != layers || m.biasScales.contains(where: { !($0.isFinite && $0 > 0) }) {
             p.append("biasScales are \(m.biasScales), expected \(layers) positive finite numbers")
+        }
+        if let k = m.kept {
+            if !(1 ... max(1, m.epochsDone)).contains(k.epoch) { p.append("kept.epoch is \(k.epoch), expected 1...\(m.epochsDone)") }
+            if !(0 ... 1).contains(k.validationAccuracy) { p.append("kept.validationAccuracy is \(k.validationAccuracy), expected 0...1") }
+            if k.validationImages < 1 { p.append("kept.validationImages is \(k.validationImages), expected at least 1") }
         }
         let want = expectedTensors(c.architecture).map(\.file)
         if m.tensors.map(\.file) != want { p.append("tensors are \(m.tensors.map(\.file)), expected \(want)") }
@@ -145,12 +159,13 @@ extension Checkpoint {
 extension CheckpointManifest {
     /// A manifest with every field present: the shape `checkpoint.json` has.
     static let exemplar: CheckpointManifest = {
-        let epoch = EpochStats(epoch: 1, loss: 0.5, trainAccuracy: 0.5, testAccuracy: 0.5, relativeBackwardOps: 0.5, imagesPerSecond: 1.5, seconds: 1.5)
+        let epoch = EpochStats(epoch: 1, loss: 0.5, trainAccuracy: 0.5, testAccuracy: 0.5, validationAccuracy: 0.5, relativeBackwardOps: 0.5, imagesPerSecond: 1.5, seconds: 1.5)
         let data = DataIdentity(ImageSet(width: 1, height: 1, pixels: [0], labels: [0], source: "d"))
         // An architecture with its notation (written for conv networks and map inputs; optional).
         let arch = Architecture(unchecked: FeatureShape(channels: 1, height: 2, width: 1), [.dense(1)])
         return CheckpointManifest(config: TrainingConfig(architecture: arch), data: data, parts: 1, epochsDone: 1, steps: 1,
                                   thresholds: [1], outputScale: 1.5, biasScales: [1.5], history: [epoch],
-                                  tensors: [ModelManifest.Tensor(file: "a.npy", dtype: "<f4", shape: [1], sha256: "")])
+                                  tensors: [ModelManifest.Tensor(file: "a.npy", dtype: "<f4", shape: [1], sha256: "")],
+                                  kept: KeptEpoch(epoch: 1, validationAccuracy: 0.5, validationImages: 1))
     }()
 }

@@ -68,6 +68,8 @@ public struct ModelManifest: Codable, Sendable, Equatable {
     public var accuracy: Accuracy?
     public var history: [EpochStats]?
     public var ranges: [LayerRange]?
+    /// The epoch whose model this is, picked on the validation split (`train --validation`).
+    public var kept: KeptEpoch? = nil
 }
 
 /// SHA-256 checksums of the files SpikeForge writes (models, SRAM images) and their check.
@@ -88,8 +90,8 @@ public enum ModelFile {
     /// directory is replaced (`AtomicOutput.replaceDirectory`), so no file of an older model stays.
     public static func save(_ model: IntegerModel, to directory: URL, training: TrainingConfig? = nil, outputScale: Float? = nil,
                             accuracy: ModelManifest.Accuracy? = nil, history: [EpochStats]? = nil,
-                            ranges: [LayerRange]? = nil) throws(TrainerError) {
-        let files = try Self.files(model, training: training, outputScale: outputScale, accuracy: accuracy, history: history, ranges: ranges)
+                            ranges: [LayerRange]? = nil, kept: KeptEpoch? = nil) throws(TrainerError) {
+        let files = try Self.files(model, training: training, outputScale: outputScale, accuracy: accuracy, history: history, ranges: ranges, kept: kept)
         do { try AtomicOutput.replaceDirectory(at: directory, with: files, kind: .model) } catch { throw .output(error) }
     }
 
@@ -97,7 +99,7 @@ public enum ModelFile {
     /// for outputs that hold a model (a design's `model/`, a checkpoint's `model/`).
     public static func files(_ model: IntegerModel, training: TrainingConfig? = nil, outputScale: Float? = nil,
                              accuracy: ModelManifest.Accuracy? = nil, history: [EpochStats]? = nil,
-                             ranges: [LayerRange]? = nil) throws(TrainerError) -> [(name: String, contents: Data)] {
+                             ranges: [LayerRange]? = nil, kept: KeptEpoch? = nil) throws(TrainerError) -> [(name: String, contents: Data)] {
         // What is written must be a model `load` reads back (and `architecture` can describe).
         let structure = model.structureProblems()
         if !structure.isEmpty { throw .model(directory: "(being written)", problems: structure) }
@@ -137,7 +139,7 @@ public enum ModelFile {
         }
         let manifest = ModelManifest(architecture: model.architecture.description, wBits: model.wBits, inputBits: model.inputBits,
                                      layers: layers, training: training, outputScale: outputScale.map(Double.init),
-                                     accuracy: accuracy, history: history, ranges: ranges)
+                                     accuracy: accuracy, history: history, ranges: ranges, kept: kept)
         let json: String
         do { json = try CanonicalJSON.encode(manifest, pretty: true) } catch {
             throw .model(directory: "(being written)", problems: ["cannot encode the manifest: \(error)"])
@@ -325,16 +327,18 @@ extension ModelManifest {
     /// The fields a manifest may leave out: pooling layers have no tensors; kernel sizes and maps
     /// are written for conv and pool layers only (dense model directories stay as they were).
     static let optionalFields: Set<String> = ["training", "outputScale", "accuracy", "history", "ranges", "testAccuracy",
-                                              "weights", "bias", "kernel", "inputShape", "outputShape", "notation"]
+                                              "weights", "bias", "kernel", "inputShape", "outputShape", "notation",
+                                              "validationAccuracy", "kept"]
 
     /// A manifest with every field present: the shape `manifest.json` has.
     static let exemplar: ModelManifest = {
         let t = Tensor(file: "a.npy", dtype: "<i1", shape: [1], sha256: "")
         let layer = Layer(name: "fc1", kind: "dense", inputs: 1, outputs: 1, mode: .reluFloor, flush: true, threshold: 1, isOutput: true, weights: t, bias: t,
                           kernel: 1, inputShape: [1, 1, 1], outputShape: [1, 1, 1])
-        let epoch = EpochStats(epoch: 1, loss: 0.5, trainAccuracy: 0.5, testAccuracy: 0.5, relativeBackwardOps: 0.5, imagesPerSecond: 1.5, seconds: 1.5)
+        let epoch = EpochStats(epoch: 1, loss: 0.5, trainAccuracy: 0.5, testAccuracy: 0.5, validationAccuracy: 0.5, relativeBackwardOps: 0.5, imagesPerSecond: 1.5, seconds: 1.5)
         return ModelManifest(architecture: "1-1", wBits: 8, inputBits: 4, layers: [layer], training: TrainingConfig(architecture: Architecture(unchecked: FeatureShape(channels: 1, height: 1, width: 2), [.conv(channels: 1, kernel: 1), .dense(1)])),
                              outputScale: 1.5, accuracy: Accuracy(dataset: "d", images: 1, integerModel: 0.5), history: [epoch],
-                             ranges: [LayerRange(name: "fc1", maxAbsFinalV: 1, maxAbsTransientV: 1, maxAbsZ: 1, meanSpikes: 0.5)])
+                             ranges: [LayerRange(name: "fc1", maxAbsFinalV: 1, maxAbsTransientV: 1, maxAbsZ: 1, meanSpikes: 0.5)],
+                             kept: KeptEpoch(epoch: 1, validationAccuracy: 0.5, validationImages: 1))
     }()
 }

@@ -9,6 +9,8 @@ public enum TrainerError: Error, Equatable, CustomStringConvertible {
     case badArchitecture(text: String, problems: [String])
     /// Images whose size does not match the input layer.
     case imageSize(source: String, got: Int, expected: Int, arch: String)
+    /// Images with the right number of values in another shape than the input map (`HxWxC`).
+    case imageShape(source: String, got: String, expected: String, arch: String)
     /// Labels the output layer cannot represent.
     case labelRange(source: String, maxLabel: Int, outputs: Int)
     /// A model directory whose manifest or tensors are missing or do not agree.
@@ -27,6 +29,8 @@ public enum TrainerError: Error, Equatable, CustomStringConvertible {
                 + problems.map { "  - \($0)" }.joined(separator: "\n")
         case let .imageSize(source, got, expected, arch):
             return "images of \(source) have \(got) pixels, but --arch \(arch) expects \(expected) inputs"
+        case let .imageShape(source, got, expected, arch):
+            return "images of \(source) are \(got), but --arch \(arch) expects \(expected) input maps (HxW or HxWxC, as the data's shape)"
         case let .labelRange(source, maxLabel, outputs):
             return "\(source) has label \(maxLabel), but the output layer has only \(outputs) neurons (labels 0…\(outputs - 1))"
         case let .model(dir, problems):

@@ -54,6 +54,36 @@ import Testing
         #expect(m.layers.map(\.weights) != straight.integerModel().layers.map(\.weights))
     }
 
+    /// With a validation split, the kept epoch and its model are in the checkpoint (`best/`):
+    /// a resumed run keeps the same epoch and ends with the same model as an uninterrupted one.
+    @Test func resumedKeepsTheSameEpoch() throws {
+        let dir = Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var c = Self.config(.adam, .float)
+        c.epochs = 4
+        c.learningRate = 20 // noisy enough that the best epoch is not always the last
+        let validation = GeneratedDigits.make(count: 128, seed: 9)
+        let data = DataIdentity(Self.train)
+        let straight = try Trainer(config: c, train: Self.train, validation: validation)
+        for _ in 0 ..< 4 { straight.trainEpoch() }
+        let accs = straight.history.map { $0.validationAccuracy ?? -1 }
+        #expect(straight.kept?.epoch == accs.firstIndex(of: accs.max() ?? -1).map { $0 + 1 }, "\(accs)")
+        #expect(straight.finalModel() != straight.integerModel() || straight.kept?.epoch == 4)
+
+        let first = try Trainer(config: c, train: Self.train, validation: validation)
+        for _ in 0 ..< 2 { first.trainEpoch() }
+        try first.writeCheckpoint(to: dir, data: data)
+        let ckpt = try Checkpoint.load(dir, config: c, data: data)
+        #expect(ckpt.manifest.kept == first.kept && ckpt.keptModel == first.finalModel())
+        let resumed = try Trainer(resuming: ckpt, train: Self.train, validation: validation)
+        for _ in 0 ..< 2 { resumed.trainEpoch() }
+        #expect(resumed.kept == straight.kept)
+        #expect(resumed.finalModel() == straight.finalModel())
+        #expect(resumed.history.map(\.validationAccuracy) == straight.history.map(\.validationAccuracy))
+        // A resume without the split (or with one the checkpoint lacks) is refused.
+        #expect(throws: TrainerError.self) { try Trainer(resuming: ckpt, train: Self.train) }
+    }
+
     /// A conv network resumes bit-identically too (conv kernels, per-channel biases, pooling
     /// without parameters, every θ), and the checkpoint's `model/` is its integer model.
     @Test(arguments: [(Optimizer.adam, GradientMode.spike), (.sgd, .float)])
