@@ -55,7 +55,7 @@ struct NIRImportCommand: ParsableCommand {
         options.timesteps = timesteps
         options.leak = NIRImportOptions.Leak(rawValue: leak)!
         let (train, test) = try calibrate.map { dir throws in
-            (try ImageSet.mnist(directory: dir, split: "train", limit: calibrationImages), try ImageSet.mnist(directory: dir, split: "t10k", limit: testLimit))
+            (try ImageSet.load(directory: dir, split: "train", limit: calibrationImages), try ImageSet.load(directory: dir, split: "t10k", limit: testLimit))
         } ?? (nil, nil)
         let imported = try NIRImport.map(graph, path: file, options: options, calibration: train)
         print("NIR \(graph.version) graph \(file): \(graph.nodes.count) nodes, \(graph.edges.count) edges → \(imported.model.architecture), wBits \(options.wBits), inputBits \(options.inputBits)")
