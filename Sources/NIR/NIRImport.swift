@@ -86,7 +86,7 @@ struct GraphWalker {
             case let .sumPool2d(k, s, p): pool(name, k, s, p, average: false)
             case let .avgPool2d(k, s, p): pool(name, k, s, p, average: true)
             case let .flatten(_, _, inputType):
-                if let t = inputType, t.reduce(1, *) != shape.count {
+                if let t = inputType, t.reduce(1, { $0.multipliedReportingOverflow(by: $1).overflow || $1 < 0 ? -1 : $0 * $1 }) != shape.count {
                     report(name, .unsupported, "input_type \(t), but its input is \(shape)")
                     continue
                 }
@@ -110,14 +110,20 @@ struct GraphWalker {
         report(name, .unsupported, "unknown or unsupported node type '\(type)'; SpikeForge maps Input, Output, Affine, Linear, Conv2d, SumPool2d, AvgPool2d, Flatten, Scale, IF, Threshold and leak-free LIF/CubaLIF")
     }
 
+    /// Values of one map SpikeForge takes from a NIR file (an input or a layer's output).
+    static let maxValues = 1 << 24
+
     mutating func input(_ name: String, _ s: [Int]) {
+        guard s.allSatisfy({ (1 ... Self.maxValues).contains($0) }),
+              s.reduce(1, { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }) <= Self.maxValues else {
+            return report(name, .unsupported, "shape \(s), expected at most \(Self.maxValues) values, each dimension at least 1")
+        }
         switch s.count {
         case 1: shape = .vector(s[0])
         case 2: shape = FeatureShape(channels: 1, height: s[0], width: s[1])
         case 3: shape = FeatureShape(channels: s[0], height: s[1], width: s[2])
         default: return report(name, .unsupported, "shape \(s), expected [D], [H, W] or [C, H, W]")
         }
-        guard s.allSatisfy({ $0 >= 1 }) else { return report(name, .unsupported, "shape \(s) has an empty dimension") }
         report(name, .exact, "input \(shape), pixel p presented for \(timesteps) steps; SpikeForge's level p >> \(8 - options.inputBits) stands for \(timesteps)·p/255")
     }
 
@@ -181,6 +187,9 @@ struct GraphWalker {
         if let s = inputScale, let bad = perChannel(s, shape) == nil ? 0 : nil { _ = bad; why.append("a Scale before it varies within a channel") }
         guard why.isEmpty else { return report(name, .unsupported, why.joined(separator: "; ")) }
         let outShape = FeatureShape(channels: o, height: shape.height - kh + 1, width: shape.width - kw + 1)
+        guard outShape.height * outShape.width <= Self.maxValues / o else {
+            return report(name, .unsupported, "\(o) channels of \(outShape.height)x\(outShape.width), more than \(Self.maxValues) neurons")
+        }
         var W = w.values
         if let s = inputScale.flatMap({ perChannel($0, shape) }) {
             for oc in 0 ..< o { for ic in 0 ..< c { for k in 0 ..< kh * kw { W[(oc * c + ic) * kh * kw + k] *= s[ic] } } }

@@ -101,7 +101,7 @@ extension GraphWalker {
         } else {
             return report(name, .unsupported, "no layer before the output")
         }
-        let n = s.reduce(1, *)
+        let n = s.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow || $1 < 0 ? -1 : $0 * $1 }
         guard n == layers.last!.output.count else { return report(name, .unsupported, "shape \(s), expected \(layers.last!.output.count) outputs") }
         report(name, .exact, "\(n) logits (class = argmax, ties to the lowest index)")
     }

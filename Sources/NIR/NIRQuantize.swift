@@ -136,11 +136,15 @@ struct Quantizer {
             scales[i] = qmax / a.last!
             how[i] = "max |w| = \(fmt(a.last!)) → ±\(Int(qmax))"
         }
+        // A model beyond SpikeForge's bounds (|V|, |z| within 64 bits, TRAINING.md "Model
+        // bounds") is never evaluated: it is a problem of the import.
         func build(_ s: [Double]) -> IntegerModel? {
             var ls: [IntegerLayer] = []
             for i in 0 ..< n { guard let l = layer(i, scale: s[i]) else { return nil }; ls.append(l) }
-            return IntegerModel(layers: ls, wBits: wBits, inputBits: inputBits)
+            let m = IntegerModel(layers: ls, wBits: wBits, inputBits: inputBits)
+            return m.boundProblems().isEmpty ? m : nil
         }
+        let before = problems  // trials at other scales may overflow; only the final one counts
         if let c = calibration?.prefix(500), c.count > 0 {
             let reference = (0 ..< c.count).map { k in argmax(float.logits(c.image(k))) }
             for i in 0 ..< n where candidates[i].count > 1 {
@@ -157,7 +161,15 @@ struct Quantizer {
                 how[i] = "clip ±\(fmt(qmax / best.s)) chosen on \(c.count) calibration images (agrees with the float network on \(best.agree))"
             }
         }
-        let model = build(scales) ?? IntegerModel(layers: [], wBits: wBits, inputBits: inputBits)
+        problems = before
+        guard let model = build(scales) else {
+            if problems.isEmpty {
+                var ls: [IntegerLayer] = []
+                for i in 0 ..< n { if let l = layer(i, scale: scales[i]) { ls.append(l) } }
+                problems += IntegerModel(layers: ls, wBits: wBits, inputBits: inputBits).boundProblems()
+            }
+            return (IntegerModel(layers: [], wBits: wBits, inputBits: inputBits), [])
+        }
         return (model, (0 ..< n).map { (float.layers[$0].name, scales[$0], how[$0]) })
     }
 }

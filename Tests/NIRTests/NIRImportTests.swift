@@ -174,4 +174,22 @@ import Trainer
         #expect(agreement(calibrated) > agreement(plain))
         #expect(calibrated.scales[0].scale > plain.scales[0].scale)
     }
+
+    @Test func hugeShapesAndParametersAreErrorsNotTraps() throws {
+        // An input whose element count overflows Int.
+        let big = Self.chain([("in", .input(shape: [100_000_000, 100_000_000, 100_000_000])), ("fc", .linear(weight: Self.t([1], [1, 1]))),
+                              ("out", .output(shape: [1]))])
+        #expect(throws: NIRError.unsupported(path: "g.nir", problems: [
+            "node 'in' (Input): shape [100000000, 100000000, 100000000], expected at most 16777216 values, each dimension at least 1",
+        ])) { try Self.importing(big) }
+        // Biases beyond the model bounds: a bound problem, never an overflow in evaluation.
+        var g = Self.dense()
+        g.nodes["fc1"] = .affine(weight: Self.t([Double](repeating: 1e-12, count: 12), [3, 4]), bias: Self.t([1e12, 0, 0]))
+        #expect(throws: NIRError.self) { try Self.importing(g) }
+        // Output shape whose product overflows.
+        var o = Self.dense()
+        o.nodes["out"] = .output(shape: [Int(1e9 - 1), Int(1e9 - 1), Int(1e9 - 1)])
+        #expect(throws: NIRError.self) { try Self.importing(o) }
+    }
 }
+
