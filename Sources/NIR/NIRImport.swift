@@ -95,10 +95,11 @@ struct GraphWalker {
                 report(name, .exact, "flatten \(shape) to \(shape.count) (channel-major, as NIR's C×H×W)")
             case let .scale(s): scale(name, s)
             case let .integrateAndFire(r, t, reset): neuron(name, gain: r, threshold: t, reset: reset, leak: nil)
-            case let .lif(tau, r, vLeak, t, reset): neuron(name, gain: r, threshold: t, reset: reset, leak: (tau, nil, vLeak))
-            case let .cubaLIF(tm, ts, r, vLeak, t, reset, wIn):
-                let gain = NIRTensor(shape: r.shape, values: zip(r.values, wIn.values).map { $0 * $1 })
-                neuron(name, gain: gain, threshold: t, reset: reset, leak: (tm, ts, vLeak))
+            // LIF and CubaLIF: R·dt/τ is taken as 1 (snnTorch writes r = τ/dt, and τ = r = ∞ for
+            // no leak); CubaLIF's w_in scales its input.
+            case let .lif(tau, _, vLeak, t, reset):
+                neuron(name, gain: NIRTensor(shape: [], values: [1]), threshold: t, reset: reset, leak: (tau, nil, vLeak))
+            case let .cubaLIF(tm, ts, _, vLeak, t, reset, wIn): neuron(name, gain: wIn, threshold: t, reset: reset, leak: (tm, ts, vLeak))
             case let .threshold(t):
                 neuron(name, gain: NIRTensor(shape: [], values: [1]), threshold: t, reset: NIRTensor(shape: [], values: [0]), leak: nil, heaviside: true)
             case let .unsupported(type): unknown(name, type)

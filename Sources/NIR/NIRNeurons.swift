@@ -23,9 +23,9 @@ extension GraphWalker {
                 notes.append("leak dropped (--leak ignore: τ = \(tau) treated as infinite, v_leak ignored), so potentials no longer decay between spikes")
                 exact = false
             }
-            notes.append("input gain taken as 1 per step (snnTorch's convention r = τ/dt)")
+            notes.append(leak.tauSyn == nil ? "input gain taken as 1 per step (snnTorch's convention r = τ/dt)" : "input gain w_in (r·dt/τ taken as 1)")
         }
-        let effective = leak == nil ? zip(theta, g).map { $0 / $1 } : theta
+        let effective = zip(theta, g).map { $0 / $1 }
         guard effective.allSatisfy({ $0 > 0 && $0.isFinite }) else {
             return report(name, .unsupported, "threshold/gain must be positive and finite, got thresholds from \(theta.min()!) to \(theta.max()!) and gains from \(g.min()!) to \(g.max()!)")
         }

@@ -191,5 +191,14 @@ import Trainer
         o.nodes["out"] = .output(shape: [Int(1e9 - 1), Int(1e9 - 1), Int(1e9 - 1)])
         #expect(throws: NIRError.self) { try Self.importing(o) }
     }
+
+    @Test func aLeakFreeCubaLIFScalesItsInputByWIn() throws {
+        let inf = [Double](repeating: .infinity, count: 3)
+        let cuba = NIRNode.cubaLIF(tauMem: Self.t(inf), tauSyn: Self.t(inf), r: Self.t(inf), vLeak: Self.t([0, 0, 0]), threshold: Self.t([2, 2, 2]),
+                                   reset: Self.t([0, 0, 0]), wIn: Self.t([2, 2, 2]))
+        let (a, b) = (try Self.importing(Self.dense()), try Self.importing(Self.dense(neuron: cuba)))
+        #expect(a.float == b.float)
+        #expect(b.reports[2].note.contains("input gain w_in"))
+    }
 }
 
