@@ -50,7 +50,11 @@ int sfh5_kind(int64_t loc, const char *path) {
     htri_t exists = H5Lexists((hid_t)loc, path, H5P_DEFAULT);
     if (exists < 0) return -1;
     if (exists == 0) return SFH5_MISSING;
-    if (H5Oexists_by_name((hid_t)loc, path, H5P_DEFAULT) <= 0) return SFH5_MISSING; /* dangling link */
+    /* Hard links only: soft and external links could lead anywhere on the machine. */
+    H5L_info_t link;
+    if (H5Lget_info((hid_t)loc, path, &link, H5P_DEFAULT) < 0) return -1;
+    if (link.type != H5L_TYPE_HARD) return SFH5_OTHER;
+    if (H5Oexists_by_name((hid_t)loc, path, H5P_DEFAULT) <= 0) return SFH5_MISSING;
     H5O_info_t info;
     if (H5Oget_info_by_name((hid_t)loc, path, &info, H5P_DEFAULT) < 0) return -1;
     switch (info.type) {
@@ -156,16 +160,21 @@ int64_t sfh5_read_strings(int64_t loc, const char *path, uint64_t count, char *b
     } else {
         size_t each = H5Tget_size(t);
         if (each == 0 || each > (1u << 20)) goto done;
+        if ((uint64_t)count > ((uint64_t)1 << 40) / (each + 1)) goto done;
         size_t need = (size_t)count * (each + 1);
         if (size >= need) {
             char *raw = malloc(count * each + 1);
             hid_t mem = H5Tcopy(t);
             if (raw && H5Dread(d, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) >= 0) {
+                /* Each slot up to its first NUL (fixed strings may fill it), then one NUL. */
+                size_t at = 0;
                 for (uint64_t i = 0; i < count; i++) {
-                    memcpy(buf + i * (each + 1), raw + i * each, each);
-                    buf[i * (each + 1) + each] = 0; /* fixed strings may fill their slot */
+                    size_t n = strnlen(raw + i * each, each);
+                    memcpy(buf + at, raw + i * each, n);
+                    buf[at + n] = 0;
+                    at += n + 1;
                 }
-                result = (int64_t)need;
+                result = (int64_t)at;
             }
             H5Tclose(mem);
             free(raw);

@@ -5,6 +5,8 @@
 #define _GNU_SOURCE
 #include "sfhdf5.h"
 
+#include <hdf5/serial/hdf5.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -42,12 +44,16 @@ static void put_u32(walker *w, uint32_t v) { put(w, &v, 4); }
 static void put_u64(walker *w, uint64_t v) { put(w, &v, 8); }
 static void put_str(walker *w, const char *s, size_t n) { put_u32(w, (uint32_t)n); put(w, s, n); }
 
-/* An error record, then the child ends. */
+/* An error record, then the child ends. It follows whatever part of the tree was sent, so it
+ * ends with a trailer (the record's length, then 'E') that the parent reads from the end. */
 static void fail(walker *w, uint8_t code, const char *reason) {
+    size_t o = strlen(w->object), r = strlen(reason);
     put_u8(w, 'E');
     put_u8(w, code);
-    put_str(w, w->object, strlen(w->object));
-    put_str(w, reason, strlen(reason));
+    put_str(w, w->object, o);
+    put_str(w, reason, r);
+    put_u32(w, (uint32_t)(2 + 4 + o + 4 + r));
+    put_u8(w, 'E');
     _exit(3);
 }
 
@@ -97,10 +103,12 @@ static void dataset(walker *w) {
             fail(w, SFH5_E_TOO_LARGE, msg);
         }
         char *buf = malloc((size_t)need + 1);
-        if (!buf || sfh5_read_strings(w->file, w->object, count, buf, (size_t)need) != need) fail(w, SFH5_E_UNREADABLE, "cannot read the strings");
-        char *s = buf;
+        int64_t got = buf ? sfh5_read_strings(w->file, w->object, count, buf, (size_t)need) : -1;
+        if (got < 0 || got > need) fail(w, SFH5_E_UNREADABLE, "cannot read the strings");
+        /* NUL-separated strings (fixed-length ones compacted by sfh5_read_strings). */
+        char *s = buf, *end = buf + got;
         for (uint64_t i = 0; i < count; i++) {
-            size_t n = strnlen(s, (size_t)(buf + need - s));
+            size_t n = s < end ? strnlen(s, (size_t)(end - s)) : 0;
             put_str(w, s, n);
             s += n + 1;
         }
@@ -156,6 +164,7 @@ int sfh5_read_isolated(const char *path, struct sfh5_limits limits, int *read_fd
         strcpy(w.object, "/");
         int is = sfh5_is_hdf5(path);
         if (is != 1) fail(&w, SFH5_E_NOT_HDF5, "");
+        H5PLset_loading_state(0); /* no filter plugins from a file's say-so */
         w.file = sfh5_open_read(path);
         if (w.file < 0) fail(&w, SFH5_E_CANNOT_OPEN, "");
         group(&w, 0);

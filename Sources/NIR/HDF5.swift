@@ -129,7 +129,7 @@ public enum HDF5 {
         // libhdf5 1.10.8 loops forever on some damaged files (H5HG_read): the reader gets a time
         // limit that grows with the file.
         let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
-        let seconds = limits.seconds + Double(size) / 10e6
+        let seconds = limits.seconds + min(Double(size) / 10e6, 10 * limits.seconds)
         let deadline = Date().addingTimeInterval(seconds)
         var timedOut = false
         while true {
@@ -156,19 +156,23 @@ public enum HDF5 {
                 : "the HDF5 library crashed reading it (signal \(signal)): the file is damaged")
         }
         if status == 3 {
-            var d = Serialized(bytes: data, path: path)
+            // The error record is at the end: ..., record, u32 length, 'E'.
+            guard data.count >= 5, data[data.count - 1] == UInt8(ascii: "E") else { throw .unreadable(path: path, object: "the file", reason: "the reader failed without saying why") }
+            let len = data[data.count - 5 ..< data.count - 1].reversed().reduce(0) { $0 << 8 | Int($1) }
+            guard len <= data.count - 5 else { throw .unreadable(path: path, object: "the file", reason: "the reader's error record is damaged") }
+            var d = Serialized(bytes: Array(data[data.count - 5 - len ..< data.count - 5]), path: path, limits: limits)
             throw d.error()
         }
         guard status == 0, readError == 0 else {
             throw .unreadable(path: path, object: "the file", reason: readError != 0 ? "reading from the reader: \(String(cString: strerror(readError)))" : "the reader failed (exit status \(status))")
         }
-        return try decode(data, path: path)
+        return try decode(data, path: path, limits: limits)
     }
 
     /// A tree from the reader's serialization (`Serialized`); every count is checked against the
     /// bytes left. The fuzz harness `nir` starts here.
-    public static func decode(_ bytes: [UInt8], path: String) throws(HDF5Error) -> H5Node {
-        var d = Serialized(bytes: bytes, path: path)
+    public static func decode(_ bytes: [UInt8], path: String, limits: Limits = .standard) throws(HDF5Error) -> H5Node {
+        var d = Serialized(bytes: bytes, path: path, limits: limits)
         let root = try d.node(depth: 0)
         guard d.at == d.bytes.count else { throw d.corrupt("trailing bytes") }
         return root
@@ -196,7 +200,7 @@ public enum HDF5 {
                 case let .floats(_, bits): out += [UInt8(SFH5_FLOAT.rawValue), UInt8(bits / 8)]
                 case .strings: out += [UInt8(SFH5_STRING.rawValue), 0]
                 }
-                out.append(UInt8(d.shape.count))
+                out.append(UInt8(truncatingIfNeeded: d.shape.count))
                 d.shape.forEach { u64(UInt64($0)) }
                 switch d.values {
                 case let .integers(v): v.forEach { u64(UInt64(bitPattern: $0)) }
@@ -241,6 +245,10 @@ public enum HDF5 {
                 guard sfh5_create_group(file, object) == 0 else { throw .cannotWrite(path: path, object: object) }
                 try writeGroup(children, file: file, at: object, path: path)
             case let .dataset(d):
+                guard d.shape.count <= Int(SFH5_MAX_RANK), d.shape.allSatisfy({ $0 >= 0 }),
+                      d.shape.reduce(1, { $0.multipliedReportingOverflow(by: $1).overflow ? -1 : $0 * $1 }) == d.values.count else {
+                    throw .cannotWrite(path: path, object: "\(object) (shape \(d.shape) does not hold its \(d.values.count) values)")
+                }
                 let dims = d.shape.map(UInt64.init)
                 let rc: Int32
                 switch d.values {
@@ -263,11 +271,14 @@ public enum HDF5 {
     struct Serialized {
         let bytes: [UInt8]
         let path: String
+        let limits: Limits
         var at = 0
+        var total = 0
 
-        init(bytes: [UInt8], path: String) {
+        init(bytes: [UInt8], path: String, limits: Limits) {
             self.bytes = bytes
             self.path = path
+            self.limits = limits
         }
 
         func corrupt(_ why: String) -> HDF5Error { .unreadable(path: path, object: "/", reason: "the reader's output is corrupt (\(why))") }
@@ -299,11 +310,11 @@ public enum HDF5 {
         }
 
         mutating func node(depth: Int) throws(HDF5Error) -> H5Node {
-            guard depth <= 64 else { throw corrupt("nesting") }
+            guard depth <= limits.depth + 1 else { throw corrupt("nesting deeper than \(limits.depth)") }
             switch try u8() {
             case UInt8(ascii: "G"):
                 let n = try u64()
-                guard n <= UInt64(bytes.count - at) else { throw corrupt("\(n) children") }
+                guard n <= UInt64(min(bytes.count - at, limits.children)) else { throw corrupt("\(n) children") }
                 var children: [String: H5Node] = [:]
                 for _ in 0 ..< n {
                     let name = try string()
@@ -318,11 +329,15 @@ public enum HDF5 {
                 var count = 1
                 for _ in 0 ..< rank {
                     let d = try u64()
-                    guard d <= UInt64(bytes.count) else { throw corrupt("dimension \(d)") }
+                    guard d <= UInt64(limits.datasetElements) else { throw corrupt("dimension \(d)") }
                     shape.append(Int(d))
-                    count = count.multipliedReportingOverflow(by: Int(d)).partialValue
+                    let (c, overflow) = count.multipliedReportingOverflow(by: Int(d))
+                    guard !overflow, c <= limits.datasetElements else { throw corrupt("more than \(limits.datasetElements) elements") }
+                    count = c
                 }
-                guard count <= bytes.count - at || count == 0 else { throw corrupt("\(count) elements") }
+                total += count
+                // Every element takes at least 4 bytes on the wire.
+                guard total <= limits.totalElements, count <= (bytes.count - at) / 4 else { throw corrupt("\(count) elements") }
                 switch Int32(cls) {
                 case Int32(SFH5_INTEGER.rawValue), Int32(SFH5_FLOAT.rawValue):
                     let raw = try take(count * 8)

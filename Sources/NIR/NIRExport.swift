@@ -17,6 +17,14 @@ public enum NIRExport {
         var edges: [(String, String)] = []
         var last = "input"
         func shape(_ s: FeatureShape) -> [Int] { s.isVector ? [s.count] : [s.channels, s.height, s.width] }
+        // Node names are unique: a layer called `fc_if` next to a layer `fc` gets `fc_if_`.
+        var reserved: Set<String> = ["input", "output"]
+        func fresh(_ base: String) -> String {
+            var n = base
+            while reserved.contains(n) { n += "_" }
+            reserved.insert(n)
+            return n
+        }
         func link(_ n: String, _ node: NIRNode) {
             nodes[n] = node
             edges.append((last, n))
@@ -24,11 +32,14 @@ public enum NIRExport {
         }
         nodes["input"] = .input(shape: shape(model.layers[0].inputShape))
         var problems: [String] = []
-        for l in model.layers {
-            let name = nodes[l.name] == nil && !["input", "output"].contains(l.name) ? l.name : "\(l.name)_layer"
+        var names: [String] = []
+        reserved = ["input", "output"]
+        for l in model.layers { names.append(fresh(l.name)) }
+        for (index, l) in model.layers.enumerated() {
+            let name = names[index]
             switch l.kind {
             case .dense:
-                if !l.inputShape.isVector { link("\(name)_flatten", .flatten(startDim: 0, endDim: -1, inputType: shape(l.inputShape))) }
+                if !l.inputShape.isVector { link(fresh("\(name)_flatten"), .flatten(startDim: 0, endDim: -1, inputType: shape(l.inputShape))) }
                 link(name, .affine(weight: NIRTensor(shape: [l.outputs, l.inputs], values: l.weights.map(Double.init)),
                                    bias: NIRTensor(shape: [l.outputs], values: l.bias.map { Double($0) / T })))
             case let .conv(k):
@@ -46,7 +57,7 @@ public enum NIRExport {
                 link(name, .sumPool2d(kernel: [k, k], stride: [k, k], padding: [0, 0]))
             }
             if !l.isOutput {
-                let n = "\(name)_if"
+                let n = fresh("\(name)_if")
                 let s = shape(l.outputShape)
                 let ones = [Double](repeating: 1, count: l.outputs)
                 link(n, .integrateAndFire(r: NIRTensor(shape: s, values: ones), threshold: NIRTensor(shape: s, values: ones.map { $0 * Double(l.threshold) }),
@@ -59,7 +70,7 @@ public enum NIRExport {
         let graphMeta: [String: H5Dataset] = [
             "spikeforge_timesteps": .integer(Int64(T)), "spikeforge_input_bits": .integer(Int64(model.inputBits)),
             "spikeforge_w_bits": .integer(Int64(model.wBits)), "spikeforge_output_threshold": .integer(model.layers.last!.threshold),
-            "spikeforge_output_mode": .string(model.layers.last!.mode.rawValue),
+            "spikeforge_output_mode": .string(model.layers.last!.mode.rawValue), "spikeforge_output_flush": .integer(model.layers.last!.flush ? 1 : 0),
             "generator": .string("spikeforge \(SpikeForgeVersion.string)"),
         ]
         return NIRGraph(version: "1.0.8", nodes: nodes, edges: edges, metadata: graphMeta, nodeMetadata: meta)

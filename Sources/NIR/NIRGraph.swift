@@ -72,6 +72,14 @@ public struct NIRGraph: Sendable, Equatable {
         self.nodeMetadata = nodeMetadata
     }
 
+    /// An integer of the graph's metadata in `range`: nil when absent, else the value or a
+    /// problem naming the key (a float that is not a whole number in range, a string).
+    public func metadataInteger(_ key: String, in range: ClosedRange<Int>) -> Result<Int, NIRError>? {
+        guard let d = metadata[key] else { return nil }
+        if let v = d.numbers?.first, d.count == 1, let i = Int(exactly: v), range.contains(i) { return .success(i) }
+        return .failure(.unsupported(path: "(graph metadata)", problems: ["metadata '\(key)' is \(d.typeDescription) \(d.numbers?.first.map { "\($0)" } ?? ""), expected one integer in \(range)"]))
+    }
+
     public static func == (a: NIRGraph, b: NIRGraph) -> Bool {
         a.version == b.version && a.nodes == b.nodes && a.edges.elementsEqual(b.edges, by: { $0 == $1 }) && a.metadata == b.metadata
             && a.nodeMetadata == b.nodeMetadata
@@ -251,6 +259,7 @@ struct NodeParams {
             return nil
         }
         if v.contains(where: \.isNaN) { problem("'\(key)' holds NaN, expected numbers"); return nil }
+        if d.shape.contains(0) { problem("'\(key)' has shape \(d.shape), an empty dimension"); return nil }
         return NIRTensor(shape: d.shape, values: v)
     }
 
@@ -259,11 +268,12 @@ struct NodeParams {
         return tensor(key, rank: 0...4)
     }
 
+    /// Every tensor is a scalar (one value) or has the one shared shape of the others.
     mutating func sameShapes(_ tensors: [String: NIRTensor?]) {
         let present = tensors.compactMapValues { $0 }.sorted { $0.key < $1.key }
-        guard let first = present.first else { return }
-        for (k, t) in present.dropFirst() where t.shape != first.value.shape && t.count != 1 && first.value.count != 1 {
-            problem("'\(k)' has shape \(t.shape), expected \(first.value.shape) like '\(first.key)'")
+        guard let shared = present.first(where: { $0.value.count != 1 }) else { return }
+        for (k, t) in present where t.count != 1 && t.shape != shared.value.shape {
+            problem("'\(k)' has shape \(t.shape), expected one value or \(shared.value.shape) like '\(shared.key)'")
         }
     }
 
@@ -278,11 +288,11 @@ struct NodeParams {
     }
 
     /// A 2-D attribute given as one integer or as (height, width).
-    mutating func pair(_ key: String) -> [Int]? {
+    mutating func pair(_ key: String, minimum: Int = 1) -> [Int]? {
         guard let v = ints(key) else { return nil }
-        if v.count == 1 { return [v[0], v[0]] }
-        guard v.count == 2 else { problem("'\(key)' has \(v.count) values \(v), expected 1 or 2 (height, width)"); return nil }
-        return v
+        guard v.count == 1 || v.count == 2 else { problem("'\(key)' has \(v.count) values \(v), expected 1 or 2 (height, width)"); return nil }
+        guard v.allSatisfy({ $0 >= minimum }) else { problem("'\(key)' is \(v), expected values of at least \(minimum)"); return nil }
+        return v.count == 1 ? [v[0], v[0]] : v
     }
 
     /// Padding: integers, or the strings 'valid' (no padding) or 'same'.
@@ -292,6 +302,6 @@ struct NodeParams {
             problem("'padding' is '\(s)'; SpikeForge's convolutions and pooling are 'valid' (no padding)")
             return nil
         }
-        return pair("padding")
+        return pair("padding", minimum: 0)
     }
 }

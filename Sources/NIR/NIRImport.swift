@@ -48,22 +48,24 @@ struct GraphWalker {
     }
 
     var problems: [String] { reports.filter { $0.status == .unsupported }.map { "node '\($0.node)' (\($0.type)): \($0.note)" } }
+    var unsupported = 0
 
     mutating func report(_ node: String, _ status: NIRNodeReport.Status, _ note: String) {
         reports.append(NIRNodeReport(node: node, type: graph.nodes[node]?.typeName ?? "?", status: status, note: note))
+        if status == .unsupported { unsupported += 1 }
     }
 
     func meta(_ node: String, _ key: String) -> String? {
         guard let d = graph.nodeMetadata[node]?[key] else { return nil }
         if let s = d.strings?.first { return s }
-        return d.numbers?.first.map { $0 == $0.rounded() ? String(Int($0)) : String($0) }
+        return d.numbers?.first.map { Int(exactly: $0).map(String.init) ?? String($0) }
     }
 
     mutating func walk(_ path: [String]) {
         for name in path {
             // After a node that cannot be mapped, shapes are unknown: later nodes get only the
             // checks of their own (type, leak), so one problem does not cascade.
-            if !problems.isEmpty {
+            if unsupported > 0 {
                 switch graph.nodes[name]! {
                 case let .unsupported(type): unknown(name, type)
                 case let .lif(tau, _, vLeak, _, _): if let p = leakProblem(tau, nil, vLeak) { report(name, .unsupported, p) }
@@ -209,10 +211,10 @@ struct GraphWalker {
         if k[0] != k[1] { why.append("kernel \(k), expected square") }
         if stride != k { why.append("stride \(stride), expected the kernel \(k)") }
         if padding != [0, 0] { why.append("padding \(padding), expected 0") }
-        if shape.isVector || flattened { why.append("input is a vector, expected a map") }
-        else if shape.height % k[0] != 0 || shape.width % k[0] != 0 { why.append("\(k[0])×\(k[0]) windows do not tile the \(shape.height)×\(shape.width) map") }
         if !LayerSpec.poolSizes.contains(k[0]) { why.append("kernel \(k[0]), expected \(LayerSpec.poolSizes)") }
-        let s = inputScale.map { Set($0).count == 1 ? $0[0] : -1 } ?? 1
+        else if shape.isVector || flattened { why.append("input is a vector, expected a map") }
+        else if shape.height % k[0] != 0 || shape.width % k[0] != 0 { why.append("\(k[0])×\(k[0]) windows do not tile the \(shape.height)×\(shape.width) map") }
+        let s = inputScale.map { Set($0).count == 1 ? $0.first ?? -1 : -1 } ?? 1
         if s <= 0 { why.append("a Scale before it is not one positive number") }
         guard why.isEmpty else { return report(name, .unsupported, why.joined(separator: "; ")) }
         let kk = k[0]

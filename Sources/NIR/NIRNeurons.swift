@@ -65,7 +65,7 @@ extension GraphWalker {
     func leakProblem(_ tau: NIRTensor, _ tauSyn: NIRTensor?, _ vLeak: NIRTensor) -> String? {
         guard let t = (tau.values + (tauSyn?.values ?? [])).first(where: { $0.isFinite }) else { return nil }
         let beta = 1 - 1e-4 / t
-        return "leaks (τ = \(fmt(t))\(tauSyn.map { ", τ_syn = \(fmt($0.values[0]))" } ?? ""), v_leak = \(fmt(vLeak.values[0]))"
+        return "leaks (τ = \(fmt(t))\(tauSyn.map { ", τ_syn = \(fmt($0.values.first ?? 0))" } ?? ""), v_leak = \(fmt(vLeak.values.first ?? 0))"
             + (beta > 0 && beta < 1 ? "; from snnTorch, whose dt is 1e-4, that is β = \(String(format: "%.4g", beta))" : "")
             + "); SpikeForge's neurons do not leak (SPEC §1). `--leak ignore` maps it to IF and drops the leak"
     }
@@ -80,7 +80,7 @@ extension GraphWalker {
     }
 
     mutating func output(_ name: String, _ s: [Int]) {
-        if let s = inputScale, Set(s).count > 1 || s[0] <= 0 {
+        if let s = inputScale, Set(s).count > 1 || (s.first ?? 0) <= 0 {
             return report(name, .unsupported, "a Scale after the last layer changes the class order")
         }
         if var p = pending {
@@ -88,11 +88,14 @@ extension GraphWalker {
             p.bias = p.bias.map { $0 * Double(timesteps) }
             p.isOutput = true
             p.mode = graph.metadata["spikeforge_output_mode"]?.strings?.first.flatMap(NeuronMode.init(rawValue:)) ?? .linear
+            p.flush = (try? graph.metadataInteger("spikeforge_output_flush", in: 0 ... 1)?.get()) == 1
             layers.append(p)
             pending = nil
         } else if var last = layers.popLast(), let neuron = lastNeuron {
             guard !last.kind.isPool else { return report(name, .unsupported, "the last layer is a pooling") }
-            (last.isOutput, last.mode, last.flush) = (true, .linear, false)
+            last.isOutput = true
+            last.mode = graph.metadata["spikeforge_output_mode"]?.strings?.first.flatMap(NeuronMode.init(rawValue:)) ?? .linear
+            last.flush = false
             layers.append(last)
             if let i = reports.lastIndex(where: { $0.node == neuron }) {
                 reports[i].status = .approximated

@@ -22,8 +22,16 @@ public struct NIRImport: Sendable {
     }
 
     public static func map(_ graph: NIRGraph, path: String, options: NIRImportOptions, calibration: ImageSet?) throws(NIRError) -> NIRImport {
+        guard (2 ... 16).contains(options.wBits), (1 ... 8).contains(options.inputBits), (options.timesteps ?? 1) >= 1 else {
+            throw .unsupported(path: path, problems: ["wBits \(options.wBits) (expected 2...16), inputBits \(options.inputBits) (expected 1...8), timesteps \(options.timesteps ?? 1) (expected at least 1)"])
+        }
         let levels = (1 << options.inputBits) - 1
-        let metaT = graph.metadata["spikeforge_timesteps"]?.numbers?.first.map { Int($0) }
+        var metaT: Int?
+        switch graph.metadataInteger("spikeforge_timesteps", in: 1 ... 1_000_000) {
+        case let .failure(e)?: if options.timesteps == nil { throw e }
+        case let .success(t)?: metaT = t
+        case nil: break
+        }
         let T = options.timesteps ?? metaT ?? levels
         let (path_, structure) = graph.chain()
         if !structure.isEmpty { throw .unsupported(path: path, problems: structure) }
@@ -45,7 +53,7 @@ public struct NIRImport: Sendable {
             throw .unsupported(path: path, problems: ["the calibration images have \((c.pixels.count / max(1, c.count))) values, the graph's input has \(layers[0].input.count) (\(layers[0].input))"])
         }
         var q = Quantizer(float: float, wBits: options.wBits, inputBits: options.inputBits, levels: levels,
-                          outputThreshold: graph.metadata["spikeforge_output_threshold"]?.numbers?.first)
+                          outputThreshold: graph.metadata["spikeforge_output_threshold"]?.numbers?.first.flatMap { $0 >= 1 && $0 < 1e15 ? $0.rounded() : nil })
         let (model, scales) = q.run(calibration: calibration)
         if let problem = q.problems.first { throw .unsupported(path: path, problems: [problem] + q.problems.dropFirst()) }
         var reports = walker.reports
@@ -102,8 +110,9 @@ struct Quantizer {
         }
         var theta: Double
         if l.kind.isPool {
-            theta = l.threshold.rounded()
-            if theta != l.threshold { roundedPool[i] = true }
+            // A first-layer pool sums levels, which stand for levels/T of the graph's input.
+            theta = (i == 0 ? l.threshold * Double(levels) / Double(float.timesteps) : l.threshold).rounded()
+            if theta != (i == 0 ? l.threshold * Double(levels) / Double(float.timesteps) : l.threshold) { roundedPool[i] = true }
         } else {
             theta = l.isOutput ? (outputThreshold ?? 1) : (l.threshold * s).rounded()
         }

@@ -49,9 +49,10 @@ struct NIRImportCommand: ParsableCommand {
     func run() throws {
         var options = NIRImportOptions()
         let graph = try NIRGraph.read(file)
-        let meta = { (k: String) in graph.metadata[k]?.numbers?.first.map { Int($0) } }
-        options.wBits = wBits ?? meta("spikeforge_w_bits") ?? 8
-        options.inputBits = inputBits ?? meta("spikeforge_input_bits") ?? 4
+        // Widths recorded by `nir export`, checked like the flags.
+        func meta(_ k: String, _ range: ClosedRange<Int>) throws -> Int? { try graph.metadataInteger(k, in: range)?.get() }
+        options.wBits = try wBits ?? meta("spikeforge_w_bits", 2 ... 16) ?? 8
+        options.inputBits = try inputBits ?? meta("spikeforge_input_bits", 1 ... 8) ?? 4
         options.timesteps = timesteps
         options.leak = NIRImportOptions.Leak(rawValue: leak)!
         let (train, test) = try calibrate.map { dir throws in

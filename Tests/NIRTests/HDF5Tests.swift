@@ -38,7 +38,8 @@ import Testing
         try HDF5.write(["big": .dataset(.floats([Double](repeating: 1, count: 1000), shape: [10, 100]))], to: path)
         var limits = HDF5.Limits.standard
         limits.datasetElements = 999
-        #expect(throws: HDF5Error.self) { try HDF5.read(path, limits: limits) }
+        // The reader's error record comes after the part of the tree already sent.
+        #expect(throws: HDF5Error.tooLarge(path: path, object: "/big", got: "a dimension of 100", limit: "999 elements")) { try HDF5.read(path, limits: limits) }
     }
 }
 
@@ -48,6 +49,14 @@ import Testing
         let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/conv_if.nir").path
         let tree = try HDF5.read(fixture)
         #expect(try HDF5.decode(HDF5.encode(tree), path: "x") == tree)
+    }
+
+    /// Dimensions whose product overflows (256^7 · 128 = 2^63) are refused before any count.
+    @Test func anOverflowingShapeIsAnError() {
+        var b: [UInt8] = [UInt8(ascii: "G")] + [1, 0, 0, 0, 0, 0, 0, 0] + [1, 0, 0, 0, UInt8(ascii: "x")] + [UInt8(ascii: "D"), 2, 0, 8]
+        for d in [UInt64](repeating: 256, count: 7) + [128] { b += (0 ..< 8).map { UInt8(truncatingIfNeeded: d >> (8 * $0)) } }
+        b += [UInt8](repeating: 0, count: 256 - b.count)
+        #expect(throws: HDF5Error.self) { try HDF5.decode(b, path: "x") }
     }
 
     /// Every truncation of a valid serialization is a typed error, never a trap.

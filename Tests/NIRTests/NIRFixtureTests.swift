@@ -96,4 +96,12 @@ import Trainer
             #expect(error.description.contains(Self.path(file)))
         }
     }
+
+    /// Fixed-length strings (edges and a type as h5py writes `S8`) read like variable-length ones.
+    @Test func fixedLengthStringsReadLikeVariableOnes() throws {
+        let a = try NIRImport.run(path: Self.path("dense_if.nir"), options: NIRImportOptions(), calibration: nil)
+        let b = try NIRImport.run(path: Self.path("fixed_strings.nir"), options: NIRImportOptions(), calibration: nil)
+        #expect(a.model == b.model)
+    }
 }
+

@@ -200,5 +200,57 @@ import Trainer
         #expect(a.float == b.float)
         #expect(b.reports[2].note.contains("input gain w_in"))
     }
+
+    /// Inputs the review found trapping: empty tensors, a pooling kernel of 0, metadata that is
+    /// not a small integer, and export names that collide.
+    @Test func degenerateParametersAreErrors() throws {
+        func problems(_ g: NIRGraph) -> String {
+            do { _ = try Self.importing(g); return "" } catch { return error.description }
+        }
+        var pool = Self.chain([("in", .input(shape: [1, 4, 4])), ("p", .sumPool2d(kernel: [0, 0], stride: [0, 0], padding: [0, 0])), ("n", Self.ifNode(1)),
+                               ("fc", .linear(weight: Self.t([1], [1, 1]))), ("out", .output(shape: [1]))])
+        #expect(problems(pool).contains("kernel 0, expected 1...16"))
+        pool.metadata["spikeforge_timesteps"] = .floats([.infinity])
+        #expect(problems(pool).contains("metadata 'spikeforge_timesteps'"))
+        var g = Self.dense()
+        g.nodeMetadata["n1"] = ["spikeforge_flush": .floats([1e300])]
+        #expect(problems(g) == "")
+        // An exported model whose layer names collide with the generated ones.
+        let m = IntegerModel(layers: [
+            IntegerLayer(name: "fc_if", inputs: 2, outputs: 2, weights: [1, 2, 3, 4], bias: [0, 0], threshold: 3, mode: .reluFloor, flush: false, isOutput: false),
+            IntegerLayer(name: "fc", inputs: 2, outputs: 2, weights: [1, 2, 3, 4], bias: [0, 0], threshold: 3, mode: .reluFloor, flush: false, isOutput: false),
+            IntegerLayer(name: "out", inputs: 2, outputs: 2, weights: [1, 2, 3, 4], bias: [0, 0], threshold: 1, mode: .linear, flush: false, isOutput: true),
+        ], wBits: 8, inputBits: 4)
+        let back = try NIRImport.map(try NIRExport.graph(m), path: "e.nir", options: NIRImportOptions(), calibration: nil)
+        #expect(back.model.layers.map(\.weights) == m.layers.map(\.weights))
+        #expect(back.model.layers.map(\.name) == ["fc_if", "fc", "out"])
+    }
+
+    @Test func emptyTensorsAreRefusedByTheParser() throws {
+        let tree: [String: H5Node] = [
+            "type": .dataset(.string("NIRGraph")),
+            "edges": .dataset(H5Dataset(shape: [2, 2], values: .strings(["in", "fc", "fc", "out"]))),
+            "nodes": .group([
+                "in": .group(["type": .dataset(.string("Input")), "shape": .dataset(.integers([4]))]),
+                "fc": .group(["type": .dataset(.string("Affine")), "weight": .dataset(.floats([], shape: [0, 4])), "bias": .dataset(.floats([], shape: [0]))]),
+                "out": .group(["type": .dataset(.string("Output")), "shape": .dataset(.integers([0]))]),
+            ]),
+        ]
+        #expect(throws: NIRError.invalid(path: "t", problems: [
+            "node 'fc' (Affine): 'weight' has shape [0, 4], an empty dimension", "node 'fc' (Affine): 'bias' has shape [0], an empty dimension",
+        ])) { try NIRGraph.parse(.group(["version": .dataset(.string("1.0.8")), "node": .group(tree)]), path: "t") }
+    }
+
+    /// A first-layer pooling sums input levels, each standing for T/levels of the graph's input.
+    @Test func aFirstLayerPoolScalesItsThresholdByTheTimeSteps() throws {
+        let g = Self.chain([("in", .input(shape: [1, 4, 4])), ("p", .sumPool2d(kernel: [2, 2], stride: [2, 2], padding: [0, 0])),
+                            ("n", .integrateAndFire(r: Self.t([1], []), threshold: Self.t([4], []), reset: Self.t([0], []))),
+                            ("f", .flatten(startDim: 0, endDim: -1, inputType: nil)), ("fc", .linear(weight: Self.t([1, 1, 1, 1], [1, 4]))),
+                            ("out", .output(shape: [1]))])
+        var o = NIRImportOptions()
+        o.timesteps = 30
+        #expect(try Self.importing(g, o).model.layers[0].threshold == 2)
+        #expect(try Self.importing(g).model.layers[0].threshold == 4)
+    }
 }
 

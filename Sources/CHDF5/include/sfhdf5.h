@@ -34,7 +34,9 @@ int sfh5_dataset_info(int64_t loc, const char *path, int *type_class, int *rank,
 int sfh5_read_doubles(int64_t loc, const char *path, double *out, uint64_t count);
 int sfh5_read_int64(int64_t loc, const char *path, int64_t *out, uint64_t count);
 /* Reads a string dataset of `count` elements (fixed or variable length) into buf as
- * NUL-separated strings. Returns the bytes needed (call with size 0 first), or negative. */
+ * NUL-separated strings. With size 0, returns the bytes needed; with enough room, the bytes
+ * written (fixed-length strings are cut at their first NUL, so it may be fewer); negative on
+ * error. */
 int64_t sfh5_read_strings(int64_t loc, const char *path, uint64_t count, char *buf, size_t size);
 
 int sfh5_create_group(int64_t loc, const char *path);
