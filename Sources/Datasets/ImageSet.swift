@@ -13,6 +13,8 @@ public struct ImageSet: Sendable, Equatable {
     /// Where the set came from, for messages and manifests ("mnist:DIR/train", "generated:seed=1").
     public var source: String
 
+    /// A set built by code (tests, generated digits); `pixels` must hold `labels.count` images.
+    /// Sets read from files go through `checked`, which throws instead.
     public init(width: Int, height: Int, channels: Int = 1, pixels: [UInt8], labels: [UInt8], source: String) {
         precondition(pixels.count == labels.count * width * height * channels, "pixel count does not match labels")
         self.width = width
@@ -21,6 +23,19 @@ public struct ImageSet: Sendable, Equatable {
         self.pixels = pixels
         self.labels = labels
         self.source = source
+    }
+
+    /// A set read from `path`: the pixel count must match the labels and the image shape, else a
+    /// typed error (the loaders check this before, so it only guards the shared invariant).
+    public static func checked(width: Int, height: Int, channels: Int = 1, pixels: [UInt8], labels: [UInt8], source: String,
+                               path: String) throws(DatasetError) -> ImageSet {
+        let (perImage, o1) = width.multipliedReportingOverflow(by: height)
+        let (perImage2, o2) = perImage.multipliedReportingOverflow(by: channels)
+        let (total, o3) = perImage2.multipliedReportingOverflow(by: labels.count)
+        guard width > 0, height > 0, channels > 0, !(o1 || o2 || o3), total == pixels.count else {
+            throw .malformed(path: path, reason: "\(pixels.count) pixel values for \(labels.count) labels of \(channels)x\(height)x\(width) images")
+        }
+        return ImageSet(width: width, height: height, channels: channels, pixels: pixels, labels: labels, source: source)
     }
 
     public var count: Int { labels.count }
@@ -81,7 +96,7 @@ public struct ImageSet: Sendable, Equatable {
         guard img.dimensions[0] > 0, img.dimensions[1] > 0, img.dimensions[2] > 0 else { throw .empty(path: imgPath) }
         let n = min(img.dimensions[0], limit ?? .max)
         let size = img.dimensions[1] * img.dimensions[2]
-        return ImageSet(width: img.dimensions[2], height: img.dimensions[1], pixels: Array(img.data.prefix(n * size)),
-                        labels: Array(lbl.data.prefix(n)), source: "mnist:\(directory)/\(split)")
+        return try checked(width: img.dimensions[2], height: img.dimensions[1], pixels: Array(img.data.prefix(n * size)),
+                           labels: Array(lbl.data.prefix(n)), source: "mnist:\(directory)/\(split)", path: imgPath)
     }
 }

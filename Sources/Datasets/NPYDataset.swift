@@ -40,8 +40,10 @@ extension ImageSet {
         if let images, let labels, problems.isEmpty {
             let n = min(labels.count, limit ?? .max)
             let s = images.shape
-            return ImageSet(width: s.width, height: s.height, channels: s.channels, pixels: Array(images.pixels.prefix(n * s.width * s.height * s.channels)),
-                            labels: Array(labels.prefix(n)), source: "npy:\(directory)/\(split)")
+            do {
+                return try checked(width: s.width, height: s.height, channels: s.channels, pixels: Array(images.pixels.prefix(n * s.width * s.height * s.channels)),
+                                   labels: Array(labels.prefix(n)), source: "npy:\(directory)/\(split)", path: xPath)
+            } catch { problems.append(error) }
         }
         if problems.count == 1 { throw problems[0] }
         throw .several(problems)
