@@ -44,9 +44,8 @@ public enum NIRExport {
                                    bias: NIRTensor(shape: [l.outputs], values: l.bias.map { Double($0) / T })))
             case let .conv(k):
                 let O = l.outputShape
-                let hw = O.height * O.width
-                let perChannel = (0 ..< O.channels).map { l.bias[$0 * hw] }
-                if (0 ..< l.outputs).contains(where: { l.bias[$0] != perChannel[$0 / hw] }) {
+                let perChannel = O.perChannel(l.bias) ?? []
+                if perChannel.isEmpty {
                     problems.append("layer '\(l.name)': its bias varies over positions within a channel; NIR's Conv2d has one bias per channel")
                 }
                 link(name, .conv2d(weight: NIRTensor(shape: [O.channels, l.inputShape.channels, k, k], values: l.weights.map(Double.init)),

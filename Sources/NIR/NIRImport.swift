@@ -187,14 +187,14 @@ struct GraphWalker {
         if !LayerSpec.kernelSizes.contains(kh) { why.append("kernel \(kh), expected \(LayerSpec.kernelSizes)") }
         if shape.isVector || flattened { why.append("input is a vector of \(shape.count), expected a C×H×W map") }
         else if c != shape.channels || kh > shape.height || kw > shape.width { why.append("weight \(w.shape) does not fit the input map \(shape)") }
-        if let s = inputScale, let bad = perChannel(s, shape) == nil ? 0 : nil { _ = bad; why.append("a Scale before it varies within a channel") }
+        if let s = inputScale, shape.perChannel(s) == nil { why.append("a Scale before it varies within a channel") }
         guard why.isEmpty else { return report(name, .unsupported, why.joined(separator: "; ")) }
         let outShape = FeatureShape(channels: o, height: shape.height - kh + 1, width: shape.width - kw + 1)
         guard outShape.height * outShape.width <= Self.maxValues / o else {
             return report(name, .unsupported, "\(o) channels of \(outShape.height)x\(outShape.width), more than \(Self.maxValues) neurons")
         }
         var W = w.values
-        if let s = inputScale.flatMap({ perChannel($0, shape) }) {
+        if let s = inputScale.flatMap({ shape.perChannel($0) }) {
             for oc in 0 ..< o { for ic in 0 ..< c { for k in 0 ..< kh * kw { W[(oc * c + ic) * kh * kw + k] *= s[ic] } } }
         }
         let bias = (0 ..< outShape.count).map { i in b.count == 1 ? b.values[0] : b.values[i / (outShape.height * outShape.width)] }
@@ -230,17 +230,6 @@ struct GraphWalker {
         report(name, .exact, "\(average ? "average" : "sum") pooling \(kk)×\(kk) → \(outShape)\(average ? " (1/\(kk * kk) moves into the threshold)" : "")")
     }
 
-    func perChannel(_ s: [Double], _ shape: FeatureShape) -> [Double]? {
-        let hw = shape.height * shape.width
-        var out: [Double] = []
-        for c in 0 ..< shape.channels {
-            let v = s[c * hw]
-            if s[c * hw ..< (c + 1) * hw].contains(where: { $0 != v }) { return nil }
-            out.append(v)
-        }
-        return out
-    }
-
     mutating func scale(_ name: String, _ t: NIRTensor) {
         guard t.count == 1 || t.count == shape.count else { return report(name, .unsupported, "\(t.count) values, expected 1 or \(shape.count) (\(shape))") }
         let s = t.count == 1 ? [Double](repeating: t.values[0], count: shape.count) : t.values
@@ -250,7 +239,7 @@ struct GraphWalker {
                 guard Set(s).count == 1, s[0] > 0 else { return report(name, .unsupported, "scales a pooling unevenly") }
                 p.threshold /= s[0]
             case .conv:
-                guard let c = perChannel(s, p.output) else { return report(name, .unsupported, "varies within a channel of '\(p.name)', whose kernels are shared") }
+                guard let c = p.output.perChannel(s) else { return report(name, .unsupported, "varies within a channel of '\(p.name)', whose kernels are shared") }
                 let per = p.weights.count / c.count
                 for i in 0 ..< p.weights.count { p.weights[i] *= c[i / per] }
                 for i in 0 ..< p.bias.count { p.bias[i] *= s[i] }

@@ -36,11 +36,10 @@ extension GraphWalker {
             guard Set(effective).count == 1 else { return report(name, .unsupported, "thresholds differ across a pooling layer, whose weights are fixed at 1") }
             p.threshold *= effective[0]
         case .conv:
-            let hw = p.output.height * p.output.width
-            for c in 0 ..< p.output.channels where Set(effective[c * hw ..< (c + 1) * hw]).count != 1 {
-                return report(name, .unsupported, "thresholds vary within channel \(c) of '\(p.name)', whose kernels are shared")
+            guard p.output.perChannel(effective) != nil else {
+                return report(name, .unsupported, "thresholds vary within a channel of '\(p.name)', whose kernels are shared")
             }
-            fold(&p, effective, rowsPer: hw)
+            fold(&p, effective, rowsPer: p.output.height * p.output.width)
         case .dense: fold(&p, effective, rowsPer: 1)
         }
         if Set(effective).count > 1 { notes.append("per-neuron thresholds folded into the rows of '\(p.name)' (θ \(fmt(p.threshold)))") }

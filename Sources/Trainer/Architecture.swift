@@ -22,6 +22,20 @@ public struct FeatureShape: Hashable, Sendable, Codable, CustomStringConvertible
     /// Flat index of `(c, y, x)`.
     @inline(__always) public func index(_ c: Int, _ y: Int, _ x: Int) -> Int { (c * height + y) * width + x }
     public var description: String { isVector ? "\(channels)" : "\(channels)x\(height)x\(width)" }
+
+    /// One value per channel when `values` (one per position of this map, channel-major) is the
+    /// same at every position of each channel, else nil.
+    public func perChannel<T: Equatable>(_ values: [T]) -> [T]? {
+        let positions = height * width
+        guard values.count == count else { return nil }
+        var out: [T] = []
+        for c in 0 ..< channels {
+            let v = values[c * positions]
+            if values[c * positions ..< (c + 1) * positions].contains(where: { $0 != v }) { return nil }
+            out.append(v)
+        }
+        return out
+    }
 }
 
 /// What a layer computes from its input map (SPEC §6; docs/TRAINING.md, "Convolutional networks").

@@ -118,7 +118,7 @@ public enum ModelFile {
                 let w = l.weights.map(Int64.init)
                 // A conv layer's bias is stored per channel when it is the same at every position.
                 var (bShape, b) = (l.kind == .dense ? [l.outputs] : [l.outputShape.channels, l.outputShape.height, l.outputShape.width], l.bias)
-                if case .conv = l.kind, let perChannel = ModelFile.perChannel(l.bias, l.outputShape) {
+                if case .conv = l.kind, let perChannel = l.outputShape.perChannel(l.bias) {
                     (bShape, b) = ([l.outputShape.channels], perChannel)
                 }
                 // Weights get the type of their declared width; biases at least int32.
@@ -305,18 +305,6 @@ public enum ModelFile {
 }
 
 extension ModelFile {
-    /// The bias of each channel when it is the same at every position of `map`, else nil.
-    static func perChannel(_ bias: [Int64], _ map: FeatureShape) -> [Int64]? {
-        let positions = map.height * map.width
-        var out: [Int64] = []
-        for c in 0 ..< map.channels {
-            let b = bias[c * positions]
-            if bias[c * positions ..< (c + 1) * positions].contains(where: { $0 != b }) { return nil }
-            out.append(b)
-        }
-        return out
-    }
-
     /// A layer entry as the problems name it: `conv 5x5 1x28x28 -> 15x24x24`.
     static func describe(_ kind: String, _ kernel: Int?, _ input: FeatureShape, _ output: FeatureShape) -> String {
         "\(kind)\(kernel.map { " \($0)x\($0)" } ?? "") \(input) -> \(output)"
