@@ -51,7 +51,28 @@ public struct SystemModel: CycleModel {
     }
 
     public mutating func step(_ i: PortValues) {
-        if i.bool(0) {
+        stepHost(rst: i.bool(0), inValid: i.bool(1), inFlit: i[2], outReady: i.bool(3))
+    }
+
+    /// The host port's outputs before the edge, as `outputs(_:)` gives them, without building a
+    /// `PortValues` (the host loop's fast path).
+    public func hostOutputs(rst: Bool) -> (inReady: Bool, outValid: Bool, outFlit: UInt64, busy: Bool) {
+        let n = config.tiles
+        let h = mesh.output(n, inReset: rst)
+        return (!rst && mesh.inReady(n), h.valid && !rst, h.flit[h.flit.startIndex], !rst && busy)
+    }
+
+    /// One cycle of the host port: the outputs before the edge, then the edge (`outputs(_:)`
+    /// then `step(_:)` on the same inputs).
+    public mutating func hostCycle(rst: Bool, inValid: Bool, inFlit: UInt64, outReady: Bool) -> (inReady: Bool, outValid: Bool, outFlit: UInt64, busy: Bool) {
+        let o = hostOutputs(rst: rst)
+        stepHost(rst: rst, inValid: inValid, inFlit: inFlit, outReady: outReady)
+        return o
+    }
+
+    /// The edge, from the host port's four inputs.
+    public mutating func stepHost(rst: Bool, inValid: Bool, inFlit: UInt64, outReady: Bool) {
+        if rst {
             mesh.reset()
             for k in cores.indices { cores[k].reset() }
             return
@@ -68,9 +89,9 @@ public struct SystemModel: CycleModel {
             mesh.outReady[k] = cores[k].inReady() && !ejectStalls
             cores[k].step(inValid: valid, inFlit: flit, outReady: routerTakes)
         }
-        mesh.inValid[n] = i.bool(1)
-        mesh.inFlit[n] = i[2]
-        mesh.outReady[n] = i.bool(3)
+        mesh.inValid[n] = inValid
+        mesh.inFlit[n] = inFlit
+        mesh.outReady[n] = outReady
         mesh.step()
     }
 }
