@@ -40,6 +40,10 @@ public struct NoCCore: Sendable {
     /// local ports and the host are not hops). Not cleared by `reset()`.
     public private(set) var flitHops = 0
     var scratch: [UInt64] = [0, 0, 0, 0]
+    /// Flits buffered per router and in all: routers with none are skipped by `step()`, and
+    /// `busy` is one comparison.
+    var routerFlits: [Int]
+    public private(set) var buffered = 0
 
     init(cols: Int, rows: Int, coords: [(x: Int, y: Int)], depth: Int, queues: Int, flitWidth: Int, outLink: [OutLink], extIn: [Int], extOut: [Int]) {
         self.cols = cols
@@ -67,6 +71,7 @@ public struct NoCCore: Sendable {
         delivered = outReady
         deliveredFlit = Array(repeating: 0, count: extOut.count * words)
         scratch = Array(repeating: 0, count: words)
+        routerFlits = Array(repeating: 0, count: routers)
     }
 
     /// A `cols × rows` mesh: external inputs are the local ports (node order) then the host;
@@ -103,10 +108,11 @@ public struct NoCCore: Sendable {
             served[k] = 0
         }
         for k in ptr.indices { ptr[k] = 0 }
+        for k in routerFlits.indices { routerFlits[k] = 0 }
+        buffered = 0
     }
 
-    public var busy: Bool { count.contains { $0 > 0 } }
-    public var buffered: Int { count.reduce(0, +) }
+    public var busy: Bool { buffered > 0 }
 
     /// Whether external input `e` would be taken now (every queue of its port has room).
     public func inReady(_ e: Int) -> Bool { portReady(extIn[e]) }
@@ -143,10 +149,24 @@ public struct NoCCore: Sendable {
     /// In reset the FIFOs hide their heads, so nothing is granted and the lines show input 0.
     public func output(_ e: Int, inReset: Bool = false) -> (valid: Bool, flit: ArraySlice<UInt64>) {
         let ro = extOut[e], r = ro / 5, o = ro % 5
-        let w = inReset ? nil : winner(r, o)
+        let w = inReset || routerFlits[r] == 0 ? nil : winner(r, o)
         let q = r * 5 * queues + (w ?? 0)
         let base = (q * depth + rd[q]) * words
         return (w != nil, storage[base ..< base + words])
+    }
+
+    /// Whether external output `e` offers a flit now (`output(e).valid` without the flit lines).
+    @inline(__always) public func outputValid(_ e: Int) -> Bool {
+        let ro = extOut[e], r = ro / 5
+        return routerFlits[r] != 0 && winner(r, ro % 5) != nil
+    }
+
+    /// The first word of external output `e`'s flit lines now.
+    @inline(__always) public func outputWord(_ e: Int) -> UInt64 {
+        let ro = extOut[e], r = ro / 5, o = ro % 5
+        let w = routerFlits[r] == 0 ? nil : winner(r, o)
+        let q = r * 5 * queues + (w ?? 0)
+        return storage[(q * depth + rd[q]) * words]
     }
 
     /// Writes a flit into input port `pi` (router*5 + port): into its through or turn queue.
@@ -160,6 +180,8 @@ public struct NoCCore: Sendable {
         routeOf[q * depth + slot] = route
         wr[q] = slot + 1 == depth ? 0 : slot + 1
         count[q] += 1
+        routerFlits[r] += 1
+        buffered += 1
     }
 
     /// One clock edge (reset low): arbitrate on the current state, then move every flit.
@@ -167,7 +189,7 @@ public struct NoCCore: Sendable {
         transfers.removeAll(keepingCapacity: true)
         for k in delivered.indices { delivered[k] = false }
         let V = 5 * queues
-        for r in 0 ..< routers {
+        for r in 0 ..< routers where routerFlits[r] != 0 {
             // Gather every output's requesters in one pass over the inputs (what `requesters`
             // computes per output), then `pick` as `winner` does.
             var req: (UInt16, UInt16, UInt16, UInt16, UInt16) = (0, 0, 0, 0, 0)
@@ -221,11 +243,13 @@ public struct NoCCore: Sendable {
         }
         // A head leaves when every output of its route has taken it; a head with an empty route
         // (only possible for flits no X-Y route produces) leaves at once, as in the RTL.
-        for q in 0 ..< routers * V where count[q] > 0 {
-            if served[q] == routeOf[q * depth + rd[q]] {
+        for r in 0 ..< routers where routerFlits[r] != 0 {
+            for q in r * V ..< (r + 1) * V where count[q] > 0 && served[q] == routeOf[q * depth + rd[q]] {
                 served[q] = 0
                 rd[q] = rd[q] + 1 == depth ? 0 : rd[q] + 1
                 count[q] -= 1
+                routerFlits[r] -= 1
+                buffered -= 1
             }
         }
         for e in extIn.indices where accepted[e] { push(extIn[e], inFlit[e * words ..< (e + 1) * words]) }

@@ -5,7 +5,7 @@ import SpikeForgeCore
 public struct PECoreModel: Sendable {
     public let config: PEConfig
     // Memories and their synchronous read registers.
-    public var memories: [PEMemory: WordMemory] = [:]
+    public var memories: PEMemoryBank
     var axonQ: UInt64 = 0, wQ: [UInt64], sQ: [UInt64], bQ: [UInt64], tQ: UInt64 = 0, accQ: [UInt64]
     var inF: RingFIFO, spF: RingFIFO, outF: RingFIFO
     // Dispatch and load.
@@ -54,16 +54,41 @@ public struct PECoreModel: Sendable {
     public internal(set) var counters = Counters()
 
     let L: Int, P: Int, lw: Int
+    // The configuration's derived sizes, computed once (`PEConfig` derives them on each use).
+    let vBits: Int, zBits: Int, laneBits: Int, wBits: Int, weightSlot: Int, neuronBits: Int
+    let dataField: BitField
+    let axonBits: Int, layerBits: Int, axonMask: Int, layerMask: Int, rowMask: Int, groupMask: Int, flitMask: UInt64, paramsMask: UInt64, layers: Int, windowed: Bool
+    /// Decoded layer parameters, each with the raw word it was decoded from (re-decoded when
+    /// the word in the params memory differs, however it was written).
+    var paramsRaw: [UInt64], paramsDecoded: [LayerParams.Decoded], paramsKnown: [Bool]
 
     public init(_ c: PEConfig) {
         config = c
         L = c.lanes
         P = c.partBits
         lw = Bits.addressWidth(c.lanes)
-        for m in c.srams {
-            let (w, d) = c.geometry(m)
-            memories[m] = WordMemory(width: w, depth: d)
-        }
+        vBits = c.vBits
+        zBits = c.zBits
+        laneBits = c.stateLaneBits
+        wBits = c.wBits
+        weightSlot = c.weightSlot
+        neuronBits = c.neuronBits
+        axonBits = c.axonBits
+        dataField = PacketLayout.ConfigWrite.data(flitWidth: c.flitWidth)
+        layerBits = c.layerBits
+        rowMask = Int(Bits.mask(c.rowBits))
+        groupMask = Int(Bits.mask(c.groupBits))
+        axonMask = Int(Bits.mask(c.axonBits))
+        layerMask = Int(Bits.mask(c.layerBits))
+        flitMask = Bits.mask(c.flitWidth)
+        paramsMask = Bits.mask(c.geometry(.params).width)
+        layers = c.layers
+        windowed = c.windowed
+        let paramDepth = c.geometry(.params).depth
+        paramsRaw = Array(repeating: 0, count: paramDepth)
+        paramsDecoded = Array(repeating: LayerParams.Decoded(), count: paramDepth)
+        paramsKnown = Array(repeating: false, count: paramDepth)
+        memories = PEMemoryBank(c)
         func words(_ m: PEMemory) -> [UInt64] { Array(repeating: 0, count: (c.geometry(m).width + 63) / 64) }
         wQ = words(.weights)
         sQ = words(.state)
@@ -93,6 +118,13 @@ public struct PECoreModel: Sendable {
         (!rst && (!inF.empty || !spF.empty || !outF.empty)) || aValid || lActive || mValid || hValid || sValid || respPending
     }
 
+    /// Nothing queued and nothing in the pipeline: with no input flit offered, a step would
+    /// change only `counters.cycles` (`countIdleCycle()` does just that).
+    @inline(__always) public var idle: Bool { !busy() }
+
+    /// The one effect of a step on an idle core with no input: a cycle counted.
+    @inline(__always) public mutating func countIdleCycle() { counters.cycles += 1 }
+
     public mutating func reset() {
         inF.reset()
         spF.reset()
@@ -119,8 +151,16 @@ public struct PECoreModel: Sendable {
         return Int(flushing ? FunctionalNeuron.flushCondition(v: v, z: z, theta: theta, mode: m) : FunctionalNeuron.fireCondition(v: v, z: z, theta: theta, mode: m))
     }
 
-    func params(_ a: Int) -> LayerParams.Decoded {
-        LayerParams.decode(memories[.params]!.field(a, lo: 0, width: config.geometry(.params).width), config)
+    /// The layer-parameter word `a`, decoded (from the cache while the word is unchanged).
+    @inline(__always) mutating func params(_ a: Int) -> LayerParams.Decoded {
+        let i = PEMemory.params.rawValue
+        let raw = memories.banks[i].storage[a * memories.banks[i].wordsPerEntry] & paramsMask
+        if paramsKnown[a] && paramsRaw[a] == raw { return paramsDecoded[a] }
+        let d = LayerParams.decode(raw, config)
+        paramsRaw[a] = raw
+        paramsDecoded[a] = d
+        paramsKnown[a] = true
+        return d
     }
 
     /// The address decode of a configuration or read packet for memory `m`.
@@ -150,13 +190,13 @@ public struct PECoreModel: Sendable {
         evaluateCompute(&e)
         evaluateStore(&e)
         evaluateReadback(&e)
-        updateMemories(e)  // SRAM reads and writes: read-first, addresses from the old registers
-        updateReadback(e)
-        updateCompute(e)
-        updateLoad(e)
-        updateDispatch(e)
-        updateStore(e)
-        updateFIFOs(e, inValid: inValid, inFlit: inFlit, outReady: outReady)
+        updateMemories(&e)  // SRAM reads and writes: read-first, addresses from the old registers
+        updateReadback(&e)
+        updateCompute(&e)
+        updateLoad(&e)
+        updateDispatch(&e)
+        updateStore(&e)
+        updateFIFOs(&e, inValid: inValid, inFlit: inFlit, outReady: outReady)
     }
 
     func committed(_ m: PEMemory, data: UInt64) -> [UInt64] {

@@ -4,7 +4,6 @@ import SpikeForgeCore
 /// cycle from the lowest firing lane, the write-back when no spike is due.
 extension PECoreModel {
     @inline(__always) mutating func evaluateCompute(_ e: inout PECycle) {
-        let c = config
         e.active = e.mConsume || hValid
         let kind = hValid ? hKind : mKind
         let theta = hValid ? hTheta : mTheta
@@ -14,38 +13,51 @@ extension PECoreModel {
         var resFire = false
         if e.active {
             let useByp = bypValid && bypAddr == mGroup
+            let m = NeuronMode(code: mode)
+            // Lanes other than the one that sends keep V and z, so their fire check after the
+            // edge is the one before it (`fireQ`); lanes already flushed in this sweep do not
+            // count. Only the sending lane is checked again.
+            var othersFire = false
             for k in 0 ..< L {
                 var v: Int64, z: Int64
                 if hValid {
                     v = hV[k]
                     z = hZ[k]
                 } else {
-                    (v, z) = enteringLane(k, base: useByp ? bypData[...] : sQ[...])
+                    (v, z) = enteringLane(k, bypass: useByp)
                 }
                 srcV[k] = v
                 srcZ[k] = z
                 let done = hValid && isFlush && hFlushed >> UInt64(k) & 1 == 1
-                let q = done ? 0 : fire(v, z, theta: theta, mode: mode, flushing: isFlush)
+                let q = done || theta == 0 ? 0 : Int(isFlush ? FunctionalNeuron.flushCondition(v: v, z: z, theta: theta, mode: m)
+                    : FunctionalNeuron.fireCondition(v: v, z: z, theta: theta, mode: m))
                 fireQ[k] = q
-                if q != 0 && e.sel < 0 {
-                    e.sel = k
-                    e.selNeg = q < 0
+                if q != 0 {
+                    if e.sel < 0 {
+                        e.sel = k
+                        e.selNeg = q < 0
+                    } else {
+                        othersFire = true
+                    }
                 }
             }
             e.emit = e.sel >= 0 && !spF.full
             for k in 0 ..< L {
-                var v = srcV[k], z = srcZ[k]
-                let here = e.emit && k == e.sel
-                if here {
-                    let q = Int64(fireQ[k])
-                    v -= q * theta
-                    z = Bits.saturatingAdd(z, q, width: c.zBits).sum
-                }
+                resV[k] = srcV[k]
+                resZ[k] = srcZ[k]
+            }
+            if hValid { e.flushedNext = hFlushed }
+            if e.emit {
+                let k = e.sel, q = Int64(fireQ[k])
+                let v = srcV[k] - q * theta, z = Bits.saturatingAdd(srcZ[k], q, width: zBits).sum
                 resV[k] = v
                 resZ[k] = z
-                let fl = (hValid && hFlushed >> UInt64(k) & 1 == 1) || (here && isFlush)
-                if fl { e.flushedNext |= 1 << UInt64(k) }
-                if !(fl && isFlush) && fire(v, z, theta: theta, mode: mode, flushing: isFlush) != 0 { resFire = true }
+                if isFlush { e.flushedNext |= 1 << UInt64(k) }
+                // A flushed lane is done for this sweep; otherwise it may fire again.
+                if !isFlush && fire(v, z, theta: theta, mode: mode, flushing: false) != 0 { resFire = true }
+                resFire = resFire || othersFire
+            } else {
+                resFire = e.sel >= 0
             }
         }
         e.cDone = e.active && !resFire
@@ -53,23 +65,38 @@ extension PECoreModel {
 
     /// Lane `k` of the memory stage's row as compute first sees it: the bias on a reset, the
     /// saturated `V + s·m·w` on an add, the stored state on a flush.
-    @inline(__always) func enteringLane(_ k: Int, base: ArraySlice<UInt64>) -> (v: Int64, z: Int64) {
-        let c = config
-        let vOld = Bits.signExtend(Bits.field(base, lo: k * c.stateLaneBits, width: c.vBits), width: c.vBits)
-        let zOld = Bits.signExtend(Bits.field(base, lo: k * c.stateLaneBits + c.vBits, width: c.zBits), width: c.zBits)
+    /// The state word comes from the bypass register when `bypass` (the word being written back
+    /// is the one the memory stage read), else from the state read register.
+    @inline(__always) func enteringLane(_ k: Int, bypass: Bool) -> (v: Int64, z: Int64) {
+        let vOld: Int64, zOld: Int64
+        if bypass {
+            vOld = Bits.signExtend(Self.field(bypData, lo: k * laneBits, width: vBits), width: vBits)
+            zOld = Bits.signExtend(Self.field(bypData, lo: k * laneBits + vBits, width: zBits), width: zBits)
+        } else {
+            vOld = Bits.signExtend(Self.field(sQ, lo: k * laneBits, width: vBits), width: vBits)
+            zOld = Bits.signExtend(Self.field(sQ, lo: k * laneBits + vBits, width: zBits), width: zBits)
+        }
         switch mKind {
         case .reset:
-            return (Bits.signExtend(Bits.field(bQ[...], lo: k * c.vBits, width: c.vBits), width: c.vBits), 0)
+            return (Bits.signExtend(Self.field(bQ, lo: k * vBits, width: vBits), width: vBits), 0)
         case .add:
-            let w = Bits.signExtend(Bits.field(wQ[...], lo: k * c.weightSlot, width: c.wBits), width: c.wBits)
+            let w = Bits.signExtend(Self.field(wQ, lo: k * weightSlot, width: wBits), width: wBits)
             let prod = w * Int64(mMult)
-            return (Bits.saturatingAdd(vOld, mNeg ? -prod : prod, width: c.vBits).sum, zOld)
+            return (Bits.saturatingAdd(vOld, mNeg ? -prod : prod, width: vBits).sum, zOld)
         case .flush:
             return (vOld, zOld)
         }
     }
 
-    @inline(__always) mutating func updateCompute(_ e: PECycle) {
+    /// `Bits.field` on a whole array (no slice, so no reference counting in the lane loop).
+    @inline(__always) static func field(_ words: [UInt64], lo: Int, width: Int) -> UInt64 {
+        let w = lo >> 6, sh = lo & 63
+        var x = words[w] >> UInt64(sh)
+        if sh != 0 && sh + width > 64 && w + 1 < words.count { x |= words[w + 1] << UInt64(64 - sh) }
+        return x & Bits.mask(width)
+    }
+
+    @inline(__always) mutating func updateCompute(_ e: inout PECycle) {
         if e.mConsume {
             counters.rowOps += 1
             if mKind == .add { counters.synapticOps += L }

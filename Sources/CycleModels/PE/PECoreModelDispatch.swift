@@ -4,45 +4,44 @@ import SpikeForgeCore
 extension PECoreModel {
     @inline(__always) mutating func evaluateDispatch(_ e: inout PECycle) {
         typealias L = PacketLayout
-        let c = config
         let hv = !inF.empty, head = inF.head
         let hType = L.Header.type.int(head)
         e.head = head
         e.memId = L.ConfigWrite.memory.int(head)
         e.addr = L.ConfigWrite.address.int(head)
-        e.data = L.ConfigWrite.data(flitWidth: c.flitWidth).get(head)
+        e.data = dataField.get(head)
         let drained = !aValid && !lActive && !mValid && !hValid && spF.empty && !sValid
         e.ctrlGo = hv && hType != FlitType.spike.rawValue && drained && !respPending
         e.spikeGo = hv && hType == FlitType.spike.rawValue && !respPending && (!aValid || e.aTake)
         e.axon = L.Spike.axon.int(head)
-        let axonOK = e.axon >> c.axonBits == 0
+        let axonOK = e.axon >> axonBits == 0
         e.axonLoad = e.spikeGo && axonOK
 
         // Configuration and read decode.
         e.cfgGo = e.ctrlGo && hType == FlitType.configWrite.rawValue
         e.readGo = e.ctrlGo && hType == FlitType.readRequest.rawValue
-        if e.ctrlGo, let m = PEMemory(rawValue: e.memId), memories[m] != nil {
+        if e.ctrlGo, let m = PEMemory(rawValue: e.memId), memories.present[m.rawValue] {
             let (w, p) = decode(m, addr: e.addr)
-            if p < c.parts(m) {
+            if p < config.parts(m) {
                 e.okMem = m
                 e.okPart = p
                 e.okWord = w
             }
         }
-        e.statusOK = e.memId == PEMemory.status.rawValue && e.addr >> Bits.addressWidth(PEStatus.allCases.count) < c.parts(.status)
+        e.statusOK = e.memId == PEMemory.status.rawValue && e.addr >> Bits.addressWidth(PEStatus.allCases.count) < config.parts(.status)
         e.badAccess = (e.cfgGo && !e.anyWritable) || (e.readGo && !(e.anyWritable || e.statusOK))
         let isCtrl = hType == FlitType.control.rawValue
         let opcode = L.Control.opcode.int(head)
         e.layerField = L.Control.layer.int(head)
         e.startReset = e.ctrlGo && isCtrl && opcode == PEControl.reset.rawValue
-        e.startFlush = e.ctrlGo && isCtrl && opcode == PEControl.flush.rawValue && e.layerField >> c.layerBits == 0
+        e.startFlush = e.ctrlGo && isCtrl && opcode == PEControl.flush.rawValue && e.layerField >> layerBits == 0
         let knownType = hType == FlitType.configWrite.rawValue || hType == FlitType.readRequest.rawValue || isCtrl
         e.ignored = (e.ctrlGo && isCtrl && !e.startReset && !e.startFlush) || (e.ctrlGo && !knownType) || (e.spikeGo && !axonOK)
-        if e.cfgGo, let m = e.okMem, e.okPart == c.parts(m) - 1 { e.cfgWe = m }
+        if e.cfgGo, let m = e.okMem, e.okPart == config.parts(m) - 1 { e.cfgWe = m }
         if e.readGo { e.hostRe = e.okMem }
     }
 
-    @inline(__always) mutating func updateDispatch(_ e: PECycle) {
+    @inline(__always) mutating func updateDispatch(_ e: inout PECycle) {
         aValid = e.axonLoad || (aValid && !e.aTake)
         if e.spikeGo {
             aNeg = PacketLayout.Spike.negative.flag(e.head)
@@ -52,42 +51,41 @@ extension PECoreModel {
 
     /// SRAM reads and writes of every stage (every read sees the old contents: read-first), and
     /// the configuration staging registers.
-    @inline(__always) mutating func updateMemories(_ e: PECycle) {
-        let c = config
+    @inline(__always) mutating func updateMemories(_ e: inout PECycle) {
         func count(_ m: PEMemory, read: Bool = false, write: Bool = false) {
             if read { counters.sramReads[m.rawValue] += 1 }
             if write { counters.sramWrites[m.rawValue] += 1 }
         }
         let hostRe = e.hostRe, okWord = e.okWord
         if e.axonLoad || hostRe == .axonMap {
-            axonQ = memories[.axonMap]!.field(hostRe == .axonMap ? okWord : e.axon & Int(Bits.mask(c.axonBits)), lo: 0, width: 64)
+            axonQ = memories.banks[PEMemory.axonMap.rawValue].field(hostRe == .axonMap ? okWord : e.axon & axonMask, lo: 0, width: 64)
             count(.axonMap, read: true)
         }
         if (e.issue && lKind == .add) || hostRe == .weights {
-            memories[.weights]!.read(hostRe == .weights ? okWord : lRow, into: &wQ)
+            memories.banks[PEMemory.weights.rawValue].read(hostRe == .weights ? okWord : lRow, into: &wQ)
             count(.weights, read: true)
         }
         if (e.issue && lKind != .reset) || hostRe == .state {
-            memories[.state]!.read(hostRe == .state ? okWord : lGroup, into: &sQ)
+            memories.banks[PEMemory.state.rawValue].read(hostRe == .state ? okWord : lGroup, into: &sQ)
             count(.state, read: true)
         }
         if (e.issue && lKind == .reset) || hostRe == .bias {
-            memories[.bias]!.read(hostRe == .bias ? okWord : lGroup, into: &bQ)
+            memories.banks[PEMemory.bias.rawValue].read(hostRe == .bias ? okWord : lGroup, into: &bQ)
             count(.bias, read: true)
         }
         if e.sTake || hostRe == .targets {
-            tQ = memories[.targets]!.field(hostRe == .targets ? okWord : Int(spF.head & Bits.mask(c.neuronBits)), lo: 0, width: 64)
+            tQ = memories.banks[PEMemory.targets.rawValue].field(hostRe == .targets ? okWord : Int(spF.head & Bits.mask(neuronBits)), lo: 0, width: 64)
             count(.targets, read: true)
         }
         if hostRe == .accumulated {
-            memories[.accumulated]!.read(okWord, into: &accQ)
+            memories.banks[PEMemory.accumulated.rawValue].read(okWord, into: &accQ)
             count(.accumulated, read: true)
         }
         // Writes: configuration (the last part commits the staged word) and state write-back.
         // Every state write is also remembered for forwarding: the bypass register is the word.
         if let m = e.cfgWe {
             let word = committed(m, data: e.data)
-            memories[m]!.write(okWord, word)
+            memories.banks[m.rawValue].write(okWord, word)
             count(m, write: true)
             if m == .state {
                 bypValid = true
@@ -96,27 +94,27 @@ extension PECoreModel {
             }
         } else if e.cDone {
             for k in 0 ..< L {
-                let lo = k * c.stateLaneBits
-                Bits.setField(&bypData, lo: lo, width: c.vBits, Bits.raw(resV[k], width: c.vBits))
-                Bits.setField(&bypData, lo: lo + c.vBits, width: c.zBits, Bits.raw(resZ[k], width: c.zBits))
+                let lo = k * laneBits
+                Bits.setField(&bypData, lo: lo, width: vBits, Bits.raw(resV[k], width: vBits))
+                Bits.setField(&bypData, lo: lo + vBits, width: zBits, Bits.raw(resZ[k], width: zBits))
             }
-            memories[.state]!.write(e.group, bypData)
+            memories.banks[PEMemory.state.rawValue].write(e.group, bypData)
             count(.state, write: true)
             bypValid = true
             bypAddr = e.group
         }
-        if e.cfgGo, let m = e.okMem, e.okPart < c.parts(m) - 1 { stage[e.okPart] = e.data }
+        if e.cfgGo, let m = e.okMem, e.okPart < config.parts(m) - 1 { stage[e.okPart] = e.data }
     }
 
     /// The FIFOs: the spike FIFO between compute and store, the output FIFO, the input FIFO.
-    @inline(__always) mutating func updateFIFOs(_ e: PECycle, inValid: Bool, inFlit: UInt64, outReady: Bool) {
+    @inline(__always) mutating func updateFIFOs(_ e: inout PECycle, inValid: Bool, inFlit: UInt64, outReady: Bool) {
         var spPush: UInt64? = nil
         if e.emit {
             let neuron = (L == 1 << lw || L == 1) ? (e.group << (L == 1 ? 0 : lw)) | e.sel : e.group * L + e.sel
-            spPush = UInt64(neuron) | (e.selNeg ? 1 << UInt64(config.neuronBits) : 0)
+            spPush = UInt64(neuron) | (e.selNeg ? 1 << UInt64(neuronBits) : 0)
         }
         spF.step(push: spPush, pop: e.sTake)
         outF.step(push: e.outPush, pop: !outF.empty && outReady)
-        inF.step(push: inValid && !inF.full ? inFlit & Bits.mask(config.flitWidth) : nil, pop: e.spikeGo || e.ctrlGo)
+        inF.step(push: inValid && !inF.full ? inFlit & flitMask : nil, pop: e.spikeGo || e.ctrlGo)
     }
 }

@@ -9,19 +9,18 @@ extension PECoreModel {
         e.issue = lActive && !lLoad && lLeft != 0 && (!mValid || e.mConsume)
         e.runEnd = lLeft == 1
         e.colEnd = e.runEnd && lColsLeft == 1
-        e.last = config.windowed ? e.colEnd && lRowsLeft == 1 : e.runEnd
+        e.last = windowed ? e.colEnd && lRowsLeft == 1 : e.runEnd
         e.ended = lActive && !lLoad && (lLeft == 0 || (e.last && e.issue))
-        e.cont = e.ended && lAll && lLayer != config.layers - 1
+        e.cont = e.ended && lAll && lLayer != layers - 1
         e.aTake = aValid && (!lActive || (e.ended && !e.cont))
         // Decoded only when used (before this edge's read replaces the word).
         if e.aTake { e.ax = AxonEntry.decode(axonQ, config) }
         // Layer parameters (asynchronous read).
-        let pAddr = respPending ? respAddr & Int(Bits.mask(config.layerBits)) : lLayer
+        let pAddr = respPending ? respAddr & layerMask : lLayer
         if e.issue || lLoad { e.params = params(pAddr) }
     }
 
-    @inline(__always) mutating func updateLoad(_ e: PECycle) {
-        let c = config
+    @inline(__always) mutating func updateLoad(_ e: inout PECycle) {
         // Memory stage.
         if e.issue {
             mKind = lKind
@@ -41,7 +40,6 @@ extension PECoreModel {
         } else if e.ctrlStart {
             lKind = e.startReset ? .reset : .flush
         }
-        let rowMask = Int(Bits.mask(c.rowBits)), groupMask = Int(Bits.mask(c.groupBits))
         if e.aTake {
             lRow = e.ax.row
             lGroup = e.ax.group
@@ -50,7 +48,7 @@ extension PECoreModel {
         } else if oldLoad {
             lGroup = e.params.first
             lLeft = e.params.count
-        } else if e.issue && c.windowed && e.runEnd {
+        } else if e.issue && windowed && e.runEnd {
             // The end of a run: the next run of the window row, or the next window row.
             let nextRowBase = (lRowBase + e.params.rowStride) & rowMask
             let nextGroupBase = (lGroupBase - e.params.groupStride) & groupMask
@@ -72,7 +70,7 @@ extension PECoreModel {
             lGroup = (lGroup + 1) & groupMask
             lLeft -= 1
         }
-        if c.windowed {
+        if windowed {
             if e.aTake {
                 lCount = e.ax.count
                 lCols = e.ax.windowCols
@@ -90,9 +88,9 @@ extension PECoreModel {
         if e.aTake {
             lLayer = e.ax.layer
         } else if e.cont {
-            lLayer = (lLayer + 1) & Int(Bits.mask(c.layerBits))
+            lLayer = (lLayer + 1) & layerMask
         } else if e.ctrlStart {
-            lLayer = e.startReset ? 0 : e.layerField & Int(Bits.mask(c.layerBits))
+            lLayer = e.startReset ? 0 : e.layerField & layerMask
         }
         if e.aTake {
             lNeg = aNeg

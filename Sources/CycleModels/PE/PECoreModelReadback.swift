@@ -11,7 +11,7 @@ extension PECoreModel {
         }
     }
 
-    @inline(__always) mutating func updateReadback(_ e: PECycle) {
+    @inline(__always) mutating func updateReadback(_ e: inout PECycle) {
         func bump(_ s: PEStatus, _ on: Bool) { if on { status[s.rawValue] = (status[s.rawValue] + 1) & Bits.mask(PEConfig.statusCounterBits) } }
         bump(.badAccess, e.badAccess)
         bump(.ignored, e.ignored)
@@ -41,7 +41,7 @@ extension PECoreModel {
             case .bias: word = bQ
             case .axonMap: word = [axonQ]
             case .targets: word = [tQ]
-            case .params: word = [memories[.params]!.field(respAddr & Int(Bits.mask(config.layerBits)), lo: 0, width: w)]
+            case .params: word = [memories.banks[PEMemory.params.rawValue].field(respAddr & Int(Bits.mask(config.layerBits)), lo: 0, width: w)]
             case .accumulated: word = accQ
             case .status: word = [status[respAddr & (PEStatus.allCases.count - 1)]]
             }

@@ -11,9 +11,9 @@ extension PECoreModel {
         e.pushSpike = sValid && tValid && e.outRoom
     }
 
-    @inline(__always) mutating func updateStore(_ e: PECycle) {
+    @inline(__always) mutating func updateStore(_ e: inout PECycle) {
         if e.pushSpike { counters.spikesSent += 1 }
         sValid = e.sTake || (sValid && !e.sConsume)
-        if e.sTake { sNeg = spF.head >> UInt64(config.neuronBits) & 1 == 1 }
+        if e.sTake { sNeg = spF.head >> UInt64(neuronBits) & 1 == 1 }
     }
 }

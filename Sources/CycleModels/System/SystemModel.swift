@@ -37,7 +37,15 @@ public struct SystemModel: CycleModel {
         linkStalls = probability <= 0 ? [] : (0 ..< 2 * config.tiles).map { RandomStall(probability: probability, burst: burst, seed: seed &+ UInt64($0) &* 0x9E37_79B9_7F4A_7C15) }
     }
 
-    public var busy: Bool { mesh.busy || cores.contains { $0.busy() } }
+    /// Whether some core was busy after the last edge (kept by `stepHost`, so `busy` does not
+    /// visit every core each cycle). `cores` is public for loading and inspection; a caller that
+    /// changes a core's pipeline state directly must call `refreshBusy()`.
+    var anyCoreBusy = false
+
+    public var busy: Bool { mesh.busy || anyCoreBusy }
+
+    /// Recomputes whether some core is busy, after `cores` was changed from outside.
+    public mutating func refreshBusy() { anyCoreBusy = cores.contains { !$0.idle } }
 
     public func outputs(_ i: PortValues) -> PortValues {
         var o = PortValues(outputLayout)
@@ -71,24 +79,40 @@ public struct SystemModel: CycleModel {
     }
 
     /// The edge, from the host port's four inputs.
+    ///
+    /// A tile whose core is idle (nothing queued, nothing in its pipeline) and whose router
+    /// offers it nothing does no work: its core's step would change nothing but the cycle
+    /// counter (`PECoreModel.idle`), so only that is counted. Random link stalls take the
+    /// full path, so every stall is still drawn each cycle.
     public mutating func stepHost(rst: Bool, inValid: Bool, inFlit: UInt64, outReady: Bool) {
         if rst {
             mesh.reset()
             for k in cores.indices { cores[k].reset() }
+            anyCoreBusy = false
             return
         }
         let n = config.tiles
+        var stillBusy = false
         for k in 0 ..< n {
             let ejectStalls = linkStalls.isEmpty ? false : linkStalls[2 * k].stalls()
             let injectStalls = linkStalls.isEmpty ? false : linkStalls[2 * k + 1].stalls()
-            let toCore = mesh.output(k)
-            let valid = toCore.valid && !ejectStalls, flit = toCore.flit[toCore.flit.startIndex]
+            let offered = mesh.outputValid(k)
+            if !offered && linkStalls.isEmpty && cores[k].idle {
+                // An idle core's input FIFO is empty, so it is ready; it offers nothing.
+                mesh.inValid[k] = false
+                mesh.outReady[k] = true
+                cores[k].countIdleCycle()
+                continue
+            }
+            let valid = offered && !ejectStalls, flit = offered ? mesh.outputWord(k) : 0
             let routerTakes = mesh.inReady(k) && !injectStalls
             mesh.inValid[k] = cores[k].outValid() && !injectStalls
             mesh.inFlit[k] = cores[k].outFlit
             mesh.outReady[k] = cores[k].inReady() && !ejectStalls
             cores[k].step(inValid: valid, inFlit: flit, outReady: routerTakes)
+            stillBusy = stillBusy || !cores[k].idle
         }
+        anyCoreBusy = stillBusy
         mesh.inValid[n] = inValid
         mesh.inFlit[n] = inFlit
         mesh.outReady[n] = outReady

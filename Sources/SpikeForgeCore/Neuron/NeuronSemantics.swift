@@ -16,7 +16,7 @@ public enum NeuronMode: String, Codable, Sendable, CaseIterable, Hashable {
         }
     }
 
-    public init(code: UInt64) {
+    @inlinable public init(code: UInt64) {
         switch code & 3 {
         case 0: self = .linear
         case 1: self = .relu

@@ -64,7 +64,7 @@ public enum Bits {
     }
 
     /// The `width`-bit field at bit offset `lo` of packed words (`width` ≤ 64).
-    public static func field(_ words: ArraySlice<UInt64>, lo: Int, width: Int) -> UInt64 {
+    @inlinable public static func field(_ words: ArraySlice<UInt64>, lo: Int, width: Int) -> UInt64 {
         let w = words.startIndex + lo / 64, sh = lo % 64
         var x = words[w] >> UInt64(sh)
         if sh != 0 && sh + width > 64 && w + 1 < words.endIndex { x |= words[w + 1] << UInt64(64 - sh) }
@@ -73,7 +73,7 @@ public enum Bits {
 
     /// Replaces the `width`-bit field at bit offset `lo` of packed words (`width` ≤ 64): the
     /// inverse of `field`.
-    public static func setField(_ words: inout [UInt64], lo: Int, width: Int, _ value: UInt64) {
+    @inlinable public static func setField(_ words: inout [UInt64], lo: Int, width: Int, _ value: UInt64) {
         let v = value & mask(width)
         let w = lo / 64, sh = lo % 64
         words[w] = words[w] & ~(mask(width) << UInt64(sh)) | v << UInt64(sh)
