@@ -61,7 +61,7 @@ public struct ShardMerge: Sendable {
         if bad.count == 1 { throw bad[0] }
         if bad.count > 1 {
             throw .incompatible(problems: bad.flatMap { e -> [String] in
-                if case let .file(path, problems) = e { return problems.map { "'\(path)': \($0)" } }
+                if case let .file(path, problems) = e { return problems.prefix(10).map { "'\(path)': \($0)" } + (problems.count > 10 ? ["'\(path)': … and \(problems.count - 10) more"] : []) }
                 return [e.description]
             })
         }

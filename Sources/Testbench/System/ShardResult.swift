@@ -260,11 +260,11 @@ public struct ShardResult: Codable, Equatable, Sendable {
 
     static func imageProblems(_ images: [ImageResult], plan: SystemPlan, at: String) -> [String] {
         var p: [String] = []
-        let outputs = plan.layers.last?.outputs ?? 0, hidden = plan.layers.count - 1
+        let outputs = plan.layers.last?.outputs ?? 0, layers = plan.layers.count
         for (k, i) in images.enumerated() where p.count < 50 {
             let here = "\(at).images[\(k)]"
             if i.logits.count != outputs { p.append("\(here).logits: got \(i.logits.count) values, expected \(outputs) (the output layer's neurons)") }
-            if i.spikesPerLayer.count != hidden { p.append("\(here).spikesPerLayer: got \(i.spikesPerLayer.count) values, expected \(hidden)") }
+            if i.spikesPerLayer.count != layers { p.append("\(here).spikesPerLayer: got \(i.spikesPerLayer.count) values, expected \(layers) (one per layer)") }
             if let l = i.integerLogits, l.count != outputs { p.append("\(here).integerLogits: got \(l.count) values, expected \(outputs)") }
             if i.integerLogits == i.logits { p.append("\(here).integerLogits: equal to logits, expected it only where they differ") }
             if i.logits.count == outputs, i.prediction != i.inference.prediction {
