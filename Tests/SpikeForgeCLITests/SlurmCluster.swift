@@ -20,7 +20,9 @@ final class SlurmCluster {
 
     let dir: URL
     let conf: URL
-    private(set) var processes: [(name: String, process: Process)] = []
+    /// The daemons started, in order, by process id; `exited`: the wait status of those reaped.
+    private(set) var daemons: [(name: String, pid: pid_t)] = []
+    private var exited: [pid_t: Int32] = [:]
     /// The environment of every Slurm command: the cluster's configuration, no `$SBATCH`.
     var environment: [String: String] {
         var e = ProcessInfo.processInfo.environment
@@ -86,21 +88,36 @@ final class SlurmCluster {
         try wait(for: "the node to be idle (sinfo)", seconds: 60) { (try? self.run("sinfo", ["-h", "-o", "%t"]))?.trimmingCharacters(in: .whitespacesAndNewlines) == "idle" }
     }
 
+    /// Starts a daemon with posix_spawn, output to `<name>.out`, no descriptor of this process
+    /// but 0, 1 and 2 (Foundation's `Process` watches a socket its child inherits, and a daemon
+    /// that closes every descriptor, as slurmctld does, would look exited to it and block its
+    /// process monitor in `waitpid`; an inherited socket of another test's `Process` would
+    /// equally hide that process's exit).
     func launch(_ name: String, _ args: [String]) throws {
         guard let exe = Self.tool(name) else { throw Failure("\(name) not found") }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        p.environment = environment
-        let log = dir.appendingPathComponent("\(name).out")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let h = try FileHandle(forWritingTo: log)
-        p.standardOutput = h
-        p.standardError = h
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        try h.close()
-        processes.append((name, p))
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, dir.appendingPathComponent("\(name).out").path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        for fd in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd"))?.compactMap({ Int32($0) }) ?? [] where fd > 2 {
+            posix_spawn_file_actions_addclose(&actions, fd)
+        }
+        let argv = ([exe] + args).map { strdup($0) } + [nil], envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for p in argv + envp { free(p) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, exe, &actions, nil, argv, envp)
+        guard rc == 0 else { throw Failure("posix_spawn \(exe): \(String(cString: strerror(rc)))") }
+        daemons.append((name, pid))
+    }
+
+    /// Whether a daemon still runs (reaps it when it has exited; `status` then holds its wait status).
+    func running(_ pid: pid_t) -> Bool {
+        var status: Int32 = 0
+        let r = waitpid(pid, &status, WNOHANG)
+        if r == pid { exited[pid] = status }
+        return r == 0
     }
 
     /// Runs a Slurm command (or `spikeforge`, given as a path) to the end; its output, or a failure.
@@ -129,7 +146,9 @@ final class SlurmCluster {
     func wait(for what: String, seconds: Double, _ done: () -> Bool) throws {
         let end = Date().addingTimeInterval(seconds)
         while !done() {
-            if let dead = processes.first(where: { !$0.process.isRunning }) { throw Failure("\(dead.name) exited (\(dead.process.terminationStatus)) while waiting for \(what)\n\(logs())") }
+            if let dead = daemons.first(where: { !running($0.pid) }) {
+                throw Failure("\(dead.name) exited (wait status \(exited[dead.pid] ?? -1)) while waiting for \(what)\n\(logs())")
+            }
             guard Date() < end else { throw Failure("timed out after \(seconds) s waiting for \(what)\n\(logs())") }
             usleep(200_000)
         }
@@ -152,15 +171,18 @@ final class SlurmCluster {
     /// Cancels `jobs`, then stops every daemon this cluster started, newest first: SIGTERM, up to
     /// `timeout` seconds, then SIGKILL; then removes the directory.
     func stop(cancelling jobs: [String] = [], timeout: Double = 10) {
-        if !jobs.isEmpty, processes.allSatisfy({ $0.process.isRunning }) { _ = try? run("scancel", jobs) }
-        for (_, p) in processes.reversed() where p.isRunning {
-            kill(p.processIdentifier, SIGTERM)
+        if !jobs.isEmpty, daemons.allSatisfy({ running($0.pid) }) { _ = try? run("scancel", jobs) }
+        for (_, pid) in daemons.reversed() where running(pid) {
+            kill(pid, SIGTERM)
             let end = Date().addingTimeInterval(timeout)
-            while p.isRunning && Date() < end { usleep(100_000) }
-            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
-            p.waitUntilExit()
+            while running(pid) && Date() < end { usleep(100_000) }
+            if running(pid) {
+                kill(pid, SIGKILL)
+                var status: Int32 = 0
+                waitpid(pid, &status, 0)
+            }
         }
-        processes = []
+        daemons = []
         try? FileManager.default.removeItem(at: dir)
     }
 }
