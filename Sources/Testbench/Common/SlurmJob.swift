@@ -48,7 +48,8 @@ public struct SlurmJob: Sendable {
 
     /// One argument for bash: single-quoted, with `taskID` as `"${SLURM_ARRAY_TASK_ID}"`.
     public static func quote(_ arg: String) -> String {
-        arg.components(separatedBy: taskID).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        if arg.isEmpty { return "''" }
+        return arg.components(separatedBy: taskID).map { $0.isEmpty ? "" : "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
             .joined(separator: "\"${SLURM_ARRAY_TASK_ID}\"")
     }
 
