@@ -33,6 +33,8 @@ import Trainer
             .write(to: data.appendingPathComponent("x_test.npy"))
         try NPY.encode(NPYArray(shape: [n], dtype: .uint8, integers: (0 ..< n).map { _ in Int64(rng.next() % 4) })).write(to: data.appendingPathComponent("y_test.npy"))
         let f = Fixture(root: root)
+        cleanupPath = root.path
+        atexit { if let p = ShardCLITests.cleanupPath { try? FileManager.default.removeItem(atPath: p) } }
         if let e = runCLI(["export", "--model", root.appendingPathComponent("model").path, "--mesh", "2x2", "--out", f.design]) { throw CLIFailure(message: e) }
         return f
     }
@@ -42,6 +44,9 @@ import Trainer
         let f = try fixture.get()
         return try output(f.run + ["--results", f.root.appendingPathComponent("whole.csv").path])
     }
+
+    /// The fixture's directory, removed when the test process exits.
+    nonisolated(unsafe) static var cleanupPath: String?
 
     struct CLIFailure: Error, CustomStringConvertible { var message: String; var description: String { message } }
 

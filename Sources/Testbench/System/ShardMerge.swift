@@ -92,15 +92,14 @@ public struct ShardMerge: Sendable {
             if r.shards != head.shards { differs("shard count", "\(r.shard)/\(r.shards)", "N = \(head.shards)") }
         }
         if !p.isEmpty { throw .incompatible(problems: p) }
-        var runs: [SimulationRun] = []
-        for engine in SimulationEngine.allCases {
-            let mine = parts.flatMap { part in part.result.runs.filter { $0.engine == engine.rawValue }.map { (part.name, part.result, $0) } }
-                .sorted { ($0.1.first, $0.1.end, $0.0) < ($1.1.first, $1.1.end, $1.0) }
-            if mine.isEmpty { continue }
-            p += coverage(mine.map { (name: $0.0, result: $0.1) }, total: want.images.count, engine: engine)
-            runs.append(merged(engine, mine.map { (first: $0.1.first, run: $0.2) }, plan: plan))
-        }
+        // Per engine, its shards in image order; all checked before any is merged.
+        let byEngine = SimulationEngine.allCases.map { engine in
+            (engine, parts.flatMap { part in part.result.runs.filter { $0.engine == engine.rawValue }.map { (name: part.name, result: part.result, run: $0) } }
+                .sorted { ($0.result.first, $0.result.end, $0.name) < ($1.result.first, $1.result.end, $1.name) })
+        }.filter { !$0.1.isEmpty }
+        for (engine, mine) in byEngine { p += coverage(mine.map { (name: $0.name, result: $0.result) }, total: want.images.count, engine: engine) }
         if !p.isEmpty { throw .incompatible(problems: p) }
+        let runs = byEngine.map { engine, mine in merged(engine, mine.map { (first: $0.result.first, run: $0.run) }, plan: plan) }
         return ShardMerge(identity: want, plan: plan, runs: runs)
     }
 
@@ -110,9 +109,14 @@ public struct ShardMerge: Sendable {
     static func coverage(_ parts: [(name: String, result: ShardResult)], total: Int, engine: SimulationEngine) -> [String] {
         var p: [String] = []
         var cursor = 0, last: (name: String, result: ShardResult)?
+        var seen: [Int: String] = [:]
         func range(_ r: ShardResult) -> String { "images [\(r.first), \(r.end))" }
         for part in parts {
             let r = part.result
+            if let other = seen.updateValue(part.name, forKey: r.shard), r.first == r.end {
+                // Empty shards (more shards than images) overlap nothing; the same one twice is still a duplicate.
+                p.append("\(part.name) and \(other): duplicate shards \(r.shard)/\(r.shards), both \(range(r)) on the \(engine.rawValue) engine")
+            }
             if let last, r.first < cursor {
                 if (last.result.first, last.result.end) == (r.first, r.end) {
                     p.append("\(part.name) and \(last.name): duplicate shards \(r.shard)/\(r.shards) and \(last.result.shard)/\(last.result.shards), both \(range(r)) on the \(engine.rawValue) engine")

@@ -215,6 +215,11 @@ public struct ShardResult: Codable, Equatable, Sendable {
         return (r, plan)
     }
 
+    /// Bounds that keep every sum of a merge (at most `ShardSpec.maxCount` shards per engine, at
+    /// most `maxImages` images) within 64 bits: an image set's size, a count of one image, a
+    /// count of one shard.
+    public static let maxImages = Int(Int32.max), maxPerImage = 1 << 30, maxTotal = 1 << 44
+
     static func headerProblems(format: Any?, version: Any?) -> [String] {
         var p: [String] = []
         if let f = format as? String, f != formatName { p.append("format: got '\(f)', expected '\(formatName)' (a result of simulate --shard)") }
@@ -226,17 +231,18 @@ public struct ShardResult: Codable, Equatable, Sendable {
     func problems(plan: SystemPlan?) -> [String] {
         var p: [String] = []
         let total = identity.images.count
-        if total < 0 { p.append("identity.images.count: got \(total), expected at least 0") }
+        if total < 0 || total > Self.maxImages { p.append("identity.images.count: got \(total), expected 0...\(Self.maxImages)") }
         if shards < 1 || shards > ShardSpec.maxCount { p.append("shards: got \(shards), expected 1...\(ShardSpec.maxCount)") }
         if shard < 1 || shard > max(shards, 1) { p.append("shard: got \(shard), expected 1...\(shards)") }
-        if first < 0 || first > end || end > total { p.append("first, end: got [\(first), \(end)), expected a range within [0, \(total))") }
+        let rangeOK = first >= 0 && first <= end && end <= total
+        if !rangeOK { p.append("first, end: got [\(first), \(end)), expected a range within [0, \(total))") }
         if runs.isEmpty { p.append("runs: got none, expected one per engine") }
         var seen: Set<String> = []
         for (k, r) in runs.enumerated() {
             let at = "runs[\(k)]"
             if !seen.insert(r.engine).inserted { p.append("\(at).engine: got '\(r.engine)' a second time, expected each engine once") }
-            for (name, v) in [("loadCycles", r.loadCycles), ("simulatedCycles", r.simulatedCycles), ("flitHops", r.flitHops)] where v < 0 {
-                p.append("\(at).\(name): got \(v), expected at least 0")
+            for (name, v) in [("loadCycles", r.loadCycles), ("simulatedCycles", r.simulatedCycles), ("flitHops", r.flitHops)] where v < 0 || v > Self.maxTotal {
+                p.append("\(at).\(name): got \(v), expected 0...\(Self.maxTotal)")
             }
             for (name, v) in [("seconds", r.seconds), ("setupSeconds", r.setupSeconds)] where !(v >= 0 && v.isFinite) {
                 p.append("\(at).\(name): got \(v), expected a finite time of at least 0")
@@ -246,11 +252,11 @@ public struct ShardResult: Codable, Equatable, Sendable {
                 if c.sramReads.count != n || c.sramWrites.count != n {
                     p.append("\(at).counters: got \(c.sramReads.count) SRAM read and \(c.sramWrites.count) write counts, expected \(n) each")
                 }
-                if ([c.rowOps, c.synapticOps, c.spikesSent, c.busyCycles, c.cycles] + c.sramReads + c.sramWrites).contains(where: { $0 < 0 }) {
-                    p.append("\(at).counters: got a negative count, expected counts of at least 0")
+                if ([c.rowOps, c.synapticOps, c.spikesSent, c.busyCycles, c.cycles] + c.sramReads + c.sramWrites).contains(where: { $0 < 0 || $0 > Self.maxTotal }) {
+                    p.append("\(at).counters: got a count outside 0...\(Self.maxTotal), expected counts within it")
                 }
             }
-            if first <= end, r.images.count != end - first {
+            if rangeOK, r.images.count != end - first {
                 p.append("\(at).images: got \(r.images.count) images, expected \(end - first) (images [\(first), \(end)))")
             }
             if let plan { p += Self.imageProblems(r.images, plan: plan, at: at) }
@@ -274,7 +280,7 @@ public struct ShardResult: Codable, Equatable, Sendable {
                 p.append("\(here).\(name): got \(v), expected 0...\(outputs - 1)")
             }
             let counts = [i.resetCycles, i.computeCycles, i.readoutCycles, i.inputEvents] + i.spikesPerLayer
-            if counts.contains(where: { $0 < 0 }) { p.append("\(here): got a negative cycle or event count, expected at least 0") }
+            if counts.contains(where: { $0 < 0 || $0 > maxPerImage }) { p.append("\(here): got a cycle or event count outside 0...\(maxPerImage), expected counts within it") }
         }
         return p
     }

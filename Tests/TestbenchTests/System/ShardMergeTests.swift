@@ -23,6 +23,8 @@ import Trainer
 
     static let fixture: Result<Fixture, Error> = Result {
         let root = try DesignDirValidationTests.design()
+        cleanupPath = root.path
+        atexit { if let p = ShardMergeTests.cleanupPath { try? FileManager.default.removeItem(atPath: p) } }
         let design = try DesignDir.open(root.appendingPathComponent("design"))
         var rng = SplitMix64(seed: 17)
         let set = ImageSet(width: 4, height: 4, pixels: (0 ..< 22 * 16).map { _ in rng.chance(0.4) ? 0 : UInt8(rng.next() % 256) },
@@ -37,6 +39,9 @@ import Trainer
         }
         return Fixture(root: root, design: design, set: set, whole: whole, shards: shards, files: files)
     }
+
+    /// The fixture's directory, removed when the test process exits.
+    nonisolated(unsafe) static var cleanupPath: String?
 
     static func f() throws -> Fixture { try fixture.get() }
 
@@ -197,6 +202,14 @@ import Trainer
                       "first, end: got [5, 99), expected a range within [0, 22)", "system: SHA-256"] {
                 #expect(p.contains { $0.hasPrefix(s) }, "\(s) in \(p)")
             }
+        }
+        // Extreme numbers are refused, never computed with (no overflow trap).
+        let extreme = Self.loadProblems(try Self.variant("extreme.json", of: 1) { r in
+            (r.first, r.end, r.runs[0].flitHops, r.runs[0].images[0].computeCycles) = (Int.min, Int.max, Int.max, Int.max)
+        })
+        for s in ["first, end: got [\(Int.min), \(Int.max))", "runs[0].flitHops: got \(Int.max), expected 0...\(1 << 44)",
+                  "runs[0].images[0]: got a cycle or event count outside 0...\(1 << 30)"] {
+            #expect(extreme.contains { $0.hasPrefix(s) }, "\(s) in \(extreme)")
         }
         // Two bad files: both named, with their problems.
         let both = Self.refusal([f.files[0], f.root.appendingPathComponent("truncated.json"), f.root.appendingPathComponent("v2.json")])
