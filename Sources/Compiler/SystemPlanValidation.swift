@@ -31,7 +31,7 @@ extension SystemPlan {
     }
 
     /// A system file's bytes, checked as `load` checks them.
-    static func decode(_ data: Data, path: String) throws(CompileError) -> SystemPlan {
+    public static func decode(_ data: Data, path: String) throws(CompileError) -> SystemPlan {
         switch JSONDocument.decode(SystemPlan.self, from: data, exemplar: exemplar, optional: PEConfig.optionalFields.union(["target", "geometry", "block"]),
                                    choices: choices) {
         case let .failure(e): throw .file(path: path, problems: e.problems)

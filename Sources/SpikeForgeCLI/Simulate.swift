@@ -1,4 +1,5 @@
 import ArgumentParser
+import Compiler
 import Datasets
 import Foundation
 import SpikeForgeCore
@@ -25,6 +26,10 @@ public struct Simulate: ParsableCommand {
     @Option(parsing: .unconditional, help: "Parallel engines, each on a contiguous share of the images (each loads its own SRAMs).") var jobs: Int = 1
     @Option(help: "Write every image's results as CSV (engine, image, label, prediction, cycles per phase, input events, spikes per layer, logits).")
     var results: String?
+    @Option(help: "Run only shard K of N (1-based): images [count*(K-1)/N, count*K/N); needs --result. Merge the shards with spikeforge merge.")
+    var shard: String?
+    @Option(help: "With --shard: write the shard's results (JSON) to this file.") var result: String?
+    @OptionGroup var slurm: SlurmOptions
 
     public init() {}
 
@@ -38,6 +43,16 @@ public struct Simulate: ParsableCommand {
         if timeout < 100 { p.append("--timeout: got \(timeout), expected at least 100") }
         if jobs < 1 || jobs > 64 { p.append("--jobs: got \(jobs), expected 1...64") }
         if trace != nil && jobs > 1 { p.append("--trace: needs --jobs 1 (one waveform)") }
+        if let shard {
+            if case let .failure(e) = ShardSpec.parse(shard) { p.append("--shard: \(e.text)") }
+            if result == nil { p.append("--shard: needs --result FILE (where the shard's results go)") }
+            if jobs > 1 { p.append("--shard: got --jobs \(jobs), expected --jobs 1 (a shard is one engine's share; run more shards instead)") }
+            if results != nil { p.append("--results: not with --shard (spikeforge merge writes the CSV of the whole run)") }
+            if slurm.slurm != nil { p.append("--shard: not with --slurm (the Slurm tasks pass --shard themselves)") }
+        } else if result != nil {
+            p.append("--result: needs --shard K/N (without it the run is whole; --results writes its CSV)")
+        }
+        p += slurm.problems(trace: trace != nil, jobs: jobs)
         if !p.isEmpty { throw ValidationError(p.joined(separator: "\n")) }
     }
 
@@ -50,17 +65,31 @@ public struct Simulate: ParsableCommand {
             set = GeneratedDigits.make(count: generatedTest, seed: DataOptions.generatedSeed, split: "test").prefix(limit)
         }
         try d.model.architecture.check(set)
-        Export.describe(d.plan)
-        print("images: \(set.source), \(set.count); load: \(loadMethod.rawValue); input spikes: \(unicast ? "unicast" : "multicast")\n")
+        Self.describe(d.plan, images: set.identity, load: loadMethod.rawValue, multicast: !unicast)
         let runner = SimulationRunner(design: d, load: loadMethod, multicast: !unicast, trace: trace, timeout: timeout, jobs: jobs,
                                       log: { Swift.print($0) }, progress: { FileHandle.standardError.write(Data($0.utf8)) })
-        var runs: [SimulationEngine: SimulationRun] = [:]
+        if let n = slurm.slurm { return try slurm.run(shards: n, simulate: slurmArguments(), results: results, design: d, set: set) }
+        if let shard, let result, case let .success(spec) = ShardSpec.parse(shard) {
+            let r = try runner.shard(spec, engines: selection.engines, on: set)
+            try r.write(to: URL(fileURLWithPath: result))
+            let bad = r.runs.map { run in run.images.filter { $0.integerLogits != nil }.count }.reduce(0, +)
+            print("shard \(spec): images [\(r.first), \(r.end)) of \(set.count) on \(r.runs.map(\.engine).joined(separator: " and ")); \(bad) differing from the integer model; written to \(result)")
+            return
+        }
+        var runs: [SimulationRun] = []
         for e in selection.engines {
             let r = try runner.run(e, on: set)
             for line in r.report() { print(line) }
-            runs[e] = r
+            runs.append(r)
         }
-        if let results { try AtomicOutput.write(Data(SimulationRun.resultsCSV(Array(runs.values)).utf8), to: URL(fileURLWithPath: results)) }
+        try Self.finish(runs, results: results)
+    }
+
+    /// After the reports: the results CSV, the model-vs-Verilator comparison when both engines
+    /// ran, and a failure when any image differs from the integer model (`simulate` and `merge`).
+    static func finish(_ list: [SimulationRun], results: String?) throws {
+        let runs = Dictionary(list.map { ($0.engine, $0) }, uniquingKeysWith: { a, _ in a })
+        if let results { try AtomicOutput.write(Data(SimulationRun.resultsCSV(list).utf8), to: URL(fileURLWithPath: results)) }
         if let m = runs[.model], let v = runs[.verilator] {
             let diffs = m.differences(from: v)
             print("model vs Verilator: \(diffs.isEmpty ? "identical" : "\(diffs.count) images differ (first: \(diffs.prefix(10)))") in logits, spikes and every phase's cycles on all \(m.inferences.count) images")
@@ -68,7 +97,13 @@ public struct Simulate: ParsableCommand {
                          m.imagesPerSecond, v.imagesPerSecond, m.imagesPerSecond / v.imagesPerSecond))
             if !diffs.isEmpty { throw CLIError.failed(what: "the cycle model and the RTL differ", details: diffs.prefix(10).map { "image \($0)" }) }
         }
-        let bad = selection.engines.compactMap { runs[$0] }.flatMap(\.mismatches)
+        let bad = list.flatMap(\.mismatches)
         if !bad.isEmpty { throw CLIError.failed(what: "\(bad.count) image(s) differ from the trainer's integer model", details: Array(bad.prefix(20))) }
+    }
+
+    /// The header both `simulate` and `merge` print before the reports.
+    static func describe(_ plan: SystemPlan, images: ImageSetIdentity, load: String, multicast: Bool) {
+        Export.describe(plan)
+        print("images: \(images.source), \(images.count); load: \(load); input spikes: \(multicast ? "multicast" : "unicast")\n")
     }
 }

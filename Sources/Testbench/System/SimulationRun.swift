@@ -8,7 +8,6 @@ import Trainer
 public struct SimulationRun: Sendable {
     public var engine: SimulationEngine
     public var plan: SystemPlan
-    public var model: IntegerModel
     public var loadCycles: Int
     public var inferences: [Inference] = []
     /// The label of each image of `inferences`.
@@ -19,26 +18,16 @@ public struct SimulationRun: Sendable {
     public var simulatedCycles = 0
     public var events: PECoreModel.Counters?
     public var flitHops = 0
+    /// Engines that ran in parallel (`seconds` is then the wall-clock time of the whole run).
     public var jobs = 1
+    /// When merged from that many shard results (`spikeforge merge`): `seconds` is then the sum
+    /// of the shards' times, engine-seconds, whatever ran in parallel.
+    public var summedShards = 0
 
-    public init(engine: SimulationEngine, plan: SystemPlan, model: IntegerModel, loadCycles: Int) {
+    public init(engine: SimulationEngine, plan: SystemPlan, loadCycles: Int) {
         self.engine = engine
         self.plan = plan
-        self.model = model
         self.loadCycles = loadCycles
-    }
-
-    /// Appends the results of the next share of the images.
-    public mutating func merge(_ o: SimulationRun) {
-        inferences += o.inferences
-        labels += o.labels
-        mismatches += o.mismatches
-        correct += o.correct
-        integerCorrect += o.integerCorrect
-        simulatedCycles += o.simulatedCycles
-        setupSeconds = max(setupSeconds, o.setupSeconds)
-        flitHops += o.flitHops
-        if let e = events, let f = o.events { events = e + f }
     }
 
     public var count: Int { inferences.count }
@@ -87,8 +76,13 @@ public struct SimulationRun: Sendable {
         } else {
             out.append("NoC flit-hops, SRAM accesses, energy: counted by the cycle model (--engine model or both), which is cycle-exact with this RTL")
         }
-        out.append(String(format: "simulation: %.1f images/s, %.0f simulated cycles/s (%.1f s for %d images on %d engine%@; setup and loading %.1f s)\n", imagesPerSecond,
-                          Double(simulatedCycles) / max(seconds, 1e-9), seconds, count, jobs, jobs == 1 ? "" : "s in parallel", setupSeconds))
+        if summedShards > 0 {
+            out.append(String(format: "simulation: %.1f images/s per engine, %.0f simulated cycles/s (%.1f engine-seconds summed over %d shard%@ for %d images; setup and loading at most %.1f s per shard)\n",
+                              imagesPerSecond, Double(simulatedCycles) / max(seconds, 1e-9), seconds, summedShards, summedShards == 1 ? "" : "s", count, setupSeconds))
+        } else {
+            out.append(String(format: "simulation: %.1f images/s, %.0f simulated cycles/s (%.1f s for %d images on %d engine%@; setup and loading %.1f s)\n", imagesPerSecond,
+                              Double(simulatedCycles) / max(seconds, 1e-9), seconds, count, jobs, jobs == 1 ? "" : "s in parallel", setupSeconds))
+        }
         return out
     }
 

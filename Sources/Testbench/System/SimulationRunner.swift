@@ -56,30 +56,46 @@ public struct SimulationRunner: Sendable {
         self.progress = progress
     }
 
-    /// Runs `jobs` engines in parallel, each on a contiguous share of the images, and merges
-    /// their results in image order (times are wall-clock over the whole parallel run).
+    /// What a shard result of this runner on `set` must share with the others of its run.
+    public func identity(of set: ImageSet) throws -> RunIdentity {
+        RunIdentity(designDigest: try design.digest(), systemDigest: Checksum.sha256(Data(try design.plan.json().utf8)), modelDigest: design.model.digest,
+                    images: set.identity, load: load.rawValue, multicast: multicast)
+    }
+
+    /// Runs `engines` (one after the other) on the images of `spec`: what `simulate --shard`
+    /// writes. `identity` is computed when not given.
+    public func shard(_ spec: ShardSpec, engines: [SimulationEngine], on set: ImageSet, identity: RunIdentity? = nil, progress: Bool = true) throws -> ShardResult {
+        let range = spec.range(total: set.count)
+        let runs = try engines.map { try simulate($0, set: set, range: range, trace: spec.count == 1 ? trace : nil, progress: progress) }
+        return ShardResult(identity: try identity ?? self.identity(of: set), design: design.url.path, system: try design.plan.json(), shard: spec, range: range,
+                           runs: runs)
+    }
+
+    /// Runs `jobs` engines in parallel, each on one shard of the images (`ShardSpec`), and merges
+    /// their results as `spikeforge merge` does (`ShardMerge`); `seconds` is the wall-clock time
+    /// of the whole parallel run, less the longest setup.
     public func run(_ engine: SimulationEngine, on set: ImageSet) throws -> SimulationRun {
         let d = design
-        let n = min(jobs, set.count)
-        if n <= 1 { return try simulate(engine, set: set, range: 0 ..< set.count, trace: trace) }
-        if engine != .model { _ = try SystemEngines.verilator(d.plan.system, imagesDir: load == .backdoor ? d.imagesDir : nil, builder: try VerilatorBuild()) }
-        let results = Box<[Result<SimulationRun, Error>?]>(Array(repeating: nil, count: n))
+        let n = max(1, min(jobs, set.count))
+        let id = try identity(of: set)
+        if n > 1 && engine != .model { _ = try SystemEngines.verilator(d.plan.system, imagesDir: load == .backdoor ? d.imagesDir : nil, builder: try VerilatorBuild()) }
+        let results = Box<[Result<ShardResult, Error>]>(Array(repeating: .failure(CancellationError()), count: n))
         let start = Date()
         DispatchQueue.concurrentPerform(iterations: n) { k in
-            let lo = set.count * k / n, hi = set.count * (k + 1) / n
-            let r = Result { try simulate(engine, set: set, range: lo ..< hi, trace: nil, progress: k == 0) }
+            let r = Result { try shard(ShardSpec(index: k + 1, count: n), engines: [engine], on: set, identity: id, progress: k == 0) }
             results.lock.lock()
             results.value[k] = r
             results.lock.unlock()
         }
-        var merged = try results.value[0]!.get()
-        for r in results.value.dropFirst() { merged.merge(try r!.get()) }
-        merged.seconds = Date().timeIntervalSince(start) - merged.setupSeconds
+        let parts = try results.value.enumerated().map { (name: "job \($0.offset + 1)", result: try $0.element.get()) }
+        guard var merged = try ShardMerge.merge(parts, plan: d.plan).runs.first else { throw ShardError.incompatible(problems: ["no run of the \(engine.rawValue) engine"]) }
+        if n > 1 { merged.seconds = Date().timeIntervalSince(start) - merged.setupSeconds }
         merged.jobs = n
+        merged.summedShards = 0
         return merged
     }
 
-    func simulate(_ engine: SimulationEngine, set: ImageSet, range: Range<Int>, trace: String?, progress: Bool = true) throws -> SimulationRun {
+    func simulate(_ engine: SimulationEngine, set: ImageSet, range: Range<Int>, trace: String?, progress: Bool = true) throws -> EngineShard {
         let d = design
         let setup = Date()
         switch engine {
@@ -97,7 +113,7 @@ public struct SimulationRunner: Sendable {
     }
 
     func run<D: ClockedDevice>(_ driver: SystemDriver<D>, _ set: ImageSet, _ range: Range<Int>, engine: SimulationEngine, setup: Date,
-                               activity: ((D) -> (events: PECoreModel.Counters, hops: Int))?, progress: Bool) throws -> SimulationRun {
+                               activity: ((D) -> (events: PECoreModel.Counters, hops: Int))?, progress: Bool) throws -> EngineShard {
         let d = design
         var drv = driver
         drv.multicast = multicast
@@ -107,33 +123,29 @@ public struct SimulationRunner: Sendable {
         if load == .packets { loadCycles = try drv.load(d.images) }
         let a0 = activity?(drv.device)
         let engineInt = IntegerEngine(d.model)
-        var r = SimulationRun(engine: engine, plan: d.plan, model: d.model, loadCycles: loadCycles)
+        var images: [ImageResult] = []
+        images.reserveCapacity(range.count)
         let start = Date()
         let cyclesAtStart = drv.cycle
         for i in range {
             let levels = d.model.levels(set.image(i))
             let got = try drv.infer(levels: levels)
             let want = engineInt.trace(levels: levels)
-            let label = Int(set.labels[i])
-            if got.logits != want.logits { r.mismatches.append("image \(i): output potentials \(got.logits), integer model \(want.logits)") }
-            if got.prediction == label { r.correct += 1 }
-            if want.prediction == label { r.integerCorrect += 1 }
-            r.inferences.append(got)
-            r.labels.append(label)
+            images.append(ImageResult(got, label: Int(set.labels[i]), integerLogits: want.logits, integerPrediction: want.prediction))
             let done = i + 1 - range.lowerBound
             if progress && done % 250 == 0 {
                 self.progress(String(format: "\r%@: %d/%d images, %.1f images/s", engine.rawValue, done, range.count, Double(done) / Date().timeIntervalSince(start)))
             }
         }
         if progress && range.count >= 250 { self.progress("\n") }
-        r.seconds = Date().timeIntervalSince(start)
-        r.setupSeconds = start.timeIntervalSince(setup)
-        r.simulatedCycles = drv.cycle - cyclesAtStart
+        let seconds = Date().timeIntervalSince(start)
+        var counters: CounterRecord?, hops = 0
         if let a0, let a1 = activity?(drv.device) {
-            r.events = a1.events - a0.events
-            r.flitHops = a1.hops - a0.hops
+            counters = CounterRecord(a1.events - a0.events)
+            hops = a1.hops - a0.hops
         }
-        return r
+        return EngineShard(engine: engine.rawValue, loadCycles: loadCycles, simulatedCycles: drv.cycle - cyclesAtStart, flitHops: hops, seconds: seconds,
+                           setupSeconds: start.timeIntervalSince(setup), counters: counters, images: images)
     }
 }
 

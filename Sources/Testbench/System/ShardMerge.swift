@@ -1,0 +1,158 @@
+import Compiler
+import CycleModels
+import Foundation
+import SpikeForgeCore
+import Trainer
+
+/// Why shard results cannot be read or merged; every problem names its file.
+public enum ShardError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A result file that is unreadable, corrupted, truncated or inconsistent in itself.
+    case file(path: String, problems: [String])
+    /// Results that are not the shards of one run: other designs, models, image sets, load
+    /// methods, input modes or shard counts; overlapping, duplicate or missing images.
+    case incompatible(problems: [String])
+
+    public var description: String {
+        func list(_ v: [String]) -> String { v.map { "  - \($0)" }.joined(separator: "\n") }
+        func plural(_ n: Int) -> String { "\(n) problem\(n == 1 ? "" : "s")" }
+        switch self {
+        case let .file(path, problems): return "'\(path)' is not a usable shard result (\(plural(problems.count))):\n" + list(problems)
+        case let .incompatible(problems): return "the shard results are not the parts of one run (\(plural(problems.count))):\n" + list(problems)
+        }
+    }
+}
+
+extension DesignDir {
+    /// SHA-256 over `system.json` (as the plan writes it), `images/manifest.json` and
+    /// `model/manifest.json` (`RunIdentity.designDigest`).
+    public func digest() throws(ShardError) -> String {
+        var d = Data()
+        do { d.append(Data(try plan.json().utf8)) } catch { throw .file(path: url.appendingPathComponent("system.json").path, problems: ["\(error)"]) }
+        for f in ["images/manifest.json", "model/manifest.json"] {
+            let u = url.appendingPathComponent(f)
+            do { d.append(try FileRead.bounded(u, limit: JSONDocument.maxBytes)) } catch { throw .file(path: u.path, problems: [error.reason]) }
+        }
+        return Checksum.sha256(d)
+    }
+}
+
+/// Shard results merged into one `SimulationRun` per engine: after checking that they are the
+/// parts of one run (same identity and shard count) and that, per engine, their image ranges
+/// cover the set exactly once. `simulate --jobs` and `spikeforge merge` both end here.
+public struct ShardMerge: Sendable {
+    public var identity: RunIdentity
+    public var plan: SystemPlan
+    /// One run per engine present, in `SimulationEngine` order: image order, counters summed,
+    /// `seconds` summed over the shards (`summedShards` set), `setupSeconds` the largest.
+    public var runs: [SimulationRun]
+
+    /// Reads every file (`ShardResult.load`: all of each file's problems, every bad file listed)
+    /// and merges them.
+    public static func load(_ urls: [URL]) throws(ShardError) -> ShardMerge {
+        var parts: [(name: String, result: ShardResult)] = [], plan: SystemPlan?
+        var bad: [ShardError] = []
+        for u in urls {
+            do {
+                let (r, p) = try ShardResult.load(u)
+                parts.append((u.path, r))
+                plan = plan ?? p
+            } catch { bad.append(error) }
+        }
+        if bad.count == 1 { throw bad[0] }
+        if bad.count > 1 {
+            throw .incompatible(problems: bad.flatMap { e -> [String] in
+                if case let .file(path, problems) = e { return problems.prefix(10).map { "'\(path)': \($0)" } + (problems.count > 10 ? ["'\(path)': … and \(problems.count - 10) more"] : []) }
+                return [e.description]
+            })
+        }
+        guard let plan else { throw .incompatible(problems: ["no shard result given, expected at least one file"]) }
+        return try merge(parts, plan: plan)
+    }
+
+    /// Checks and merges shard results (`name`: the file, or the job, for messages); `plan` is the
+    /// design's (all results have the same `systemDigest`, checked here).
+    public static func merge(_ parts: [(name: String, result: ShardResult)], plan: SystemPlan) throws(ShardError) -> ShardMerge {
+        guard let head = parts.first?.result, let firstName = parts.first?.name else {
+            throw .incompatible(problems: ["no shard result given, expected at least one file"])
+        }
+        var p: [String] = []
+        let want = head.identity
+        for (name, r) in parts.dropFirst() {
+            let got = r.identity
+            func differs(_ what: String, _ a: String, _ b: String) { p.append("\(name): \(what) \(a), expected \(b) (as in \(firstName))") }
+            if got.designDigest != want.designDigest { differs("design", short(got.designDigest), short(want.designDigest)) }
+            if got.systemDigest != want.systemDigest { differs("system file", short(got.systemDigest), short(want.systemDigest)) }
+            if got.modelDigest != want.modelDigest { differs("model", short(got.modelDigest), short(want.modelDigest)) }
+            if got.images != want.images {
+                differs("image set", "\(got.images.source) (\(got.images.count) images, \(short(got.images.digest)))",
+                        "\(want.images.source) (\(want.images.count) images, \(short(want.images.digest)))")
+            }
+            if got.load != want.load { differs("load method", got.load, want.load) }
+            if got.multicast != want.multicast { differs("input spikes", got.multicast ? "multicast" : "unicast", want.multicast ? "multicast" : "unicast") }
+            if r.shards != head.shards { differs("shard count", "\(r.shard)/\(r.shards)", "N = \(head.shards)") }
+        }
+        if !p.isEmpty { throw .incompatible(problems: p) }
+        // Per engine, its shards in image order; all checked before any is merged.
+        let byEngine = SimulationEngine.allCases.map { engine in
+            (engine, parts.flatMap { part in part.result.runs.filter { $0.engine == engine.rawValue }.map { (name: part.name, result: part.result, run: $0) } }
+                .sorted { ($0.result.first, $0.result.end, $0.name) < ($1.result.first, $1.result.end, $1.name) })
+        }.filter { !$0.1.isEmpty }
+        for (engine, mine) in byEngine { p += coverage(mine.map { (name: $0.name, result: $0.result) }, total: want.images.count, engine: engine) }
+        if !p.isEmpty { throw .incompatible(problems: p) }
+        let runs = byEngine.map { engine, mine in merged(engine, mine.map { (first: $0.result.first, run: $0.run) }, plan: plan) }
+        return ShardMerge(identity: want, plan: plan, runs: runs)
+    }
+
+    static func short(_ digest: String) -> String { digest.count > 12 ? "\(digest.prefix(12))…" : "'\(digest)'" }
+
+    /// Overlaps, duplicates and gaps of ranges sorted by start, each naming its files.
+    static func coverage(_ parts: [(name: String, result: ShardResult)], total: Int, engine: SimulationEngine) -> [String] {
+        var p: [String] = []
+        var cursor = 0, last: (name: String, result: ShardResult)?
+        var seen: [Int: String] = [:]
+        func range(_ r: ShardResult) -> String { "images [\(r.first), \(r.end))" }
+        for part in parts {
+            let r = part.result
+            if let other = seen.updateValue(part.name, forKey: r.shard), r.first == r.end {
+                // Empty shards (more shards than images) overlap nothing; the same one twice is still a duplicate.
+                p.append("\(part.name) and \(other): duplicate shards \(r.shard)/\(r.shards), both \(range(r)) on the \(engine.rawValue) engine")
+            }
+            if let last, r.first < cursor {
+                if (last.result.first, last.result.end) == (r.first, r.end) {
+                    p.append("\(part.name) and \(last.name): duplicate shards \(r.shard)/\(r.shards) and \(last.result.shard)/\(last.result.shards), both \(range(r)) on the \(engine.rawValue) engine")
+                } else {
+                    p.append("\(part.name) (\(range(r))) overlaps \(last.name) (\(range(last.result))) on the \(engine.rawValue) engine")
+                }
+            } else if r.first > cursor {
+                p.append("images [\(cursor), \(r.first)) on the \(engine.rawValue) engine: missing, in none of the files (expected a shard holding them)")
+            }
+            cursor = max(cursor, r.end)
+            last = part
+        }
+        if cursor < total { p.append("images [\(cursor), \(total)) on the \(engine.rawValue) engine: missing, in none of the files (expected a shard holding them)") }
+        return p
+    }
+
+    /// The report's run from contiguous shards in image order.
+    static func merged(_ engine: SimulationEngine, _ shards: [(first: Int, run: EngineShard)], plan: SystemPlan) -> SimulationRun {
+        var r = SimulationRun(engine: engine, plan: plan, loadCycles: shards.first?.run.loadCycles ?? 0)
+        var events: PECoreModel.Counters? = PECoreModel.Counters()
+        for (first, s) in shards {
+            for (k, i) in s.images.enumerated() {
+                if let want = i.integerLogits { r.mismatches.append("image \(first + k): output potentials \(i.logits), integer model \(want)") }
+                if i.prediction == i.label { r.correct += 1 }
+                if i.integerPrediction == i.label { r.integerCorrect += 1 }
+                r.inferences.append(i.inference)
+                r.labels.append(i.label)
+            }
+            r.simulatedCycles += s.simulatedCycles
+            r.flitHops += s.flitHops
+            r.seconds += s.seconds
+            r.setupSeconds = max(r.setupSeconds, s.setupSeconds)
+            if let e = events, let c = s.counters { events = e + c.counters } else { events = nil }
+        }
+        r.events = events
+        r.summedShards = shards.count
+        return r
+    }
+}
