@@ -2,25 +2,35 @@ import SpikeForgeCore
 
 /// Dispatch (`PECoreDispatch.swift`): decodes the input FIFO's head through `PacketLayout`.
 extension PECoreModel {
+    /// Only what the head can start is decoded: nothing with an empty FIFO, the axon of a
+    /// spike, and the configuration, read and control fields when a control packet goes
+    /// (every other signal keeps `PECycle`'s idle value, as the full decode would give it).
     @inline(__always) mutating func evaluateDispatch(_ e: inout PECycle) {
         typealias L = PacketLayout
-        let hv = !inF.empty, head = inF.head
+        guard !inF.empty else { return }
+        let head = inF.head
         let hType = L.Header.type.int(head)
         e.head = head
+        if hType == FlitType.spike.rawValue {
+            e.spikeGo = !respPending && (!aValid || e.aTake)
+            e.axon = L.Spike.axon.int(head)
+            let axonOK = e.axon >> axonBits == 0
+            e.axonLoad = e.spikeGo && axonOK
+            e.ignored = e.spikeGo && !axonOK
+            return
+        }
+        let drained = !aValid && !lActive && !mValid && !hValid && spF.empty && !sValid
+        e.ctrlGo = drained && !respPending
+        guard e.ctrlGo else { return }
         e.memId = L.ConfigWrite.memory.int(head)
         e.addr = L.ConfigWrite.address.int(head)
         e.data = dataField.get(head)
-        let drained = !aValid && !lActive && !mValid && !hValid && spF.empty && !sValid
-        e.ctrlGo = hv && hType != FlitType.spike.rawValue && drained && !respPending
-        e.spikeGo = hv && hType == FlitType.spike.rawValue && !respPending && (!aValid || e.aTake)
         e.axon = L.Spike.axon.int(head)
-        let axonOK = e.axon >> axonBits == 0
-        e.axonLoad = e.spikeGo && axonOK
 
         // Configuration and read decode.
-        e.cfgGo = e.ctrlGo && hType == FlitType.configWrite.rawValue
-        e.readGo = e.ctrlGo && hType == FlitType.readRequest.rawValue
-        if e.ctrlGo, let m = PEMemory(rawValue: e.memId), memories.present[m.rawValue] {
+        e.cfgGo = hType == FlitType.configWrite.rawValue
+        e.readGo = hType == FlitType.readRequest.rawValue
+        if let m = PEMemory(rawValue: e.memId), memories.present[m.rawValue] {
             let (w, p) = decode(m, addr: e.addr)
             if p < config.parts(m) {
                 e.okMem = m
@@ -33,10 +43,10 @@ extension PECoreModel {
         let isCtrl = hType == FlitType.control.rawValue
         let opcode = L.Control.opcode.int(head)
         e.layerField = L.Control.layer.int(head)
-        e.startReset = e.ctrlGo && isCtrl && opcode == PEControl.reset.rawValue
-        e.startFlush = e.ctrlGo && isCtrl && opcode == PEControl.flush.rawValue && e.layerField >> layerBits == 0
-        let knownType = hType == FlitType.configWrite.rawValue || hType == FlitType.readRequest.rawValue || isCtrl
-        e.ignored = (e.ctrlGo && isCtrl && !e.startReset && !e.startFlush) || (e.ctrlGo && !knownType) || (e.spikeGo && !axonOK)
+        e.startReset = isCtrl && opcode == PEControl.reset.rawValue
+        e.startFlush = isCtrl && opcode == PEControl.flush.rawValue && e.layerField >> layerBits == 0
+        let knownType = e.cfgGo || e.readGo || isCtrl
+        e.ignored = (isCtrl && !e.startReset && !e.startFlush) || !knownType
         if e.cfgGo, let m = e.okMem, e.okPart == config.parts(m) - 1 { e.cfgWe = m }
         if e.readGo { e.hostRe = e.okMem }
     }
