@@ -45,10 +45,7 @@ public struct Simulate: ParsableCommand {
         // validate() has checked both choices.
         guard let selection = engine.value, let loadMethod = load.value else { throw ValidationError("--engine or --load: not a known value") }
         let d = try DesignDir.open(URL(fileURLWithPath: design))
-        let set: ImageSet
-        if let images { set = try ImageSet.load(directory: images, split: "t10k", limit: limit) } else {
-            set = GeneratedDigits.make(count: generatedTest, seed: DataOptions.generatedSeed, split: "test").prefix(limit)
-        }
+        let set = try DataOptions.testImages(images, generated: generatedTest, limit: limit)
         try d.model.architecture.check(set)
         Export.describe(d.plan)
         print("images: \(set.source), \(set.count); load: \(loadMethod.rawValue); input spikes: \(unicast ? "unicast" : "multicast")\n")
