@@ -77,16 +77,29 @@ extension SVGPlot {
             s += String(format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%@</text>\n", x0 + l + (pw - l - r) / 2, h - 12, xl)
             let yx = x0 + 16, yy = t + (h - t - b) / 2
             s += String(format: "<text x=\"%.1f\" y=\"%.1f\" transform=\"rotate(-90 %.1f %.1f)\" text-anchor=\"middle\">%@</text>\n", yx, yy, yx, yy, yl)
-            let front = panel.points.filter(\.highlighted).sorted { ($0.x, $0.y) < ($1.x, $1.y) }
+            // The line joins the highlighted points that no other highlighted point beats in
+            // both of this panel's coordinates: a staircase, lowest x first.
+            let marked = panel.points.filter(\.highlighted)
+            let front = zip(marked, Pareto.front(marked.map { [$0.x, $0.y] })).filter(\.1).map(\.0).sorted { ($0.x, $0.y) < ($1.x, $1.y) }
             if front.count > 1 {
                 s += "<polyline fill=\"none\" stroke=\"#c0392b\" stroke-width=\"1.5\" stroke-dasharray=\"5,3\" points=\""
                     + front.map { String(format: "%.1f,%.1f", px($0.x), py($0.y)) }.joined(separator: " ") + "\"/>\n"
             }
+            // Points drawn at the same place share one label ("1,2").
+            var labels: [String: [ScatterPoint]] = [:], order: [String] = []
             for p in panel.points {
                 let (fill, stroke) = p.highlighted ? ("#c0392b", "#c0392b") : ("white", "#7f8c8d")
+                let at = String(format: "%.1f,%.1f", px(p.x), py(p.y))
                 s += String(format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%@\" stroke=\"%@\"><title>%@</title></circle>\n",
                             px(p.x), py(p.y), fill, stroke, escaped(p.title))
-                s += String(format: "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"%@\">%@</text>\n", px(p.x) + 5, py(p.y) - 5, stroke, escaped(p.label))
+                if labels[at] == nil { order.append(at) }
+                labels[at, default: []].append(p)
+            }
+            for at in order {
+                let ps = labels[at] ?? []
+                let color = ps.contains(where: \.highlighted) ? "#c0392b" : "#7f8c8d"
+                s += String(format: "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"%@\">%@</text>\n", px(ps[0].x) + 5, py(ps[0].y) - 5, color,
+                            escaped(ps.map(\.label).joined(separator: ",")))
             }
             s += "</g>\n"
         }

@@ -14,25 +14,13 @@ public struct SweepReport: Sendable {
     public init(spec: SweepSpec, results: [SweepPointResult]) {
         self.spec = spec
         self.results = results
-        front = Self.paretoFront(results.map(Self.objectives))
+        front = Pareto.front(results.map(Self.objectives))
     }
 
     /// What the front minimises: inference cycles per image (mean), SRAM bits of the system and,
     /// when the engine counted events (the cycle model), energy per image.
     public static func objectives(_ r: SweepPointResult) -> [Double] {
         [r.summary.inferenceMean, Double(r.sramBits)] + (r.summary.energyNJ.map { [$0] } ?? [])
-    }
-
-    /// Whether `a` dominates `b`: no worse in every objective and better in at least one
-    /// (all minimised).
-    public static func dominates(_ a: [Double], _ b: [Double]) -> Bool {
-        zip(a, b).allSatisfy { $0 <= $1 } && zip(a, b).contains { $0 < $1 }
-    }
-
-    /// Whether each point is on the Pareto front: dominated by no other point (equal points
-    /// are all on it).
-    public static func paretoFront(_ points: [[Double]]) -> [Bool] {
-        points.map { p in !points.contains { dominates($0, p) } }
     }
 
     static func f1(_ v: Double) -> String { String(format: "%.1f", v) }
