@@ -73,6 +73,7 @@ public struct SimulationRun: Sendable {
         public var synapticOps = 0.0, bound = 0.0, boundRatio = 0.0
         /// Flit-hops and the energy estimate in nJ per image; nil when the engine counted no events.
         public var flitHops: Double?, energyNJ: Double?
+        public init() {}
     }
 
     public var summary: Summary {

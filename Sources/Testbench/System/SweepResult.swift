@@ -10,7 +10,12 @@ public struct SweepPointProblem: Equatable, Sendable, CustomStringConvertible {
         self.problems = problems
     }
 
-    public var description: String { "point \(point.index) (\(point)):\n" + problems.map { "    \($0)" }.joined(separator: "\n") }
+    /// The point and its first `shown` problems (a model that does not fit lists one per tile).
+    public var description: String {
+        let shown = 6
+        let more = problems.count > shown ? ["(\(problems.count - shown) more)"] : []
+        return "point \(point.index) (\(point)):\n" + (problems.prefix(shown) + more).map { "    \($0)" }.joined(separator: "\n")
+    }
 }
 
 /// Why a sweep cannot run or be collected; every case lists all the problems found.
@@ -65,6 +70,12 @@ public struct SweepPointResult: Codable, Hashable, Sendable {
     public var summary: SimulationRun.Summary
 
     public static let formatName = "spikeforge-sweep-point"
+
+    public init(sweep: String, point: SweepPoint, cols: Int, rows: Int, activeTiles: Int, sramBits: Int, sramBitsPerTile: Int, pe: PEConfig,
+                loadCycles: Int, summary: SimulationRun.Summary) {
+        (self.sweep, self.point, self.cols, self.rows, self.activeTiles) = (sweep, point, cols, rows, activeTiles)
+        (self.sramBits, self.sramBitsPerTile, self.pe, self.loadCycles, self.summary) = (sramBits, sramBitsPerTile, pe, loadCycles, summary)
+    }
 
     /// The file of point `k` under the sweep directory.
     public static func file(_ k: Int, in dir: URL) -> URL { dir.appendingPathComponent("points/point-\(k).json") }
