@@ -12,30 +12,7 @@ struct SystemOptions: ParsableArguments {
     var sets: [String] = []
 
     func options() throws -> CompileOptions {
-        var problems: [String] = []
-        var cols = 6, rows = 7
-        if let mesh {
-            let parts = mesh.lowercased().split(separator: "x").map { Int($0) }
-            if parts.count == 2, let c = parts[0], let r = parts[1], (1 ... 16).contains(c), (1 ... 16).contains(r) {
-                (cols, rows) = (c, r)
-            } else {
-                problems.append("--mesh: got '\(mesh)', expected COLSxROWS with each in 1...16 (e.g. 6x7)")
-            }
-        }
-        let p = PlacementPolicy(rawValue: policy)
-        if p == nil { problems.append("--policy: got '\(policy)', expected one of \(PlacementPolicy.allCases.map(\.rawValue).joined(separator: ", "))") }
-        do {
-            // Keys and types are checked here; the cross-field rules once the compiler has picked
-            // the fields the user left free (a fixed vBits is judged against the chosen threshold).
-            let pe = try ConfigResolver.resolve(PEConfig.self, base: SystemConfig.defaultConfig.pe, overrides: sets, validating: false)
-            let keys = Set(sets.compactMap { $0.split(separator: "=", maxSplits: 1).first.map(String.init) })
-            for k in keys where k == "cols" || k == "rows" { problems.append("--set \(k): the mesh size comes from --mesh") }
-            if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\n")) }
-            return CompileOptions(cols: cols, rows: rows, policy: p!, pe: pe, fixed: keys, pickMesh: mesh == nil)
-        } catch let e as ConfigError {
-            problems += e.violations.map { "--set \($0.field): got \($0.value), expected \($0.expected)" }
-        }
-        throw ValidationError(problems.joined(separator: "\n"))
+        do { return try CompileOptions.fromFlags(mesh: mesh, policy: policy, sets: sets) } catch { throw ValidationError(error.problems.joined(separator: "\n")) }
     }
 }
 

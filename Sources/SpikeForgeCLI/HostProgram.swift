@@ -30,10 +30,7 @@ public struct HostProgramCommand: ParsableCommand {
 
     public func run() throws {
         let d = try DesignDir.open(URL(fileURLWithPath: design))
-        let set: ImageSet
-        if let images { set = try ImageSet.load(directory: images, split: "t10k", limit: limit) } else {
-            set = GeneratedDigits.make(count: generatedTest, seed: DataOptions.generatedSeed, split: "test").prefix(limit)
-        }
+        let set = try DataOptions.testImages(images, generated: generatedTest, limit: limit)
         try d.model.architecture.check(set)
         let engine = IntegerEngine(d.model)
         let list = (0 ..< set.count).map { i in

@@ -60,10 +60,7 @@ public struct Simulate: ParsableCommand {
         // validate() has checked both choices.
         guard let selection = engine.value, let loadMethod = load.value else { throw ValidationError("--engine or --load: not a known value") }
         let d = try DesignDir.open(URL(fileURLWithPath: design))
-        let set: ImageSet
-        if let images { set = try ImageSet.load(directory: images, split: "t10k", limit: limit) } else {
-            set = GeneratedDigits.make(count: generatedTest, seed: DataOptions.generatedSeed, split: "test").prefix(limit)
-        }
+        let set = try DataOptions.testImages(images, generated: generatedTest, limit: limit)
         try d.model.architecture.check(set)
         Self.describe(d.plan, images: set.identity, load: loadMethod.rawValue, multicast: !unicast)
         let runner = SimulationRunner(design: d, load: loadMethod, multicast: !unicast, trace: trace, timeout: timeout, jobs: jobs,

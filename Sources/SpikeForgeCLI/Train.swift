@@ -50,9 +50,13 @@ struct DataOptions: ParsableArguments {
         return GeneratedDigits.make(count: generatedTrain, seed: Self.generatedSeed, split: "train").prefix(trainLimit)
     }
 
-    func testSet() throws(DatasetError) -> ImageSet {
-        if let data { return try ImageSet.load(directory: data, split: "t10k", limit: testLimit) }
-        return GeneratedDigits.make(count: generatedTest, seed: Self.generatedSeed, split: "test").prefix(testLimit)
+    func testSet() throws(DatasetError) -> ImageSet { try Self.testImages(data, generated: generatedTest, limit: testLimit) }
+
+    /// The test split of `directory` (MNIST or `.npy`), or `generated` generated test digits;
+    /// the first `limit` images.
+    static func testImages(_ directory: String?, generated: Int, limit: Int?) throws(DatasetError) -> ImageSet {
+        if let directory { return try ImageSet.load(directory: directory, split: "t10k", limit: limit) }
+        return GeneratedDigits.make(count: generated, seed: generatedSeed, split: "test").prefix(limit)
     }
 }
 

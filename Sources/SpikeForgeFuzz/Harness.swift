@@ -37,12 +37,14 @@ public enum Harness: String, CaseIterable, Sendable {
     /// `NIRGraph.parse` and `NIRImport.map`: everything SpikeForge does with a NIR file after
     /// libhdf5, which runs in a forked child and is not fuzzed here.
     case nir
+    /// `SweepPointResult.load` of a sweep's point file (point 1 of `Seeds.sweepSpec`).
+    case sweepPoint = "sweep-point"
 
     /// Makes what the harness needs (the fixture design) before the first input, so that a
     /// failure to make it is one clear error, not a wrong finding.
     public func prepare() throws {
         switch self {
-        case .model, .system, .design, .images, .binHex: _ = try Fixture.get()
+        case .model, .system, .design, .images, .binHex, .sweepPoint: _ = try Fixture.get()
         case .idx, .idxGzip, .npy, .hex, .nir: break
         }
     }
@@ -78,6 +80,12 @@ public enum Harness: String, CaseIterable, Sendable {
         case .nir:
             guard let tree = try? HDF5.decode([UInt8](data), path: "fuzz.nir"), let g = try? NIRGraph.parse(tree, path: "fuzz.nir") else { return false }
             return (try? NIRImport.map(g, path: "fuzz.nir", options: NIRImportOptions(), calibration: nil)) != nil
+        case .sweepPoint:
+            guard let f = try? Fixture.get(), let spec = try? Seeds.sweepSpec() else { return false }
+            let url = f.scratch.appendingPathComponent("points/point-1.json")
+            try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            f.replace(url, with: data)
+            return (try? SweepPointResult.load(url, point: 1, of: spec)) != nil
         case .binHex:
             guard let f = try? Fixture.get() else { return false }
             return f.withPair(data) { (try? SystemImages.load(from: f.images, expected: f.plan.system, modelDigest: f.plan.model.digest)) != nil }
@@ -109,12 +117,30 @@ public enum Harness: String, CaseIterable, Sendable {
             let f = try Fixture.get()
             let hex = try f.original("images/\(Fixture.pairStem).hex"), bin = try f.original("images/\(Fixture.pairStem).bin")
             return [("pair", Fixture.pair(hex: hex, bin: bin))]
+        case .sweepPoint: return [("point-1.json", try Seeds.sweepPoint())]
         }
     }
 }
 
 /// Deterministic seed bytes.
 enum Seeds {
+    /// A two-point sweep (lanes 2 and 4 on a 2x2 mesh) of a model and images named by fixed digests.
+    static func sweepSpec() throws -> SweepSpec {
+        try SweepSpec.parse(sets: ["lanes=2,4"], meshes: ["2x2"], policies: [], engine: "model", load: "backdoor", model: "model", images: "images")
+    }
+
+    /// Point 1 of `sweepSpec`, with plausible figures.
+    static func sweepPoint() throws -> Data {
+        let spec = try sweepSpec()
+        var s = SimulationRun.Summary()
+        (s.images, s.correct, s.integerCorrect, s.inferenceMean, s.inferenceP99, s.totalMean, s.totalP99) = (4, 3, 3, 512.5, 700, 600.25, 790)
+        (s.resetMean, s.readBackMean, s.inputEvents, s.spikesPerLayer, s.synapticOps, s.bound, s.boundRatio) = (13, 75.75, 150, [170.5], 4000, 250, 2.05)
+        (s.flitHops, s.energyNJ) = (630, 52.8)
+        let pe = PEConfig(lanes: 2, cols: 2, rows: 2)
+        return try SweepPointResult(sweep: spec.digest, point: spec.points[0], cols: 2, rows: 2, activeTiles: 3, sramBits: 4 * pe.sramBits,
+                                    sramBitsPerTile: pe.sramBits, pe: pe, loadCycles: 0, summary: s).json()
+    }
+
     /// The tree of a small exported model (dense 6-4-3, or conv 1x4x4-2C3-P2-3).
     static func nir(conv: Bool) throws -> Data {
         func w(_ n: Int) -> [Int32] { (0 ..< n).map { Int32($0 * 37 % 255) - 127 } }

@@ -124,6 +124,8 @@ public struct PEConfig: BlockConfig {
     /// The memories that are SRAMs: every one but the status counters. Configuration packets
     /// write them, images hold them, and their `INIT_*` parameters load them.
     public var srams: [PEMemory] { memories.filter { $0 != .status } }
+    /// Bits of the tile's SRAMs: depth × width summed over `srams` (the status counters are registers).
+    public var sramBits: Int { srams.map { geometry($0).width * geometry($0).depth }.reduce(0, +) }
 
     /// The address field of a configuration or read packet (`PacketLayout.ConfigWrite.address`):
     /// the part index above the word address (`addressWidth(depth)` bits).

@@ -24,6 +24,8 @@ public struct SystemConfig: BlockConfig {
     }
 
     public var tiles: Int { cols * rows }
+    /// Bits of every tile's SRAMs (`PEConfig.sramBits` × tiles): active or not, each tile is built.
+    public var sramBits: Int { tiles * pe.sramBits }
 
     /// The PE's fields under `pe.` (the mesh size is `pe.cols` and `pe.rows`), as `validate()`
     /// names their violations.

@@ -1,7 +1,21 @@
 import Foundation
 
-/// A small SVG line chart: latency (left axis) and accepted throughput (right) against offered load.
+/// Small SVG charts: `loadLatency` (noc sweep) and `scatter` (sweep).
 public enum SVGPlot {
+    /// The opening tag, a white background and the title.
+    static func header(width w: Double, height h: Double, title: String) -> String {
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" font-family=\"sans-serif\" font-size=\"12\">\n"
+            + "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+            + "<text x=\"\(Int(w / 2))\" y=\"20\" text-anchor=\"middle\" font-size=\"14\">\(escaped(title))</text>\n"
+    }
+
+    /// `text` with XML's special characters escaped.
+    static func escaped(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+            .replacingOccurrences(of: "\"", with: "&quot;")
+    }
+
+    /// A line chart: latency (left axis) and accepted throughput (right) against offered load.
     public static func loadLatency(_ pts: [TrafficPoint], title: String) -> String {
         let w = 640.0, h = 400.0, l = 60.0, r = 60.0, t = 40.0, b = 50.0
         let maxX = max(pts.map(\.offered).max() ?? 1, 0.01)
@@ -15,9 +29,7 @@ public enum SVGPlot {
             "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(ps.map { String(format: "%.1f,%.1f", $0.0, $0.1) }.joined(separator: " "))\"/>\n"
                 + ps.map { String(format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"\(color)\"/>", $0.0, $0.1) }.joined(separator: "\n") + "\n"
         }
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" font-family=\"sans-serif\" font-size=\"12\">\n"
-        s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        s += "<text x=\"\(Int(w / 2))\" y=\"20\" text-anchor=\"middle\" font-size=\"14\">\(title)</text>\n"
+        var s = header(width: w, height: h, title: title)
         s += String(format: "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"black\"/>\n", l, h - b, w - r, h - b)
         s += String(format: "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"black\"/>\n", l, t, l, h - b)
         s += String(format: "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"black\"/>\n", w - r, t, w - r, h - b)

@@ -1,3 +1,4 @@
+import CycleModels
 import Foundation
 import SpikeForgeCore
 
@@ -34,5 +35,24 @@ public enum EnergyModel {
         let e = sramPerBit(bytes: bytes) * Double(w)
         return Event(name: "\(m) SRAM access (\(w)-bit word, \(bytes / 1024) KB)", picojoules: e,
                      source: "Horowitz, ISSCC 2014, 45 nm: 64-bit SRAM read 10 pJ (8 KB) / 20 pJ (32 KB), per bit, interpolated by size")
+    }
+
+    /// The estimate of a run: each event's count per image (synaptic adds, every SRAM that was
+    /// accessed, flit-hops) and the total. What `simulate` prints and `sweep` tabulates.
+    public struct Estimate: Sendable {
+        public var items: [(event: Event, perImage: Double)] = []
+        public var picojoulesPerImage: Double { items.map { $0.event.picojoules * $0.perImage }.reduce(0, +) }
+        public var nanojoulesPerImage: Double { picojoulesPerImage / 1000 }
+    }
+
+    /// The estimate for `images` images of a run on PEs `c` that counted `events` and `flitHops`.
+    public static func estimate(_ c: PEConfig, events e: PECoreModel.Counters, flitHops: Int, images n: Double) -> Estimate {
+        var r = Estimate()
+        r.items.append((add, Double(e.synapticOps) / n))
+        for m in c.srams where e.sramReads[m.rawValue] + e.sramWrites[m.rawValue] > 0 {
+            r.items.append((sram(c, m), Double(e.sramReads[m.rawValue] + e.sramWrites[m.rawValue]) / n))
+        }
+        r.items.append((flitHop(bits: c.flitWidth), Double(flitHops) / n))
+        return r
     }
 }

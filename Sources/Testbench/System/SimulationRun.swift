@@ -47,30 +47,62 @@ public struct SimulationRun: Sendable {
         return Int(ops.rounded())
     }
 
+    /// The figures of a run per image, as `report()` prints them and `sweep` tabulates them.
+    public struct Summary: Codable, Sendable, Hashable {
+        public var images = 0, correct = 0, integerCorrect = 0, mismatches = 0
+        /// Cycles of the inference proper (first input spike to quiescence), mean and p99.
+        public var inferenceMean = 0.0, inferenceP99 = 0
+        public var resetMean = 0.0, readBackMean = 0.0
+        /// Reset, inference and read-back together, mean and p99.
+        public var totalMean = 0.0, totalP99 = 0
+        /// Input events and spikes per image.
+        public var inputEvents = 0.0, spikesPerLayer: [Double] = []
+        /// Synaptic operations per image and the lower bound they give (every active tile's
+        /// lanes busy every cycle), and inference / bound.
+        public var synapticOps = 0.0, bound = 0.0, boundRatio = 0.0
+        /// Flit-hops and the energy estimate in nJ per image; nil when the engine counted no events.
+        public var flitHops: Double?, energyNJ: Double?
+        public init() {}
+    }
+
+    public var summary: Summary {
+        var s = Summary()
+        let n = Double(max(count, 1))
+        func mean(_ v: [Int]) -> Double { Double(v.reduce(0, +)) / n }
+        (s.images, s.correct, s.integerCorrect, s.mismatches) = (count, correct, integerCorrect, mismatches.count)
+        let compute = inferences.map(\.computeCycles), total = inferences.map(\.totalCycles)
+        (s.inferenceMean, s.inferenceP99, s.totalMean, s.totalP99) = (mean(compute), Self.p99(compute), mean(total), Self.p99(total))
+        (s.resetMean, s.readBackMean) = (mean(inferences.map(\.resetCycles)), mean(inferences.map(\.readoutCycles)))
+        s.inputEvents = mean(inferences.map(\.inputEvents))
+        s.spikesPerLayer = (0 ..< plan.layers.count - 1).map { l in mean(inferences.map { $0.spikesPerLayer[l] }) }
+        s.synapticOps = mean(inferences.map(synapticOps))
+        s.bound = s.synapticOps / Double(plan.activeTiles * plan.system.pe.lanes)
+        s.boundRatio = s.inferenceMean / max(s.bound, 1e-9)
+        if let e = events {
+            s.flitHops = Double(flitHops) / n
+            s.energyNJ = EnergyModel.estimate(plan.system.pe, events: e, flitHops: flitHops, images: n).nanojoulesPerImage
+        }
+        return s
+    }
+
     /// The report of the run, one element per printed line (an element may hold a table):
     /// accuracy, cycles per image against the lower bound, spikes, NoC and SRAM activity, the
     /// energy estimate (when the engine counted events) and the simulation speed.
     public func report() -> [String] {
         var out: [String] = []
+        let s = summary
         let n = Double(max(count, 1))
-        let lanes = plan.system.pe.lanes
         out.append("== \(engine.rawValue) ==")
         out.append(String(format: "accuracy: %.2f%% (%d/%d); integer model %.2f%%; output potentials differing from the integer model: %d image(s)",
                           100 * Double(correct) / n, correct, count, 100 * Double(integerCorrect) / n, mismatches.count))
         for m in mismatches.prefix(5) { out.append("  \(m)") }
-        let compute = inferences.map(\.computeCycles), total = inferences.map(\.totalCycles)
-        let meanC = Double(compute.reduce(0, +)) / n, meanT = Double(total.reduce(0, +)) / n
         out.append(String(format: "cycles per image: inference mean %.1f, p99 %d; reset %.1f, read-back %.1f; total mean %.1f, p99 %d (loading: %d cycles, once)",
-                          meanC, Self.p99(compute), Double(inferences.map(\.resetCycles).reduce(0, +)) / n, Double(inferences.map(\.readoutCycles).reduce(0, +)) / n,
-                          meanT, Self.p99(total), loadCycles))
-        let ops = inferences.map(synapticOps).reduce(0, +)
-        let bound = Double(ops) / Double(plan.activeTiles * lanes) / n
-        out.append(String(format: "lower bound (synaptic ops %.0f / (%d active tiles x %d lanes)): %.1f cycles; inference / bound = %.2fx", Double(ops) / n,
-                          plan.activeTiles, lanes, bound, meanC / max(bound, 1e-9)))
-        out.append(String(format: "at 100 MHz: %.4f ms per image (inference), %.4f ms with reset and read-back; YOSO reports 47.71 ms", meanC / 1e5, meanT / 1e5))
-        let spikes = (0 ..< plan.layers.count - 1).map { l in Double(inferences.map { $0.spikesPerLayer[l] }.reduce(0, +)) / n }
-        out.append("spikes per image: input events \(String(format: "%.1f", Double(inferences.map(\.inputEvents).reduce(0, +)) / n))"
-            + zip(plan.layers, spikes).map { ", \($0.0.name) \(String(format: "%.1f", $0.1))" }.joined())
+                          s.inferenceMean, s.inferenceP99, s.resetMean, s.readBackMean, s.totalMean, s.totalP99, loadCycles))
+        out.append(String(format: "lower bound (synaptic ops %.0f / (%d active tiles x %d lanes)): %.1f cycles; inference / bound = %.2fx", s.synapticOps,
+                          plan.activeTiles, plan.system.pe.lanes, s.bound, s.boundRatio))
+        out.append(String(format: "at 100 MHz: %.4f ms per image (inference), %.4f ms with reset and read-back; YOSO reports 47.71 ms", s.inferenceMean / 1e5, s.totalMean / 1e5))
+        out.append("spikes per image: input events \(String(format: "%.1f", s.inputEvents))"
+            + zip(plan.layers, s.spikesPerLayer).map { ", \($0.0.name) \(String(format: "%.1f", $0.1))" }.joined())
         if let e = events {
             out += activityReport(e, n: n)
         } else {
@@ -94,19 +126,12 @@ public struct SimulationRun: Sendable {
         out.append("SRAM accesses per image (reads / writes): " + c.srams.map { m in
             String(format: "%@ %.0f / %.0f", "\(m)", Double(e.sramReads[m.rawValue]) / n, Double(e.sramWrites[m.rawValue]) / n)
         }.joined(separator: ", "))
-        var rows: [[String]] = [["event", "per image", "pJ each", "nJ per image", "source"]]
-        var totalPJ = 0.0
-        func add(_ ev: EnergyModel.Event, _ count: Double) {
-            totalPJ += ev.picojoules * count
-            rows.append([ev.name, String(format: "%.0f", count), String(format: "%.3f", ev.picojoules), String(format: "%.2f", ev.picojoules * count / 1000), ev.source])
+        let estimate = EnergyModel.estimate(c, events: e, flitHops: flitHops, images: n)
+        let rows = [["event", "per image", "pJ each", "nJ per image", "source"]] + estimate.items.map { ev, count in
+            [ev.name, String(format: "%.0f", count), String(format: "%.3f", ev.picojoules), String(format: "%.2f", ev.picojoules * count / 1000), ev.source]
         }
-        add(EnergyModel.add, Double(e.synapticOps) / n)
-        for m in c.srams where e.sramReads[m.rawValue] + e.sramWrites[m.rawValue] > 0 {
-            add(EnergyModel.sram(c, m), Double(e.sramReads[m.rawValue] + e.sramWrites[m.rawValue]) / n)
-        }
-        add(EnergyModel.flitHop(bits: c.flitWidth), Double(flitHops) / n)
         out.append("energy estimate (docs/ENERGY.md):\n" + Table.render(rows))
-        out.append(String(format: "total: %.2f nJ per image (%.3f uJ)", totalPJ / 1000, totalPJ / 1e6))
+        out.append(String(format: "total: %.2f nJ per image (%.3f uJ)", estimate.picojoulesPerImage / 1000, estimate.picojoulesPerImage / 1e6))
         return out
     }
 

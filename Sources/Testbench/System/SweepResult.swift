@@ -1,0 +1,129 @@
+import Foundation
+import SpikeForgeCore
+
+/// A point of a sweep and what is wrong with it.
+public struct SweepPointProblem: Equatable, Sendable, CustomStringConvertible {
+    public var point: SweepPoint
+    public var problems: [String]
+    public init(point: SweepPoint, problems: [String]) {
+        self.point = point
+        self.problems = problems
+    }
+
+    /// The point and its first `shown` problems (a model that does not fit lists one per tile).
+    public var description: String {
+        let shown = 6
+        let more = problems.count > shown ? ["(\(problems.count - shown) more)"] : []
+        return "point \(point.index) (\(point)):\n" + (problems.prefix(shown) + more).map { "    \($0)" }.joined(separator: "\n")
+    }
+}
+
+/// Why a sweep cannot run or be collected; every case lists all the problems found.
+public enum SweepError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The flags: syntax, unknown fields, empty or repeated values, too many points.
+    case invalidSweep(problems: [String])
+    /// Points whose hardware is invalid or that the model does not fit (found before anything runs).
+    case infeasiblePoints([SweepPointProblem])
+    /// Points that ran and failed: output potentials that differ from the integer model, a stuck run.
+    case pointsFailed([SweepPointProblem])
+    /// Point files that are missing, unreadable or from another sweep.
+    case collect(directory: String, problems: [String])
+
+    /// The lines this error lists.
+    public var problems: [String] {
+        switch self {
+        case let .invalidSweep(p), let .collect(_, p): return p
+        case let .infeasiblePoints(p), let .pointsFailed(p): return p.map(\.description)
+        }
+    }
+
+    public var description: String {
+        func plural(_ n: Int, _ w: String) -> String { "\(n) \(w)\(n == 1 ? "" : "s")" }
+        switch self {
+        case let .invalidSweep(p): return "invalid sweep (\(plural(p.count, "problem"))):\n" + p.map { "  - \($0)" }.joined(separator: "\n")
+        case let .infeasiblePoints(p):
+            return "\(plural(p.count, "point")) of the sweep cannot be built (nothing was run):\n" + p.map { "  - \($0)" }.joined(separator: "\n")
+        case let .pointsFailed(p): return "\(plural(p.count, "point")) of the sweep failed:\n" + p.map { "  - \($0)" }.joined(separator: "\n")
+        case let .collect(dir, p):
+            return "cannot collect the sweep in '\(dir)' (\(plural(p.count, "problem"))):\n" + p.map { "  - \($0)" }.joined(separator: "\n")
+        }
+    }
+}
+
+/// What one point of a sweep measured: written as `points/point-K.json` by the run of point K,
+/// read back by the collection. Deterministic: no times, so a point run alone gives the same
+/// file as in a whole sweep.
+public struct SweepPointResult: Codable, Hashable, Sendable {
+    public var format = SweepPointResult.formatName
+    public var formatVersion = 1
+    /// The spec's digest (`SweepSpec.digest`).
+    public var sweep: String
+    public var point: SweepPoint
+    /// The mesh the point compiled to (the smallest one when the point names none).
+    public var cols: Int, rows: Int
+    public var activeTiles: Int
+    /// Bits of every SRAM of every tile, and of one tile.
+    public var sramBits: Int, sramBitsPerTile: Int
+    /// The PE the compiler resolved (it picks the widths the point leaves free).
+    public var pe: PEConfig
+    public var loadCycles: Int
+    public var summary: SimulationRun.Summary
+
+    public static let formatName = "spikeforge-sweep-point"
+
+    public init(sweep: String, point: SweepPoint, cols: Int, rows: Int, activeTiles: Int, sramBits: Int, sramBitsPerTile: Int, pe: PEConfig,
+                loadCycles: Int, summary: SimulationRun.Summary) {
+        (self.sweep, self.point, self.cols, self.rows, self.activeTiles) = (sweep, point, cols, rows, activeTiles)
+        (self.sramBits, self.sramBitsPerTile, self.pe, self.loadCycles, self.summary) = (sramBits, sramBitsPerTile, pe, loadCycles, summary)
+    }
+
+    /// The file of point `k` under the sweep directory.
+    public static func file(_ k: Int, in dir: URL) -> URL { dir.appendingPathComponent("points/point-\(k).json") }
+
+    public func json() throws -> Data { Data((try CanonicalJSON.encode(self, pretty: true) + "\n").utf8) }
+
+    /// A point file read back and checked: the shape (every field, of the right kind), the
+    /// sweep it belongs to (`spec`'s digest), the point it says it is (point `k` of `spec`), and
+    /// every measurement a count or finite and non-negative.
+    public static func load(_ url: URL, point k: Int, of spec: SweepSpec) throws(SweepError) -> SweepPointResult {
+        let fail = { (p: [String]) in SweepError.collect(directory: url.deletingLastPathComponent().path, problems: p.map { "\(url.lastPathComponent): \($0)" }) }
+        let data: Data
+        do { data = try FileRead.bounded(url, limit: 1 << 20) } catch { throw fail([error.reason]) }
+        let r: SweepPointResult
+        switch JSONDocument.decode(SweepPointResult.self, from: data, exemplar: exemplar, optional: Set(["mesh", "flitHops", "energyNJ"]).union(PEConfig.optionalFields)) {
+        case let .success(v): r = v
+        case let .failure(e): throw fail(e.problems)
+        }
+        var p: [String] = []
+        if r.format != formatName || r.formatVersion != 1 {
+            p.append("format: got \(r.format) version \(r.formatVersion), expected \(formatName) version 1")
+        }
+        if r.sweep != spec.digest { p.append("sweep: got \(r.sweep), expected \(spec.digest) (the point is from another sweep: other flags, model or images)") }
+        let want = spec.points[k - 1]
+        if r.point != want { p.append("point: got \(r.point.index) (\(r.point)), expected \(k) (\(want))") }
+        let s = r.summary
+        let counts = [("cols", r.cols), ("rows", r.rows), ("activeTiles", r.activeTiles), ("sramBits", r.sramBits), ("sramBitsPerTile", r.sramBitsPerTile),
+                      ("loadCycles", r.loadCycles), ("images", s.images), ("correct", s.correct), ("integerCorrect", s.integerCorrect),
+                      ("inferenceP99", s.inferenceP99), ("totalP99", s.totalP99)]
+        for (name, v) in counts where v < 0 { p.append("\(name): got \(v), expected at least 0") }
+        if s.mismatches != 0 { p.append("mismatches: got \(s.mismatches), expected 0 (a failed point writes no file)") }
+        if s.correct > s.images || s.integerCorrect > s.images { p.append("correct: got \(s.correct) and \(s.integerCorrect), expected at most images (\(s.images))") }
+        let reals = [("inferenceMean", s.inferenceMean), ("totalMean", s.totalMean), ("resetMean", s.resetMean), ("readBackMean", s.readBackMean),
+                     ("synapticOps", s.synapticOps), ("bound", s.bound), ("boundRatio", s.boundRatio), ("inputEvents", s.inputEvents),
+                     ("flitHops", s.flitHops ?? 0), ("energyNJ", s.energyNJ ?? 0)] + s.spikesPerLayer.enumerated().map { ("spikesPerLayer[\($0.offset)]", $0.element) }
+        for (name, v) in reals where !(v.isFinite && v >= 0) { p.append("\(name): got \(v), expected a finite number at least 0") }
+        if r.sramBits != r.sramBitsPerTile.multipliedReportingOverflow(by: r.cols * r.rows).partialValue {
+            p.append("sramBits: got \(r.sramBits), expected sramBitsPerTile x tiles = \(r.sramBitsPerTile) x \(r.cols * r.rows)")
+        }
+        if !p.isEmpty { throw fail(p) }
+        return r
+    }
+
+    /// A valid value with every optional field present: the shape `load` checks against.
+    static let exemplar: SweepPointResult = {
+        var s = SimulationRun.Summary()
+        (s.flitHops, s.energyNJ, s.spikesPerLayer) = (0, 0, [0])
+        return SweepPointResult(sweep: "", point: SweepPoint(index: 1, mesh: "1x1", policy: "", settings: [""]), cols: 1, rows: 1, activeTiles: 0,
+                                sramBits: 0, sramBitsPerTile: 0, pe: PEConfig(), loadCycles: 0, summary: s)
+    }()
+}

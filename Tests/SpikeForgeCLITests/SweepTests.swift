@@ -1,0 +1,49 @@
+import Foundation
+import SpikeForgeCLI
+import Testing
+
+/// `spikeforge sweep` from the command line: every flag problem at once, a point run alone,
+/// the collection refusing missing points, and a plain sweep equal to its points run one by one.
+@Suite(.serialized) struct SweepTests {
+    @Test func everyBadFlagIsListedTogether() {
+        let e = runCLI(["sweep", "--model", "m", "--set", "outputFifoDepth=16,64", "--set", "lanes=2,2", "--mesh", "4x4,4by4", "--policy", "fill,best",
+                        "--engine", "fpga", "--jobs", "0", "--limit", "0", "--point", "0", "--collect"]) ?? ""
+        for want in ["--engine: got 'fpga'", "--jobs: got 0", "--limit: got 0", "--point and --collect: give one", "--point: got 0, expected at least 1",
+                     "--set outputFifoDepth: not a PE field (did you mean outFIFODepth?)", "--set lanes: '2' is listed more than once",
+                     "--mesh: got '4by4'", "--policy: got 'best'"] {
+            #expect(e.contains(want), "\(want) in \(e)")
+        }
+        let k = runCLI(["sweep", "--model", "m", "--set", "lanes=2,4", "--mesh", "2x2", "--point", "3"]) ?? ""
+        #expect(k.contains("--point: got 3, expected 1...2 (the sweep has 2 points)"), "\(k)")
+    }
+
+    /// A 64-12-4 model on 8 x 8 images: 2 lanes x 2 meshes, 3 images.
+    @Test func pointsRunAloneThenCollectedEqualThePlainSweep() throws {
+        let data = try NPYDataTests.dataset(train: 64, test: 8)
+        defer { try? FileManager.default.removeItem(at: data) }
+        let model = data.appendingPathComponent("model").path
+        #expect(runCLI(["train", "--data", data.path, "--arch", "64-12-4", "--epochs", "1", "--out", model, "--quiet"]) == nil)
+        let (alone, plain) = (data.appendingPathComponent("alone"), data.appendingPathComponent("plain"))
+        let sweep = ["sweep", "--model", model, "--images", data.path, "--limit", "3", "--set", "neurons=8", "--set", "weightRows=256",
+                     "--set", "lanes=2,4", "--mesh", "2x2,3x2"]
+
+        #expect(runCLI(sweep + ["--point", "2", "--out", alone.path]) == nil)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: alone.appendingPathComponent("points").path) == ["point-2.json"])
+        let missing = runCLI(sweep + ["--collect", "--out", alone.path]) ?? ""
+        #expect(missing.contains("(3 problems)") && missing.contains("point-1.json: missing") && missing.contains("run it with --point 4"), "\(missing)")
+        // Another sweep's flags: point 2 is foreign.
+        let foreign = runCLI(sweep.dropLast() + ["2x2,3x3", "--collect", "--out", alone.path]) ?? ""
+        #expect(foreign.contains("point-2.json: sweep: got") && foreign.contains("the point is from another sweep"), "\(foreign)")
+
+        for k in [4, 1, 3] { #expect(runCLI(sweep + ["--point", "\(k)", "--out", alone.path]) == nil) }
+        #expect(runCLI(sweep + ["--collect", "--out", alone.path]) == nil)
+        #expect(runCLI(sweep + ["--jobs", "2", "--out", plain.path]) == nil)
+        for f in ["sweep.csv", "sweep.svg"] {
+            let (a, p) = (try Data(contentsOf: alone.appendingPathComponent(f)), try Data(contentsOf: plain.appendingPathComponent(f)))
+            #expect(!a.isEmpty && a == p, "\(f)")
+        }
+        let csv = try String(contentsOf: plain.appendingPathComponent("sweep.csv"), encoding: .utf8)
+        #expect(csv.split(separator: "\n").count == 5 && csv.hasPrefix("point,neurons,weightRows,lanes,mesh,policy,tiles,activeTiles,sramBits,cyclesMean"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: plain.path).sorted() == ["points", "sweep.csv", "sweep.svg"])
+    }
+}
