@@ -38,6 +38,9 @@ public struct SweepCommand: ParsableCommand {
     @Flag(help: "Only collect OUT/points/ into OUT/sweep.csv and OUT/sweep.svg (every point present, all of this sweep).") var collect = false
     @Option(parsing: .unconditional, help: "Cycles a phase may take before a point's run is declared stuck.") var timeout: Int = 5_000_000
     @Option(help: "Output directory.") var out: String = "spikeforge-sweep"
+    @Flag(help: "Write a Slurm job array, one task per point (task K runs --point K), and a job after it that runs --collect; submit them with --submit.")
+    var slurm = false
+    @OptionGroup var slurmJob: SlurmJobOptions
 
     public init() {}
 
@@ -50,6 +53,9 @@ public struct SweepCommand: ParsableCommand {
         if jobs < 1 || jobs > 64 { p.append("--jobs: got \(jobs), expected 1...64") }
         if timeout < 100 { p.append("--timeout: got \(timeout), expected at least 100") }
         if point != nil && collect { p.append("--point and --collect: give one (a point's run, or the collection of every point)") }
+        if slurm && (point != nil || collect) { p.append("--slurm: not with --point or --collect (the array tasks run --point K, the job after them --collect)") }
+        if slurm && jobs > 1 { p.append("--jobs: got \(jobs) with --slurm, expected 1 (each array task runs one point)") }
+        p += slurmJob.problems(enabled: slurm)
         switch Result(catching: { () throws(SweepError) in try spec(model: "", images: "") }) {
         case let .success(spec):
             if let k = point, !(1 ... spec.count).contains(k) { p.append("--point: got \(k), expected 1...\(spec.count) (the sweep has \(spec.count) points)") }
@@ -67,6 +73,7 @@ public struct SweepCommand: ParsableCommand {
     public func run() throws {
         // validate() has checked both choices.
         guard let engineValue = engine.value, let loadMethod = load.value else { throw ValidationError("--engine or --load: not a known value") }
+        if slurm { try slurmJob.checkSubmit() }
         let (m, _) = try ModelFile.load(URL(fileURLWithPath: model))
         let set = try DataOptions.testImages(images, generated: generatedTest, limit: limit)
         try m.architecture.check(set)
@@ -77,6 +84,13 @@ public struct SweepCommand: ParsableCommand {
             let sweep = try Sweep(spec: spec, model: m, images: set, engine: engineValue, load: loadMethod, timeout: timeout)
             print(String(format: "sweep: %d points, all compiled (%.1f s); images: %@, %d; engine %@, load %@", spec.count, Date().timeIntervalSince(start),
                          set.source, set.count, engineValue.rawValue, loadMethod.rawValue))
+            if slurm {
+                let exe = SlurmJobOptions.executable, args = slurmArguments()
+                let job = SlurmJob(name: "spikeforge-sweep-\(dir.standardizedFileURL.lastPathComponent)", directory: slurmJob.directory(beside: dir), tasks: spec.count,
+                                   task: [exe] + args + ["--point", SlurmJob.taskID], after: [exe] + args + ["--collect"], options: slurmJob.slurmOption)
+                try slurmJob.launch(job, what: "task K runs --point K, writing \(dir.standardizedFileURL.path)/points/point-K.json; then sweep --collect")
+                return
+            }
             if let k = point {
                 let r = try sweep.write(point: k, to: dir)
                 print(String(format: "point %d (%@): %.1f cycles per image, %.1f s; wrote %@", k, spec.points[k - 1].description, r.summary.inferenceMean,
@@ -91,5 +105,18 @@ public struct SweepCommand: ParsableCommand {
         print(report.table())
         print("* Pareto front: no other point has fewer or equal cycles per image, SRAM bits\(report.results.first?.summary.energyNJ == nil ? "" : " and energy per image"), and fewer of one")
         print("wrote \(out)/sweep.csv and \(out)/sweep.svg")
+    }
+
+    /// This sweep's flags for an array task or the collection (paths absolute; no --jobs,
+    /// --point, --collect or Slurm options).
+    func slurmArguments() -> [String] {
+        func abs(_ p: String) -> String { URL(fileURLWithPath: p).standardizedFileURL.path }
+        var a = ["sweep", "--model", abs(model)]
+        if let images { a += ["--images", abs(images)] } else { a += ["--generated-test", "\(generatedTest)"] }
+        if let limit { a += ["--limit", "\(limit)"] }
+        for s in sets { a += ["--set", s] }
+        for m in mesh { a += ["--mesh", m] }
+        for p in policy { a += ["--policy", p] }
+        return a + ["--engine", engine.text, "--load", load.text, "--timeout", "\(timeout)", "--out", abs(out)]
     }
 }

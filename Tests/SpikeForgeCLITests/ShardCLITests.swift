@@ -89,7 +89,7 @@ import Trainer
             #expect(e.contains("--shard: got '\(shard)'") && e.contains(s), "\(e)")
         }
         let b = runCLI(["simulate", "--submit", "--result", "r.json", "--slurm-dir", "d", "--slurm-option", "partition=x"]) ?? ""
-        for s in ["--submit: needs --slurm N", "--result: needs --shard K/N", "--slurm-dir: needs --slurm N", "--slurm-option: needs --slurm N",
+        for s in ["--submit: needs --slurm", "--result: needs --shard K/N", "--slurm-dir: needs --slurm", "--slurm-option: needs --slurm",
                   "--slurm-option: got 'partition=x', expected one sbatch option"] {
             #expect(b.contains(s), "\(s) in \(b)")
         }

@@ -46,4 +46,49 @@ import Testing
         #expect(csv.split(separator: "\n").count == 5 && csv.hasPrefix("point,neurons,weightRows,lanes,mesh,policy,tiles,activeTiles,sramBits,cyclesMean"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: plain.path).sorted() == ["points", "sweep.csv", "sweep.svg"])
     }
+
+    /// `sweep --slurm`: the array script runs one point per task and the script after it
+    /// collects; run here by bash with each `SLURM_ARRAY_TASK_ID` (the real cluster is
+    /// SimulateSlurmTests'), they give the plain sweep's CSV and SVG. `--submit` without sbatch
+    /// is refused before anything is written.
+    @Test func slurmScriptsRunThePointsThenCollect() throws {
+        let exe = try #require(AtomicOutputCLITests.binary, "no spikeforge binary next to the tests; build it or set SPIKEFORGE_BIN")
+        let data = try NPYDataTests.dataset(train: 64, test: 8)
+        defer { try? FileManager.default.removeItem(at: data) }
+        let model = data.appendingPathComponent("model").path
+        #expect(runCLI(["train", "--data", data.path, "--arch", "64-12-4", "--epochs", "1", "--out", model, "--quiet"]) == nil)
+        let (viaSlurm, plain, scripts) = (data.appendingPathComponent("slurm-out"), data.appendingPathComponent("plain"), data.appendingPathComponent("scripts"))
+        let sweep = ["sweep", "--model", model, "--images", data.path, "--limit", "2", "--set", "neurons=8", "--set", "weightRows=256", "--set", "lanes=2,4"]
+        let r = try AtomicOutputCLITests.run(sweep + ["--slurm", "--slurm-dir", scripts.path, "--slurm-option=--time=10:00", "--out", viaSlurm.path])
+        try #require(r.status == 0, "\(r.text)")
+        #expect(r.text.contains("2 tasks; task K runs --point K") && r.text.contains("submit them with:"), "\(r.text)")
+        let array = try String(contentsOf: scripts.appendingPathComponent("array.sbatch"), encoding: .utf8)
+        #expect(array.contains("#SBATCH --array=1-2\n") && array.contains("#SBATCH --time=10:00\n") && array.contains("'--point' \"${SLURM_ARRAY_TASK_ID}\""), "\(array)")
+        #expect(array.contains("'\(exe.standardizedFileURL.resolvingSymlinksInPath().path)' 'sweep'") || array.contains("'\(exe.path)' 'sweep'"), "\(array)")
+        for (k, script) in [("1", "array.sbatch"), ("2", "array.sbatch"), ("", "merge.sbatch")] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/bash")
+            p.arguments = [scripts.appendingPathComponent(script).path]
+            p.environment = ProcessInfo.processInfo.environment.merging(["SLURM_ARRAY_TASK_ID": k]) { $1 }
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0, "\(script) task '\(k)'")
+        }
+        #expect(runCLI(sweep + ["--out", plain.path]) == nil)
+        for f in ["sweep.csv", "sweep.svg"] {
+            let (a, b) = (try Data(contentsOf: viaSlurm.appendingPathComponent(f)), try Data(contentsOf: plain.appendingPathComponent(f)))
+            #expect(!a.isEmpty && a == b, "\(f)")
+        }
+        // Bad combinations are listed together; no sbatch with --submit is refused before anything runs.
+        let e = runCLI(sweep + ["--slurm", "--point", "1", "--jobs", "2", "--slurm-option", "partition"]) ?? ""
+        for want in ["--slurm: not with --point or --collect", "--jobs: got 2 with --slurm", "--slurm-option: got 'partition'"] { #expect(e.contains(want), "\(want) in \(e)") }
+        #expect((runCLI(sweep + ["--submit"]) ?? "").contains("--submit: needs --slurm"))
+        setenv("SBATCH", "/nonexistent/sbatch", 1)
+        defer { unsetenv("SBATCH") }
+        let none = data.appendingPathComponent("slurm-none")
+        let n = runCLI(sweep + ["--slurm", "--submit", "--slurm-dir", none.path, "--out", data.appendingPathComponent("none-out").path]) ?? ""
+        #expect(n.contains("--submit needs Slurm's sbatch: sbatch not found"), "\(n)")
+        #expect(!FileManager.default.fileExists(atPath: none.path))
+    }
 }

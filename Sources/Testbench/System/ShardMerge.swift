@@ -23,14 +23,20 @@ public enum ShardError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 extension DesignDir {
-    /// SHA-256 over `system.json` (as the plan writes it), `images/manifest.json` and
-    /// `model/manifest.json` (`RunIdentity.designDigest`).
+    /// SHA-256 over `system.json` (as the plan writes it), the model's digest and every SRAM
+    /// word of `images` (`RunIdentity.designDigest`).
     public func digest() throws(ShardError) -> String {
         var d = Data()
         do { d.append(Data(try plan.json().utf8)) } catch { throw .file(path: url.appendingPathComponent("system.json").path, problems: ["\(error)"]) }
-        for f in ["images/manifest.json", "model/manifest.json"] {
-            let u = url.appendingPathComponent(f)
-            do { d.append(try FileRead.bounded(u, limit: JSONDocument.maxBytes)) } catch { throw .file(path: u.path, problems: [error.reason]) }
+        d.append(Data(model.digest.utf8))
+        // Every tile's SRAM words, in tile and memory order (what images/ holds; `open` has
+        // checked the files against them), so a design built in memory (a sweep point) has one too.
+        for tile in images.tiles {
+            for m in PEMemory.allCases {
+                guard let words = tile.words[m] else { continue }
+                withUnsafeBytes(of: UInt32(m.rawValue).littleEndian) { d.append(contentsOf: $0) }
+                for w in words { for x in w { withUnsafeBytes(of: x.littleEndian) { d.append(contentsOf: $0) } } }
+            }
         }
         return Checksum.sha256(d)
     }

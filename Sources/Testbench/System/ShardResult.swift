@@ -61,8 +61,8 @@ extension ImageSet {
 
 /// What must be equal for shard results to be parts of one run.
 public struct RunIdentity: Codable, Hashable, Sendable {
-    /// SHA-256 over the design's `system.json`, `images/manifest.json` and `model/manifest.json`
-    /// (the manifests hold every SRAM image's and tensor's SHA-256).
+    /// SHA-256 over the design's `system.json`, its model's digest and every SRAM word of its
+    /// images (`DesignDir.digest`).
     public var designDigest: String
     /// SHA-256 of the system file embedded in the result (`ShardResult.system`).
     public var systemDigest: String
