@@ -23,6 +23,7 @@ public struct Simulate: ParsableCommand {
     @Option(help: "Write an FST waveform of the Verilated run (use with a small --limit).") var trace: String?
     @Option(parsing: .unconditional, help: "Cycles a phase may take before the run is declared stuck.") var timeout: Int = 5_000_000
     @Option(parsing: .unconditional, help: "Parallel engines, each on a contiguous share of the images (each loads its own SRAMs).") var jobs: Int = 1
+    @Option(parsing: .unconditional, help: "Threads of each Verilated engine (Verilator's --threads; a separate cached build per count).") var threads: Int = 1
     @Option(help: "Write every image's results as CSV (engine, image, label, prediction, cycles per phase, input events, spikes per layer, logits).")
     var results: String?
 
@@ -37,6 +38,8 @@ public struct Simulate: ParsableCommand {
         if trace != nil && engine.value == .model { p.append("--trace: needs --engine verilator or both (the waveform is the RTL's)") }
         if timeout < 100 { p.append("--timeout: got \(timeout), expected at least 100") }
         if jobs < 1 || jobs > 64 { p.append("--jobs: got \(jobs), expected 1...64") }
+        if threads < 1 || threads > 64 { p.append("--threads: got \(threads), expected 1...64") }
+        if threads > 1 && engine.value == .model { p.append("--threads: needs --engine verilator or both (the model runs on one thread)") }
         if trace != nil && jobs > 1 { p.append("--trace: needs --jobs 1 (one waveform)") }
         if !p.isEmpty { throw ValidationError(p.joined(separator: "\n")) }
     }
@@ -52,8 +55,9 @@ public struct Simulate: ParsableCommand {
         try d.model.architecture.check(set)
         Export.describe(d.plan)
         print("images: \(set.source), \(set.count); load: \(loadMethod.rawValue); input spikes: \(unicast ? "unicast" : "multicast")\n")
-        let runner = SimulationRunner(design: d, load: loadMethod, multicast: !unicast, trace: trace, timeout: timeout, jobs: jobs,
+        var runner = SimulationRunner(design: d, load: loadMethod, multicast: !unicast, trace: trace, timeout: timeout, jobs: jobs,
                                       log: { Swift.print($0) }, progress: { FileHandle.standardError.write(Data($0.utf8)) })
+        runner.threads = threads
         var runs: [SimulationEngine: SimulationRun] = [:]
         for e in selection.engines {
             let r = try runner.run(e, on: set)

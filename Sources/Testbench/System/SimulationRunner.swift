@@ -39,6 +39,8 @@ public struct SimulationRunner: Sendable {
     /// Cycles a phase may take before the run is declared stuck.
     public var timeout: Int
     public var jobs: Int
+    /// Threads of each Verilated engine (Verilator's `--threads`; 1: single-threaded).
+    public var threads = 1
     /// Status lines (the Verilator build), as the run goes.
     public var log: @Sendable (String) -> Void
     /// Progress text (images done so far; carriage returns, no newline until the end).
@@ -62,7 +64,7 @@ public struct SimulationRunner: Sendable {
         let d = design
         let n = min(jobs, set.count)
         if n <= 1 { return try simulate(engine, set: set, range: 0 ..< set.count, trace: trace) }
-        if engine != .model { _ = try SystemEngines.verilator(d.plan.system, imagesDir: load == .backdoor ? d.imagesDir : nil, builder: try VerilatorBuild()) }
+        if engine != .model { _ = try SystemEngines.verilator(d.plan.system, imagesDir: load == .backdoor ? d.imagesDir : nil, builder: try VerilatorBuild(), threads: threads) }
         let results = Box<[Result<SimulationRun, Error>?]>(Array(repeating: nil, count: n))
         let start = Date()
         DispatchQueue.concurrentPerform(iterations: n) { k in
@@ -89,14 +91,14 @@ public struct SimulationRunner: Sendable {
             return try run(SystemDriver(m, plan: d.plan), set, range, engine: engine, setup: setup, activity: { $0.activity }, progress: progress)
         case .verilator:
             let builder = try VerilatorBuild()
-            let (v, built) = try SystemEngines.verilator(d.plan.system, imagesDir: load == .backdoor ? d.imagesDir : nil, builder: builder, trace: trace != nil)
+            let (v, built) = try SystemEngines.verilator(d.plan.system, imagesDir: load == .backdoor ? d.imagesDir : nil, builder: builder, trace: trace != nil, threads: threads)
             if progress { log("Verilator model \(built.top.name): \(built.cached ? "cached" : String(format: "built in %.1f s", built.seconds))") }
             if let trace { try v.trace(to: trace) }
             return try run(SystemDriver(v, plan: d.plan), set, range, engine: engine, setup: setup, activity: nil, progress: progress)
         }
     }
 
-    func run<D: ClockedDevice>(_ driver: SystemDriver<D>, _ set: ImageSet, _ range: Range<Int>, engine: SimulationEngine, setup: Date,
+    func run<D: HostPortDevice>(_ driver: SystemDriver<D>, _ set: ImageSet, _ range: Range<Int>, engine: SimulationEngine, setup: Date,
                                activity: ((D) -> (events: PECoreModel.Counters, hops: Int))?, progress: Bool) throws -> SimulationRun {
         let d = design
         var drv = driver
