@@ -24,6 +24,7 @@ public struct Simulate: ParsableCommand {
     @Option(help: "Write an FST waveform of the Verilated run (use with a small --limit).") var trace: String?
     @Option(parsing: .unconditional, help: "Cycles a phase may take before the run is declared stuck.") var timeout: Int = 5_000_000
     @Option(parsing: .unconditional, help: "Parallel engines, each on a contiguous share of the images (each loads its own SRAMs).") var jobs: Int = 1
+    @Option(parsing: .unconditional, help: "Threads of each Verilated engine (Verilator's --threads; a separate cached build per count).") var threads: Int = 1
     @Option(help: "Write every image's results as CSV (engine, image, label, prediction, cycles per phase, input events, spikes per layer, logits).")
     var results: String?
     @Option(help: "Run only shard K of N (1-based): images [count*(K-1)/N, count*K/N); needs --result. Merge the shards with spikeforge merge.")
@@ -42,6 +43,8 @@ public struct Simulate: ParsableCommand {
         if trace != nil && engine.value == .model { p.append("--trace: needs --engine verilator or both (the waveform is the RTL's)") }
         if timeout < 100 { p.append("--timeout: got \(timeout), expected at least 100") }
         if jobs < 1 || jobs > 64 { p.append("--jobs: got \(jobs), expected 1...64") }
+        if threads < 1 || threads > 64 { p.append("--threads: got \(threads), expected 1...64") }
+        if threads > 1 && engine.value == .model { p.append("--threads: needs --engine verilator or both (the model runs on one thread)") }
         if trace != nil && jobs > 1 { p.append("--trace: needs --jobs 1 (one waveform)") }
         if let shard {
             if case let .failure(e) = ShardSpec.parse(shard) { p.append("--shard: \(e.text)") }
@@ -63,8 +66,9 @@ public struct Simulate: ParsableCommand {
         let set = try DataOptions.testImages(images, generated: generatedTest, limit: limit)
         try d.model.architecture.check(set)
         Self.describe(d.plan, images: set.identity, load: loadMethod.rawValue, multicast: !unicast)
-        let runner = SimulationRunner(design: d, load: loadMethod, multicast: !unicast, trace: trace, timeout: timeout, jobs: jobs,
+        var runner = SimulationRunner(design: d, load: loadMethod, multicast: !unicast, trace: trace, timeout: timeout, jobs: jobs,
                                       log: { Swift.print($0) }, progress: { FileHandle.standardError.write(Data($0.utf8)) })
+        runner.threads = threads
         if let n = slurm.slurm { return try slurm.run(shards: n, simulate: slurmArguments(), results: results, design: d, set: set) }
         if let shard, let result, case let .success(spec) = ShardSpec.parse(shard) {
             let r = try runner.shard(spec, engines: selection.engines, on: set)

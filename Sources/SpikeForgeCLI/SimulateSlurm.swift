@@ -106,6 +106,7 @@ extension Simulate {
         if let images { a += ["--images", abs(images)] } else { a += ["--generated-test", "\(generatedTest)"] }
         if let limit { a += ["--limit", "\(limit)"] }
         if unicast { a.append("--unicast") }
+        if threads > 1 { a += ["--threads", "\(threads)"] }
         return a
     }
 }

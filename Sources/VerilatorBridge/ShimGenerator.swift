@@ -3,30 +3,38 @@ import HWIR
 /// Writes the C++ shim for one top module from its Swift port list.
 public enum ShimGenerator {
     /// Bumped whenever the generated code changes; part of the build-cache key.
-    public static let version = 2
+    public static let version = 3
     /// Must equal `SF_SHIM_ABI_VERSION` in `sf_shim.h`; checked when a library is loaded.
-    public static let abiVersion = 2
+    public static let abiVersion = 3
 
-    public static func source(top m: Module, prefix: String, trace: Bool) -> String {
-        let s = ShimSource(m, cls: prefix, trace: trace)
-        return [s.preamble, s.lifecycle, s.accessors, s.traceAndBench].joined(separator: "\n")
+    /// `threads`: the model's `--threads`, and so its context's threads (Verilator's default
+    /// is every hardware thread, a thread pool even for a single-threaded model).
+    public static func source(top m: Module, prefix: String, trace: Bool, threads: Int = 1) -> String {
+        let s = ShimSource(m, cls: prefix, trace: trace, threads: threads)
+        return [s.preamble, s.lifecycle, s.accessors, s.traceAndBench, s.hostLoop].joined(separator: "\n")
     }
 }
 
 /// The pieces of one shim, from the top module's ports (inputs then outputs, clock left out).
 struct ShimSource {
-    let m: Module, cls: String, trace: Bool
+    let m: Module, cls: String, trace: Bool, threads: Int
     let ins: [Port], outs: [Port]
     let inWords: Int, outWords: Int
     let info: [String], pokeAll: [String], peekAll: [String], pokeCases: [String], peekCases: [String]
     let stepBody: String
     var version: Int { ShimGenerator.version }
+    /// One cycle on the frames `in` and `out`, indented for a loop body.
+    var singleStep: String {
+        stepBody.replacingOccurrences(of: "in + c * IN_WORDS", with: "in").replacingOccurrences(of: "out + c * OUT_WORDS", with: "out")
+            .split(separator: "\n").map { "        " + $0 }.joined(separator: "\n")
+    }
     var abiVersion: Int { ShimGenerator.abiVersion }
 
-    init(_ m: Module, cls prefix: String, trace: Bool) {
+    init(_ m: Module, cls prefix: String, trace: Bool, threads: Int) {
         self.m = m
         self.cls = prefix
         self.trace = trace
+        self.threads = max(1, threads)
         let ports = m.ports.filter { $0.name != m.clock }
         let ins = ports.filter { $0.direction == .input }
         let outs = ports.filter { $0.direction == .output }
@@ -137,6 +145,21 @@ struct ShimSource {
             uint32_t is_signed;
             uint32_t offset_words;
         } sf_port_info;
+        typedef struct sf_host_port {
+            uint32_t rst, in_valid, in_flit, out_ready;
+            uint32_t in_ready, out_valid, out_flit, busy;
+        } sf_host_port;
+        typedef struct sf_host_request {
+            uint64_t max_cycles;
+            uint64_t until_received;
+            uint32_t rst, out_ready;
+            uint32_t until_quiet;
+            uint32_t reserved;
+        } sf_host_request;
+        typedef struct sf_host_result {
+            uint64_t cycles, taken, received;
+            uint32_t last_offered, last_busy;
+        } sf_host_result;
         }
 
         #define SF_EXPORT extern "C" __attribute__((visibility("default")))
@@ -182,6 +205,7 @@ struct ShimSource {
             auto *m = new Model;
             m->ctx.reset(new VerilatedContext);
             m->ctx->randReset(0);
+            m->ctx->threads(\(threads)u);
         \(trace ? "    m->ctx->traceEverOn(true);\n" : "")    m->top.reset(new \(cls){m->ctx.get(), "TOP"});
         \(m.clock.map { "    m->top->\($0) = 0;\n" } ?? "")    m->top->eval();
             return m;
@@ -258,12 +282,52 @@ struct ShimSource {
             for (uint64_t r = 0; r < rounds; ++r) {
                 for (uint64_t c = 0; c < batch; ++c) {
                     const uint64_t *in = stimulus + c * IN_WORDS;
-        \(stepBody.replacingOccurrences(of: "in + c * IN_WORDS", with: "in").replacingOccurrences(of: "out + c * OUT_WORDS", with: "out").split(separator: "\n").map { "        " + $0 }.joined(separator: "\n"))
+        \(singleStep)
                     for (uint32_t k = 0; k < OUT_WORDS; ++k) { sum += out[k]; }
                 }
             }
             m->cycles += rounds * batch;
             return sum;
+        }
+
+        """
+    }
+
+    /// The host loop in C++ (`sf_host_run`): one crossing per phase instead of one per cycle.
+    var hostLoop: String {
+        """
+        SF_EXPORT void sf_host_run(void *h, const sf_host_port *p, const sf_host_request *q, const uint64_t *flits, uint64_t n_flits,
+                                   uint64_t *received, uint64_t cap, sf_host_result *r) {
+            auto *m = static_cast<Model *>(h);
+            \(cls) *t = m->top.get();
+            uint64_t in[IN_WORDS + 1] = {0};
+            uint64_t out[OUT_WORDS + 1] = {0};
+            const uint64_t max = q->max_cycles ? q->max_cycles : 1;
+            uint64_t cycles = 0, taken = 0, got = 0;
+            bool offered = false, busy = false;
+            in[p->rst] = q->rst ? 1 : 0;
+            in[p->out_ready] = q->out_ready ? 1 : 0;
+            while (cycles < max) {
+                offered = taken < n_flits;
+                in[p->in_valid] = offered ? 1 : 0;
+                in[p->in_flit] = offered ? flits[taken] : 0;
+        \(singleStep)
+                ++cycles;
+                busy = (out[p->busy] & 1) != 0;
+                if (!q->rst) {
+                    if (offered && (out[p->in_ready] & 1)) { ++taken; }
+                    if ((out[p->out_valid] & 1) && q->out_ready) { received[got++] = out[p->out_flit]; }
+                }
+                if (q->until_quiet && !offered && !busy) { break; }
+                if (q->until_received && got >= q->until_received) { break; }
+                if (got >= cap) { break; }
+            }
+            m->cycles += cycles;
+            r->cycles = cycles;
+            r->taken = taken;
+            r->received = got;
+            r->last_offered = offered ? 1u : 0u;
+            r->last_busy = busy ? 1u : 0u;
         }
 
         """

@@ -40,6 +40,7 @@ struct ShimLibrary: @unchecked Sendable {
     let traceClose: sf_trace_close_fn
     let benchNative: sf_bench_native_fn
     let cycles: sf_cycles_fn
+    let hostRun: sf_host_run_fn
     let inputs: PortLayout
     let outputs: PortLayout
 
@@ -76,6 +77,7 @@ struct ShimLibrary: @unchecked Sendable {
             peek: try sym("sf_peek", sf_peek_fn.self), eval: try sym("sf_eval", sf_eval_fn.self),
             traceOpen: try sym("sf_trace_open", sf_trace_open_fn.self), traceClose: try sym("sf_trace_close", sf_trace_close_fn.self),
             benchNative: try sym("sf_bench_native", sf_bench_native_fn.self), cycles: try sym("sf_cycles", sf_cycles_fn.self),
+            hostRun: try sym("sf_host_run", sf_host_run_fn.self),
             inputs: PortLayout(ins), outputs: PortLayout(outs)
         )
         loaded[path] = lib
@@ -89,6 +91,14 @@ struct ShimLibrary: @unchecked Sendable {
 public final class VerilatedModel: ClockedDevice {
     let lib: ShimLibrary
     let handle: UnsafeMutableRawPointer
+    /// Where `sf_host_run` stores the flits it receives; a full buffer ends a call into the
+    /// library early (`runHost` then calls again).
+    var hostReceived = [UInt64](repeating: 0, count: 1024)
+    /// The size of that buffer, in flits (at least 1).
+    public var hostBufferFlits: Int {
+        get { hostReceived.count }
+        set { hostReceived = [UInt64](repeating: 0, count: max(1, newValue)) }
+    }
     public let inputLayout: PortLayout
     public let outputLayout: PortLayout
     public private(set) var tracing = false

@@ -15,10 +15,14 @@ public struct BuildOptions: Hashable, Sendable {
     public var trace: Bool = false
     /// `-G` overrides of top-level parameters, e.g. `["INIT_FILE": "\"/path/img.hex\""]`.
     public var parameters: [String: String] = [:]
+    /// Verilator's `--threads N` (1: single-threaded, the default); the model's context gets
+    /// exactly this many threads.
+    public var threads: Int = 1
 
-    public init(trace: Bool = false, parameters: [String: String] = [:]) {
+    public init(trace: Bool = false, parameters: [String: String] = [:], threads: Int = 1) {
         self.trace = trace
         self.parameters = parameters
+        self.threads = max(1, threads)
     }
 }
 
@@ -70,9 +74,10 @@ public struct VerilatorBuild: Sendable {
         guard let top = design.topModule else { throw IRValidationError(errors: [.missingTop(top: design.top)]) }
         let files = try VerilogEmitter.emit(design, version: SpikeForgeVersion.string).filter { $0.name.hasSuffix(".v") }
         let prefix = "V\(top.name)"
-        let shim = ShimGenerator.source(top: top, prefix: prefix, trace: options.trace)
+        let shim = ShimGenerator.source(top: top, prefix: prefix, trace: options.trace, threads: options.threads)
         var flags = Self.verilateFlags + ["--top-module", top.name, "--prefix", prefix]
         if options.trace { flags.append("--trace-fst") }
+        if options.threads > 1 { flags += ["--threads", "\(options.threads)"] }
         for (k, v) in options.parameters.sorted(by: { $0.key < $1.key }) { flags.append("-G\(k)=\(v)") }
 
         var h = SHA256()

@@ -18,7 +18,7 @@
 extern "C" {
 #endif
 
-#define SF_SHIM_ABI_VERSION 2u
+#define SF_SHIM_ABI_VERSION 3u
 
 typedef struct sf_port_info {
     const char *name;
@@ -48,6 +48,29 @@ typedef void (*sf_trace_close_fn)(void *model);
  * Returns a checksum of the outputs. */
 typedef uint64_t (*sf_bench_native_fn)(void *model, uint64_t rounds, uint64_t batch, const uint64_t *in);
 typedef uint64_t (*sf_cycles_fn)(void *model);
+
+/* The host loop (HostPortDevice.runHost in Swift), for a top with a valid/ready host port:
+ * each cycle offers the next of n_flits flits (in_valid, in_flit; 0 when none is left), takes
+ * it when in_ready is high, stores out_flit when out_valid and the request's out_ready are
+ * high (neither in reset), then stops after the first cycle that meets a condition of the
+ * request, at max_cycles, or when received_cap (at least 1) flits have been stored. */
+typedef struct sf_host_port {
+    uint32_t rst, in_valid, in_flit, out_ready;  /* word offsets in the input frame */
+    uint32_t in_ready, out_valid, out_flit, busy; /* word offsets in the output frame */
+} sf_host_port;
+typedef struct sf_host_request {
+    uint64_t max_cycles;
+    uint64_t until_received; /* stop once this many flits were received (0: never) */
+    uint32_t rst, out_ready;
+    uint32_t until_quiet;    /* stop after a cycle that offers nothing and sees busy low */
+    uint32_t reserved;
+} sf_host_request;
+typedef struct sf_host_result {
+    uint64_t cycles, taken, received;
+    uint32_t last_offered, last_busy;
+} sf_host_result;
+typedef void (*sf_host_run_fn)(void *model, const sf_host_port *port, const sf_host_request *request, const uint64_t *flits,
+                               uint64_t n_flits, uint64_t *received, uint64_t received_cap, sf_host_result *result);
 
 #ifdef __cplusplus
 }

@@ -9,9 +9,13 @@ struct PacketQueue {
     /// The packet to offer this cycle, if any.
     var next: UInt64? { head < queue.count ? queue[head] : nil }
 
-    /// The offered packet was taken.
-    mutating func taken() {
-        head += 1
+    /// The packets not yet taken, in order.
+    var pendingFlits: ArraySlice<UInt64> { queue[head...] }
+
+    /// The offered packet (`count`: that many from the front) was taken.
+    mutating func taken(_ count: Int = 1) {
+        guard count > 0 else { return }
+        head += count
         if head == queue.count {
             queue.removeAll(keepingCapacity: true)
             head = 0

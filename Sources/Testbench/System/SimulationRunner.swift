@@ -39,6 +39,8 @@ public struct SimulationRunner: Sendable {
     /// Cycles a phase may take before the run is declared stuck.
     public var timeout: Int
     public var jobs: Int
+    /// Threads of each Verilated engine (Verilator's `--threads`; 1: single-threaded).
+    public var threads = 1
     /// Status lines (the Verilator build), as the run goes.
     public var log: @Sendable (String) -> Void
     /// Progress text (images done so far; carriage returns, no newline until the end).
@@ -78,7 +80,7 @@ public struct SimulationRunner: Sendable {
         let d = design
         let n = max(1, min(jobs, set.count))
         let id = try identity(of: set)
-        if n > 1 && engine != .model { _ = try SystemEngines.verilator(d.plan.system, imagesDir: load == .backdoor ? d.imagesDir : nil, builder: try VerilatorBuild()) }
+        if n > 1 && engine != .model { _ = try SystemEngines.verilator(d.plan.system, imagesDir: load == .backdoor ? d.imagesDir : nil, builder: try VerilatorBuild(), threads: threads) }
         let results = Box<[Result<ShardResult, Error>]>(Array(repeating: .failure(CancellationError()), count: n))
         let start = Date()
         DispatchQueue.concurrentPerform(iterations: n) { k in
@@ -105,14 +107,14 @@ public struct SimulationRunner: Sendable {
             return try run(SystemDriver(m, plan: d.plan), set, range, engine: engine, setup: setup, activity: { $0.activity }, progress: progress)
         case .verilator:
             let builder = try VerilatorBuild()
-            let (v, built) = try SystemEngines.verilator(d.plan.system, imagesDir: load == .backdoor ? d.imagesDir : nil, builder: builder, trace: trace != nil)
+            let (v, built) = try SystemEngines.verilator(d.plan.system, imagesDir: load == .backdoor ? d.imagesDir : nil, builder: builder, trace: trace != nil, threads: threads)
             if progress { log("Verilator model \(built.top.name): \(built.cached ? "cached" : String(format: "built in %.1f s", built.seconds))") }
             if let trace { try v.trace(to: trace) }
             return try run(SystemDriver(v, plan: d.plan), set, range, engine: engine, setup: setup, activity: nil, progress: progress)
         }
     }
 
-    func run<D: ClockedDevice>(_ driver: SystemDriver<D>, _ set: ImageSet, _ range: Range<Int>, engine: SimulationEngine, setup: Date,
+    func run<D: HostPortDevice>(_ driver: SystemDriver<D>, _ set: ImageSet, _ range: Range<Int>, engine: SimulationEngine, setup: Date,
                                activity: ((D) -> (events: PECoreModel.Counters, hops: Int))?, progress: Bool) throws -> EngineShard {
         let d = design
         var drv = driver

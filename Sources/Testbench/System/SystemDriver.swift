@@ -45,7 +45,7 @@ public struct Inference: Sendable, Equatable {
 /// The host of a compiled system, over any engine with the system's ports (`SystemModel` or the
 /// Verilated `SpikeSystem_*`): loading, then per image reset → input spikes → quiescence →
 /// residual flushes layer by layer → read-back of the output potentials → class.
-public struct SystemDriver<D: ClockedDevice> {
+public struct SystemDriver<D: HostPortDevice> {
     public var device: D
     public let plan: SystemPlan
     public private(set) var cycle = 0
@@ -56,13 +56,10 @@ public struct SystemDriver<D: ClockedDevice> {
     /// show a flit taken in the same cycle.
     var offered = false
     var packets = PacketQueue()
-    var frame: PortValues
-    var out: [UInt64]
     var received: [UInt64] = []
     var lastSpikes: [Int]
     var images = 0
-    let iRst: Int, iValid: Int, iFlit: Int, iReady: Int
-    let oReady: Int, oValid: Int, oFlit: Int, oBusy: Int
+    let port: HostPort
     // Fixed by the plan: the first layer's tiles, the reads that fetch the output potentials
     // (and where each neuron's V lies in them), and the tiles whose spikes are counted.
     let inputTiles: [(x: Int, y: Int)]
@@ -81,17 +78,8 @@ public struct SystemDriver<D: ClockedDevice> {
     public init(_ device: D, plan: SystemPlan) {
         self.device = device
         self.plan = plan
-        let il = device.inputLayout, ol = device.outputLayout
-        frame = PortValues(il)
-        out = Array(repeating: 0, count: ol.stride)
-        iRst = il.index(of: "rst")!
-        iValid = il.index(of: "host_in_valid")!
-        iFlit = il.index(of: "host_in_flit")!
-        iReady = il.index(of: "host_out_ready")!
-        oReady = ol.index(of: "host_in_ready")!
-        oValid = ol.index(of: "host_out_valid")!
-        oFlit = ol.index(of: "host_out_flit")!
-        oBusy = ol.index(of: "busy")!
+        // The system's ports (SystemModel and SystemGenerator's top) always include the host port.
+        port = HostPort(inputs: device.inputLayout, outputs: device.outputLayout)!
         lastSpikes = Array(repeating: 0, count: plan.system.tiles)
         inputTiles = plan.tiles.filter { $0.slices.contains { $0.layer == 0 } }.map { ($0.x, $0.y) }
         var reads: [ReadRequest] = [], fields: [(neuron: Int, firstRead: Int, lo: Int, parts: Int)] = []
@@ -111,23 +99,25 @@ public struct SystemDriver<D: ClockedDevice> {
     public var pending: Int { packets.pending }
 
     /// One cycle; the host takes what the system offers unless `hostStall` stalls this cycle.
-    public mutating func tick(reset: Bool = false) {
-        for k in frame.words.indices { frame.words[k] = 0 }
-        frame.set(iRst, reset)
-        let ready = !(hostStall?.stalls() ?? false)
-        frame.set(iReady, ready)
-        let offer = packets.next
-        offered = offer != nil
-        if let offer {
-            frame.set(iValid, true)
-            frame[iFlit] = offer
+    public mutating func tick(reset: Bool = false) { advance(HostRequest(maxCycles: 1, rst: reset)) }
+
+    /// Runs the host loop on the queued packets: in one call of the device, or, when `hostStall`
+    /// is set, one cycle with this cycle's stall (the caller loops).
+    mutating func advance(_ request: HostRequest) {
+        var req = request
+        if hostStall != nil {
+            req.maxCycles = 1
+            req.outReady = !(hostStall?.stalls() ?? false)
         }
-        frame.words.withUnsafeBufferPointer { i in out.withUnsafeMutableBufferPointer { o in device.run(cycles: 1, inputs: i, outputs: o) } }
-        let o = PortValues(device.outputLayout, words: out)
-        if offered && o.bool(oReady) && !reset { packets.taken() }
-        if o.bool(oValid) && ready && !reset { received.append(o[oFlit]) }
-        busy = o.bool(oBusy)
-        cycle += 1
+        var r = HostRunResult()
+        do {
+            let flits = packets.pendingFlits
+            r = flits.withUnsafeBufferPointer { device.runHost(port, req, offering: $0, received: &received) }
+        }
+        packets.taken(r.taken)
+        offered = r.lastOffered
+        busy = r.lastBusy
+        cycle += r.cycles
     }
 
     /// Holds `rst` for a few cycles: every register clears (the SRAMs keep their contents).
@@ -142,7 +132,7 @@ public struct SystemDriver<D: ClockedDevice> {
     public mutating func drain(phase: String) throws(SystemRunError) -> Int {
         let start = cycle
         repeat {
-            tick()
+            advance(HostRequest(maxCycles: limit + 1 - (cycle - start), untilQuiet: true))
             if cycle - start > limit { throw .timeout(phase: phase, image: images, cycle: cycle, limit: limit) }
         } while pending > 0 || busy || offered
         return cycle - start
@@ -174,7 +164,8 @@ public struct SystemDriver<D: ClockedDevice> {
             let begin = cycle
             var answered = [Bool](repeating: false, count: batch.count), missing = batch.count, next = 0
             while missing > 0 {
-                tick()
+                // Each response answers at most one tag: at least `missing` more must arrive.
+                advance(HostRequest(maxCycles: limit + 1 - (cycle - begin), untilReceived: missing))
                 if cycle - begin > limit { throw .missingResponses(image: images, missing: missing, cycle: cycle) }
                 while next < received.count {
                     defer { next += 1 }

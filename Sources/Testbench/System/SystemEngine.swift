@@ -35,10 +35,18 @@ public enum SystemEngines {
     }
 
     /// The Verilated system: with `imagesDir`, its SRAMs load those images by `$readmemh`;
-    /// without, they start empty for configuration packets.
-    public static func verilator(_ c: SystemConfig, imagesDir: URL?, builder: VerilatorBuild, trace: Bool = false) throws -> (VerilatedModel, BuiltModel) {
+    /// without, they start empty for configuration packets. `threads`: Verilator's `--threads`.
+    public static func verilator(_ c: SystemConfig, imagesDir: URL?, builder: VerilatorBuild, trace: Bool = false, threads: Int = 1) throws -> (VerilatedModel, BuiltModel) {
         let params = imagesDir.map { backdoorParameters(c, imagesDir: $0) } ?? [:]
-        let built = try builder.build(try SystemGenerator.design(c), options: BuildOptions(trace: trace, parameters: params))
+        let built = try builder.build(try SystemGenerator.design(c), options: BuildOptions(trace: trace, parameters: params, threads: threads))
         return (try VerilatedModel(built), built)
+    }
+}
+
+/// The host loop on the model through `hostCycle`: no port frames per cycle.
+extension SystemModel: HostPortDevice {
+    public mutating func hostCycle(_ port: HostPort, rst: Bool, inValid: Bool, inFlit: UInt64, outReady: Bool) -> HostPortOutputs {
+        let o = hostCycle(rst: rst, inValid: inValid, inFlit: inFlit, outReady: outReady)
+        return HostPortOutputs(inReady: o.inReady, outValid: o.outValid, outFlit: o.outFlit, busy: o.busy)
     }
 }

@@ -44,7 +44,7 @@ import VerilatorBridge
         try Compiler.compile(m, CompileOptions(cols: mesh.0, rows: mesh.1, policy: policy, pe: pe))
     }
 
-    static func run<D: ClockedDevice>(_ d: inout SystemDriver<D>, _ m: IntegerModel, _ inputs: [[Int32]], seed: UInt64) throws -> [Inference] {
+    static func run<D: HostPortDevice>(_ d: inout SystemDriver<D>, _ m: IntegerModel, _ inputs: [[Int32]], seed: UInt64) throws -> [Inference] {
         let engine = IntegerEngine(m)
         var out: [Inference] = []
         for (k, levels) in inputs.enumerated() {

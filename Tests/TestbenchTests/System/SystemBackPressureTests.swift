@@ -52,7 +52,7 @@ import VerilatorBridge
         let plan = try SystemDriverTests.compile(m, .spread)
         let images = SystemImages(plan: plan, model: m)
         let inputs = SystemDriverTests.inputs(seed: seed, count: 6)
-        func stalled<D: ClockedDevice>(_ device: D) throws -> ([Inference], Int) {
+        func stalled<D: HostPortDevice>(_ device: D) throws -> ([Inference], Int) {
             var d = SystemDriver(device, plan: plan)
             d.hostStall = RandomStall(probability: Self.hostStall, seed: seed &+ 2)
             d.powerOnReset()

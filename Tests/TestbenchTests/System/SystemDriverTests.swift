@@ -46,7 +46,7 @@ import VerilatorBridge
     }
 
     /// Runs every input, checks each against the integer model, returns the inferences.
-    static func run<D: ClockedDevice>(_ d: inout SystemDriver<D>, _ m: IntegerModel, _ inputs: [[Int32]], seed: UInt64) throws -> [Inference] {
+    static func run<D: HostPortDevice>(_ d: inout SystemDriver<D>, _ m: IntegerModel, _ inputs: [[Int32]], seed: UInt64) throws -> [Inference] {
         let engine = IntegerEngine(m)
         var out: [Inference] = []
         for (k, levels) in inputs.enumerated() {
