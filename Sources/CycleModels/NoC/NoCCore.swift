@@ -44,6 +44,7 @@ public struct NoCCore: Sendable {
     /// `busy` is one comparison.
     var routerFlits: [Int]
     public private(set) var buffered = 0
+    let headerFields = NoCRouting.HeaderFields()
 
     init(cols: Int, rows: Int, coords: [(x: Int, y: Int)], depth: Int, queues: Int, flitWidth: Int, outLink: [OutLink], extIn: [Int], extOut: [Int]) {
         self.cols = cols
@@ -171,17 +172,29 @@ public struct NoCCore: Sendable {
 
     /// Writes a flit into input port `pi` (router*5 + port): into its through or turn queue.
     mutating func push(_ pi: Int, _ flit: ArraySlice<UInt64>) {
+        let base = enqueue(pi, head: flit[flit.startIndex])
+        for k in 0 ..< words { storage[base + k] = flit[flit.startIndex + k] }
+    }
+
+    /// `push` of a one-word flit.
+    @inline(__always) mutating func push(_ pi: Int, word: UInt64) {
+        storage[enqueue(pi, head: word)] = word
+    }
+
+    /// Routes a flit with first word `head` into input port `pi`'s through or turn queue and
+    /// counts it; returns where its words go in `storage`.
+    @inline(__always) mutating func enqueue(_ pi: Int, head: UInt64) -> Int {
         let r = pi / 5, port = RouterPort(rawValue: pi % 5)!
-        let route = NoCRouting.route(flit[flit.startIndex], port: port, x: coords[r].x, y: coords[r].y, cols: cols, rows: rows)
+        let route = NoCRouting.route(head, port: port, x: coords[r].x, y: coords[r].y, cols: cols, rows: rows, fields: headerFields)
         let q = pi * queues + (queues == 2 && route & port.throughMask == 0 ? 1 : 0)
         let slot = wr[q]
         let base = (q * depth + slot) * words
-        for k in 0 ..< words { storage[base + k] = flit[flit.startIndex + k] }
         routeOf[q * depth + slot] = route
         wr[q] = slot + 1 == depth ? 0 : slot + 1
         count[q] += 1
         routerFlits[r] += 1
         buffered += 1
+        return base
     }
 
     /// One clock edge (reset low): arbitrate on the current state, then move every flit.
@@ -227,15 +240,16 @@ public struct NoCCore: Sendable {
             let q = t.r * V + t.i
             let base = (q * depth + rd[q]) * words
             // Copy the flit out first: a slice of `storage` held across a write to `storage`
-            // would make every transfer copy the whole array.
-            for k in 0 ..< words { scratch[k] = storage[base + k] }
+            // would make every transfer copy the whole array. (A one-word flit is just a value.)
+            let w = storage[base]
+            if words > 1 { for k in 0 ..< words { scratch[k] = storage[base + k] } }
             switch outLink[t.r * 5 + t.o] {
             case let .fifo(d):
-                push(d, scratch[0 ..< words])
+                if words == 1 { push(d, word: w) } else { push(d, scratch[0 ..< words]) }
                 flitHops += 1
             case let .external(e):
                 delivered[e] = true
-                for k in 0 ..< words { deliveredFlit[e * words + k] = scratch[k] }
+                if words == 1 { deliveredFlit[e] = w } else { for k in 0 ..< words { deliveredFlit[e * words + k] = scratch[k] } }
             case .none: break
             }
             served[q] |= 1 << UInt8(t.o)
@@ -252,6 +266,8 @@ public struct NoCCore: Sendable {
                 buffered -= 1
             }
         }
-        for e in extIn.indices where accepted[e] { push(extIn[e], inFlit[e * words ..< (e + 1) * words]) }
+        for e in extIn.indices where accepted[e] {
+            if words == 1 { push(extIn[e], word: inFlit[e]) } else { push(extIn[e], inFlit[e * words ..< (e + 1) * words]) }
+        }
     }
 }

@@ -3,9 +3,20 @@ import SpikeForgeCore
 /// The X-Y route of `RouterGenerator`, bit-for-bit: a 5-bit output mask (bit = `RouterPort`).
 public enum NoCRouting {
     public static func route(_ f: UInt64, port: RouterPort, x: Int, y: Int, cols: Int, rows: Int) -> UInt8 {
-        typealias H = PacketLayout.Header
-        let fx0 = H.x0.int(f), fx1 = H.x1.int(f), fy0 = H.y0.int(f), fy1 = H.y1.int(f)
-        if H.host.flag(f) {
+        route(f, port: port, x: x, y: y, cols: cols, rows: rows, fields: HeaderFields())
+    }
+
+    /// The header fields `route` reads (`PacketLayout.Header`), as shifts and masks: a mesh
+    /// keeps one, so routing a flit reads no global.
+    struct HeaderFields: Sendable {
+        let x0 = WordField(PacketLayout.Header.x0), x1 = WordField(PacketLayout.Header.x1)
+        let y0 = WordField(PacketLayout.Header.y0), y1 = WordField(PacketLayout.Header.y1)
+        let host = WordField(PacketLayout.Header.host)
+    }
+
+    @inline(__always) static func route(_ f: UInt64, port: RouterPort, x: Int, y: Int, cols: Int, rows: Int, fields h: HeaderFields) -> UInt8 {
+        let fx0 = h.x0.int(f), fx1 = h.x1.int(f), fy0 = h.y0.int(f), fy1 = h.y1.int(f)
+        if h.host.flag(f) {
             // Host-bound: west to column 0, north to row 0, then west out of (0, 0).
             return x != 0 || y == 0 ? 1 << 3 : 1 << 0
         }

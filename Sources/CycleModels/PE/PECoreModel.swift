@@ -24,8 +24,8 @@ public struct PECoreModel: Sendable {
     var respPending = false, respMem = 0, respAddr = 0, respTag: UInt64 = 0, respOK = false
     var stage: [UInt64]
     public internal(set) var status: [UInt64] = [0, 0, 0, 0]
-    // Scratch, reused every cycle.
-    var srcV: [Int64], srcZ: [Int64], fireQ: [Int], resV: [Int64], resZ: [Int64]
+    // Compute's result per lane, reused every cycle.
+    var resV: [Int64], resZ: [Int64]
 
     /// Event counts since construction (not reset by `rst`): for energy and throughput figures.
     public struct Counters: Hashable, Sendable {
@@ -61,6 +61,13 @@ public struct PECoreModel: Sendable {
     /// Decoded layer parameters, each with the raw word it was decoded from (re-decoded when
     /// the word in the params memory differs, however it was written).
     var paramsRaw: [UInt64], paramsDecoded: [LayerParams.Decoded], paramsKnown: [Bool]
+    /// The lane fields (V, z, weight) as sign extensions and saturation bounds.
+    let vField: SignedWidth, zField: SignedWidth, wField: SignedWidth
+    /// The packet, target and axon-map fields the cycle loop reads, as shifts and masks.
+    let typeF: WordField, spikeAxonF: WordField, spikeNegF: WordField, spikeMultF: WordField, targetValidF: WordField
+    let axonFields: [WordField]
+    /// The last spike flits built from a target word (`evaluateReadback`), for each sign.
+    var spikeTarget: UInt64 = 0, spikeTargetKnown = false, spikeFlits: (pos: UInt64, neg: UInt64) = (0, 0)
 
     public init(_ c: PEConfig) {
         config = c
@@ -89,6 +96,19 @@ public struct PECoreModel: Sendable {
         paramsDecoded = Array(repeating: LayerParams.Decoded(), count: paramDepth)
         paramsKnown = Array(repeating: false, count: paramDepth)
         memories = PEMemoryBank(c)
+        vField = SignedWidth(c.vBits)
+        zField = SignedWidth(c.zBits)
+        wField = SignedWidth(c.wBits)
+        typeF = WordField(PacketLayout.Header.type)
+        spikeAxonF = WordField(PacketLayout.Spike.axon)
+        spikeNegF = WordField(PacketLayout.Spike.negative)
+        spikeMultF = WordField(PacketLayout.Spike.multiplicity)
+        targetValidF = WordField(TargetEntry.Field.valid)
+        var lo = 0
+        axonFields = c.axonFieldWidths.map { w in
+            defer { lo += w }
+            return WordField(BitField("", lo: lo, width: w))
+        }
         func words(_ m: PEMemory) -> [UInt64] { Array(repeating: 0, count: (c.geometry(m).width + 63) / 64) }
         wQ = words(.weights)
         sQ = words(.state)
@@ -100,11 +120,8 @@ public struct PECoreModel: Sendable {
         outF = RingFIFO(depth: c.outFIFODepth)
         hV = Array(repeating: 0, count: c.lanes)
         hZ = hV
-        srcV = hV
-        srcZ = hV
         resV = hV
         resZ = hV
-        fireQ = Array(repeating: 0, count: c.lanes)
         let maxParts = c.srams.map { c.parts($0) }.max() ?? 1
         stage = Array(repeating: 0, count: max(0, maxParts - 1))
     }
@@ -161,6 +178,14 @@ public struct PECoreModel: Sendable {
         paramsDecoded[a] = d
         paramsKnown[a] = true
         return d
+    }
+
+    /// `AxonEntry.decode(w, config)` without its arrays: the fields LSB first.
+    @inline(__always) func decodeAxon(_ w: UInt64) -> AxonEntry {
+        let f = axonFields
+        let row = Int(f[0].get(w)), group = Int(f[1].get(w)), count = Int(f[2].get(w)), layer = Int(f[3].get(w))
+        guard windowed else { return AxonEntry(row: row, group: group, count: count, layer: layer) }
+        return AxonEntry(row: row, group: group, count: count, layer: layer, windowRows: Int(f[4].get(w)), windowCols: Int(f[5].get(w)))
     }
 
     /// The address decode of a configuration or read packet for memory `m`.

@@ -15,41 +15,45 @@ extension PECoreModel {
             let useByp = bypValid && bypAddr == mGroup
             let m = NeuronMode(code: mode)
             // Lanes other than the one that sends keep V and z, so their fire check after the
-            // edge is the one before it (`fireQ`); lanes already flushed in this sweep do not
-            // count. Only the sending lane is checked again.
-            var othersFire = false
-            for k in 0 ..< L {
-                var v: Int64, z: Int64
-                if hValid {
-                    v = hV[k]
-                    z = hZ[k]
-                } else {
-                    (v, z) = enteringLane(k, bypass: useByp)
+            // edge is the one before it; lanes already flushed in this sweep do not count. Only
+            // the sending lane is checked again. `resV`/`resZ` take every lane as compute first
+            // sees it; the sending lane's are replaced below.
+            var othersFire = false, selQ: Int64 = 0
+            let done = hValid && isFlush ? hFlushed : 0
+            // Moved out for the lane loops (no copy, no uniqueness check per lane; no closure
+            // over `self`, which would copy the whole core).
+            var rv: [Int64] = [], rz: [Int64] = []
+            swap(&rv, &resV)
+            swap(&rz, &resZ)
+            if hValid {
+                for k in 0 ..< L {
+                    rv[k] = hV[k]
+                    rz[k] = hZ[k]
                 }
-                srcV[k] = v
-                srcZ[k] = z
-                let done = hValid && isFlush && hFlushed >> UInt64(k) & 1 == 1
-                let q = done || theta == 0 ? 0 : Int(isFlush ? FunctionalNeuron.flushCondition(v: v, z: z, theta: theta, mode: m)
+            } else {
+                enteringLanes(&rv, &rz, bypass: useByp)
+            }
+            for k in 0 ..< L {
+                let v = rv[k], z = rz[k]
+                let q = done >> UInt64(k) & 1 == 1 || theta == 0 ? 0 : Int(isFlush ? FunctionalNeuron.flushCondition(v: v, z: z, theta: theta, mode: m)
                     : FunctionalNeuron.fireCondition(v: v, z: z, theta: theta, mode: m))
-                fireQ[k] = q
                 if q != 0 {
                     if e.sel < 0 {
                         e.sel = k
                         e.selNeg = q < 0
+                        selQ = Int64(q)
                     } else {
                         othersFire = true
                     }
                 }
             }
+            swap(&rv, &resV)
+            swap(&rz, &resZ)
             e.emit = e.sel >= 0 && !spF.full
-            for k in 0 ..< L {
-                resV[k] = srcV[k]
-                resZ[k] = srcZ[k]
-            }
             if hValid { e.flushedNext = hFlushed }
             if e.emit {
-                let k = e.sel, q = Int64(fireQ[k])
-                let v = srcV[k] - q * theta, z = Bits.saturatingAdd(srcZ[k], q, width: zBits).sum
+                let k = e.sel
+                let v = resV[k] - selQ * theta, z = zField.add(resZ[k], selQ)
                 resV[k] = v
                 resZ[k] = z
                 if isFlush { e.flushedNext |= 1 << UInt64(k) }
@@ -63,37 +67,36 @@ extension PECoreModel {
         e.cDone = e.active && !resFire
     }
 
-    /// Lane `k` of the memory stage's row as compute first sees it: the bias on a reset, the
+    /// Every lane of the memory stage's row as compute first sees it: the bias on a reset, the
     /// saturated `V + s·m·w` on an add, the stored state on a flush.
     /// The state word comes from the bypass register when `bypass` (the word being written back
     /// is the one the memory stage read), else from the state read register.
-    @inline(__always) func enteringLane(_ k: Int, bypass: Bool) -> (v: Int64, z: Int64) {
-        let vOld: Int64, zOld: Int64
-        if bypass {
-            vOld = Bits.signExtend(Self.field(bypData, lo: k * laneBits, width: vBits), width: vBits)
-            zOld = Bits.signExtend(Self.field(bypData, lo: k * laneBits + vBits, width: zBits), width: zBits)
-        } else {
-            vOld = Bits.signExtend(Self.field(sQ, lo: k * laneBits, width: vBits), width: vBits)
-            zOld = Bits.signExtend(Self.field(sQ, lo: k * laneBits + vBits, width: zBits), width: zBits)
+    @inline(__always) func enteringLanes(_ rv: inout [Int64], _ rz: inout [Int64], bypass: Bool) {
+        // The closures capture locals only (a closure over `self` would copy the core).
+        let lanes = L, vF = vField, zF = zField, vBits = vBits, laneBits = laneBits
+        if mKind == .reset {
+            bQ.withUnsafeBufferPointer { b in
+                for k in 0 ..< lanes {
+                    rv[k] = vF.read(b, at: k * vBits)
+                    rz[k] = 0
+                }
+            }
+            return
         }
-        switch mKind {
-        case .reset:
-            return (Bits.signExtend(Self.field(bQ, lo: k * vBits, width: vBits), width: vBits), 0)
-        case .add:
-            let w = Bits.signExtend(Self.field(wQ, lo: k * weightSlot, width: wBits), width: wBits)
-            let prod = w * Int64(mMult)
-            return (Bits.saturatingAdd(vOld, mNeg ? -prod : prod, width: vBits).sum, zOld)
-        case .flush:
-            return (vOld, zOld)
+        (bypass ? bypData : sQ).withUnsafeBufferPointer { s in
+            for k in 0 ..< lanes {
+                rv[k] = vF.read(s, at: k * laneBits)
+                rz[k] = zF.read(s, at: k * laneBits + vBits)
+            }
         }
-    }
-
-    /// `Bits.field` on a whole array (no slice, so no reference counting in the lane loop).
-    @inline(__always) static func field(_ words: [UInt64], lo: Int, width: Int) -> UInt64 {
-        let w = lo >> 6, sh = lo & 63
-        var x = words[w] >> UInt64(sh)
-        if sh != 0 && sh + width > 64 && w + 1 < words.count { x |= words[w + 1] << UInt64(64 - sh) }
-        return x & Bits.mask(width)
+        guard mKind == .add else { return }
+        let mult = Int64(mMult), neg = mNeg, wF = wField, slot = weightSlot
+        wQ.withUnsafeBufferPointer { w in
+            for k in 0 ..< lanes {
+                let prod = wF.read(w, at: k * slot) * mult
+                rv[k] = vF.add(rv[k], neg ? -prod : prod)
+            }
+        }
     }
 
     @inline(__always) mutating func updateCompute(_ e: inout PECycle) {

@@ -9,11 +9,11 @@ extension PECoreModel {
         typealias L = PacketLayout
         guard !inF.empty else { return }
         let head = inF.head
-        let hType = L.Header.type.int(head)
+        let hType = typeF.int(head)
         e.head = head
         if hType == FlitType.spike.rawValue {
             e.spikeGo = !respPending && (!aValid || e.aTake)
-            e.axon = L.Spike.axon.int(head)
+            e.axon = spikeAxonF.int(head)
             let axonOK = e.axon >> axonBits == 0
             e.axonLoad = e.spikeGo && axonOK
             e.ignored = e.spikeGo && !axonOK
@@ -54,8 +54,8 @@ extension PECoreModel {
     @inline(__always) mutating func updateDispatch(_ e: inout PECycle) {
         aValid = e.axonLoad || (aValid && !e.aTake)
         if e.spikeGo {
-            aNeg = PacketLayout.Spike.negative.flag(e.head)
-            aMult = PacketLayout.Spike.multiplicity.get(e.head)
+            aNeg = spikeNegF.flag(e.head)
+            aMult = spikeMultF.get(e.head)
         }
     }
 
@@ -103,10 +103,12 @@ extension PECoreModel {
                 bypData = word
             }
         } else if e.cDone {
-            for k in 0 ..< L {
-                let lo = k * laneBits
-                Bits.setField(&bypData, lo: lo, width: vBits, Bits.raw(resV[k], width: vBits))
-                Bits.setField(&bypData, lo: lo + vBits, width: zBits, Bits.raw(resZ[k], width: zBits))
+            let vF = vField, zF = zField, laneBits = laneBits, vBits = vBits, lanes = L, resV = resV, resZ = resZ
+            bypData.withUnsafeMutableBufferPointer { b in
+                for k in 0 ..< lanes {
+                    vF.write(b, at: k * laneBits, resV[k])
+                    zF.write(b, at: k * laneBits + vBits, resZ[k])
+                }
             }
             memories.banks[PEMemory.state.rawValue].write(e.group, bypData)
             count(.state, write: true)

@@ -7,7 +7,15 @@ extension PECoreModel {
         if respPending && e.outRoom {
             e.outPush = responseFlit()
         } else if e.pushSpike {
-            e.outPush = TargetEntry.decode(tQ).spike(negative: sNeg).encode(flitWidth: config.flitWidth)
+            // The spike packet of the target word, built once per target word (it depends on
+            // nothing else but the sign).
+            if !spikeTargetKnown || spikeTarget != tQ {
+                let t = TargetEntry.decode(tQ)
+                spikeFlits = (t.spike(negative: false).encode(flitWidth: config.flitWidth), t.spike(negative: true).encode(flitWidth: config.flitWidth))
+                spikeTarget = tQ
+                spikeTargetKnown = true
+            }
+            e.outPush = sNeg ? spikeFlits.neg : spikeFlits.pos
         }
     }
 

@@ -4,7 +4,7 @@ import SpikeForgeCore
 /// spike packet.
 extension PECoreModel {
     @inline(__always) mutating func evaluateStore(_ e: inout PECycle) {
-        let tValid = TargetEntry.Field.valid.flag(tQ)
+        let tValid = targetValidF.flag(tQ)
         e.outRoom = !outF.full
         e.sConsume = sValid && (!tValid || e.outRoom)
         e.sTake = !spF.empty && (!sValid || e.sConsume)

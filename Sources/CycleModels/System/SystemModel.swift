@@ -93,17 +93,49 @@ public struct SystemModel: CycleModel {
         }
         let n = config.tiles
         var stillBusy = false
-        for k in 0 ..< n {
-            let ejectStalls = linkStalls.isEmpty ? false : linkStalls[2 * k].stalls()
-            let injectStalls = linkStalls.isEmpty ? false : linkStalls[2 * k + 1].stalls()
-            let offered = mesh.outputValid(k)
-            if !offered && linkStalls.isEmpty && cores[k].idle {
-                // An idle core's input FIFO is empty, so it is ready; it offers nothing.
-                mesh.inValid[k] = false
-                mesh.outReady[k] = true
-                cores[k].countIdleCycle()
-                continue
+        if !linkStalls.isEmpty {
+            stillBusy = stepTilesStalled()
+        } else {
+            // The cores are moved out for the tile loop and stepped in place through a pointer
+            // (no copy-on-write check or copy of a core per access), then moved back.
+            var cs: [PECoreModel] = []
+            swap(&cs, &cores)
+            cs.withUnsafeMutableBufferPointer { c in
+                for k in 0 ..< n {
+                    let offered = mesh.outputValid(k)
+                    if !offered && c[k].idle {
+                        // An idle core's input FIFO is empty, so it is ready; it offers nothing.
+                        mesh.inValid[k] = false
+                        mesh.outReady[k] = true
+                        c[k].countIdleCycle()
+                        continue
+                    }
+                    let flit = offered ? mesh.outputWord(k) : 0
+                    let routerTakes = mesh.inReady(k)
+                    mesh.inValid[k] = c[k].outValid()
+                    mesh.inFlit[k] = c[k].outFlit
+                    mesh.outReady[k] = c[k].inReady()
+                    c[k].step(inValid: offered, inFlit: flit, outReady: routerTakes)
+                    stillBusy = stillBusy || !c[k].idle
+                }
             }
+            swap(&cs, &cores)
+        }
+        anyCoreBusy = stillBusy
+        mesh.inValid[n] = inValid
+        mesh.inFlit[n] = inFlit
+        mesh.outReady[n] = outReady
+        mesh.step()
+    }
+
+    /// The tile loop of `stepHost` with random link stalls: every tile takes the full path, so
+    /// every stall is drawn each cycle. Returns whether some core is busy after the edge.
+    mutating func stepTilesStalled() -> Bool {
+        var stillBusy = false
+        for k in 0 ..< config.tiles {
+            let ejectStalls = linkStalls[2 * k].stalls()
+            let injectStalls = linkStalls[2 * k + 1].stalls()
+            let offered = mesh.outputValid(k)
             let valid = offered && !ejectStalls, flit = offered ? mesh.outputWord(k) : 0
             let routerTakes = mesh.inReady(k) && !injectStalls
             mesh.inValid[k] = cores[k].outValid() && !injectStalls
@@ -112,10 +144,6 @@ public struct SystemModel: CycleModel {
             cores[k].step(inValid: valid, inFlit: flit, outReady: routerTakes)
             stillBusy = stillBusy || !cores[k].idle
         }
-        anyCoreBusy = stillBusy
-        mesh.inValid[n] = inValid
-        mesh.inFlit[n] = inFlit
-        mesh.outReady[n] = outReady
-        mesh.step()
+        return stillBusy
     }
 }
