@@ -25,7 +25,7 @@ public struct Merge: ParsableCommand {
 
     public func run() throws {
         let m = try ShardMerge.load(files.map { URL(fileURLWithPath: $0) })
-        Simulate.describe(m.plan, images: m.identity.images, load: m.identity.load, multicast: m.identity.multicast)
+        Simulate.describe(m.plan, images: m.identity.images.source, count: m.identity.images.count, load: m.identity.load, multicast: m.identity.multicast)
         for r in m.runs { for line in r.report() { print(line) } }
         try Simulate.finish(m.runs, results: results)
     }

@@ -163,11 +163,14 @@ public struct IntegerModel: Sendable, Equatable {
         public var counts: [[Int64]]
         public var logits: [Int64] { preActivations[preActivations.count - 1] }
         /// `argmax V`, ties to the lowest index.
-        public var prediction: Int {
-            var best = 0
-            for (i, v) in logits.enumerated() where v > logits[best] { best = i }
-            return best
-        }
+        public var prediction: Int { IntegerModel.argmax(logits) }
+    }
+
+    /// The class of output potentials: the index of the largest, ties to the lowest (0 when empty).
+    public static func argmax(_ logits: [Int64]) -> Int {
+        var best = 0
+        for (i, v) in logits.enumerated() where v > logits[best] { best = i }
+        return best
     }
 
     /// The activation of a hidden layer. Exact modes use SPEC §1's closed form; `relu` and

@@ -22,26 +22,6 @@ public enum ShardError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-extension DesignDir {
-    /// SHA-256 over `system.json` (as the plan writes it), the model's digest and every SRAM
-    /// word of `images` (`RunIdentity.designDigest`).
-    public func digest() throws(ShardError) -> String {
-        var d = Data()
-        do { d.append(Data(try plan.json().utf8)) } catch { throw .file(path: url.appendingPathComponent("system.json").path, problems: ["\(error)"]) }
-        d.append(Data(model.digest.utf8))
-        // Every tile's SRAM words, in tile and memory order (what images/ holds; `open` has
-        // checked the files against them), so a design built in memory (a sweep point) has one too.
-        for tile in images.tiles {
-            for m in PEMemory.allCases {
-                guard let words = tile.words[m] else { continue }
-                withUnsafeBytes(of: UInt32(m.rawValue).littleEndian) { d.append(contentsOf: $0) }
-                for w in words { for x in w { withUnsafeBytes(of: x.littleEndian) { d.append(contentsOf: $0) } } }
-            }
-        }
-        return Checksum.sha256(d)
-    }
-}
-
 /// Shard results merged into one `SimulationRun` per engine: after checking that they are the
 /// parts of one run (same identity and shard count) and that, per engine, their image ranges
 /// cover the set exactly once. `simulate --jobs` and `spikeforge merge` both end here.
@@ -49,19 +29,18 @@ public struct ShardMerge: Sendable {
     public var identity: RunIdentity
     public var plan: SystemPlan
     /// One run per engine present, in `SimulationEngine` order: image order, counters summed,
-    /// `seconds` summed over the shards (`summedShards` set), `setupSeconds` the largest.
+    /// `seconds` summed over the shards (`timing` says so), `setupSeconds` the largest.
     public var runs: [SimulationRun]
 
     /// Reads every file (`ShardResult.load`: all of each file's problems, every bad file listed)
     /// and merges them.
     public static func load(_ urls: [URL]) throws(ShardError) -> ShardMerge {
-        var parts: [(name: String, result: ShardResult)] = [], plan: SystemPlan?
+        var parts: [(name: String, result: ShardResult, plan: SystemPlan)] = []
         var bad: [ShardError] = []
         for u in urls {
             do {
                 let (r, p) = try ShardResult.load(u)
-                parts.append((u.path, r))
-                plan = plan ?? p
+                parts.append((u.path, r, p))
             } catch { bad.append(error) }
         }
         if bad.count == 1 { throw bad[0] }
@@ -71,25 +50,23 @@ public struct ShardMerge: Sendable {
                 return [e.description]
             })
         }
-        guard let plan else { throw .incompatible(problems: ["no shard result given, expected at least one file"]) }
-        return try merge(parts, plan: plan)
+        return try merge(parts)
     }
 
-    /// Checks and merges shard results (`name`: the file, or the job, for messages); `plan` is the
-    /// design's (all results have the same `systemDigest`, checked here).
-    public static func merge(_ parts: [(name: String, result: ShardResult)], plan: SystemPlan) throws(ShardError) -> ShardMerge {
-        guard let head = parts.first?.result, let firstName = parts.first?.name else {
+    /// Checks and merges shard results (`name`: the file, for messages; `plan`: the system file
+    /// each embeds, decoded): all must be the parts of one run.
+    public static func merge(_ parts: [(name: String, result: ShardResult, plan: SystemPlan)]) throws(ShardError) -> ShardMerge {
+        guard let (firstName, head, plan) = parts.first else {
             throw .incompatible(problems: ["no shard result given, expected at least one file"])
         }
         var p: [String] = []
         let want = head.identity
-        for (name, r) in parts.dropFirst() {
+        for (name, r, rPlan) in parts.dropFirst() {
             let got = r.identity
             func differs(_ what: String, _ a: String, _ b: String) { p.append("\(name): \(what) \(a), expected \(b) (as in \(firstName))") }
-            if got.designDigest != want.designDigest { differs("design", short(got.designDigest), short(want.designDigest)) }
-            if got.systemDigest != want.systemDigest { differs("system file", short(got.systemDigest), short(want.systemDigest)) }
-            if got.modelDigest != want.modelDigest { differs("model", short(got.modelDigest), short(want.modelDigest)) }
-            if got.images != want.images {
+            if got.systemDigest != want.systemDigest { differs("design (system file)", short(got.systemDigest), short(want.systemDigest)) }
+            if rPlan.model.digest != plan.model.digest { differs("model", short(rPlan.model.digest), short(plan.model.digest)) }
+            if !got.images.sameSet(as: want.images) {
                 differs("image set", "\(got.images.source) (\(got.images.count) images, \(short(got.images.digest)))",
                         "\(want.images.source) (\(want.images.count) images, \(short(want.images.digest)))")
             }
@@ -105,7 +82,11 @@ public struct ShardMerge: Sendable {
         }.filter { !$0.1.isEmpty }
         for (engine, mine) in byEngine { p += coverage(mine.map { (name: $0.name, result: $0.result) }, total: want.images.count, engine: engine) }
         if !p.isEmpty { throw .incompatible(problems: p) }
-        let runs = byEngine.map { engine, mine in merged(engine, mine.map { (first: $0.result.first, run: $0.run) }, plan: plan) }
+        let runs = byEngine.map { engine, mine in
+            var r = merged(engine, mine.map { (first: $0.result.first, run: $0.run) }, plan: plan)
+            r.timing = .summed(shards: mine.count)
+            return r
+        }
         return ShardMerge(identity: want, plan: plan, runs: runs)
     }
 
@@ -139,7 +120,8 @@ public struct ShardMerge: Sendable {
         return p
     }
 
-    /// The report's run from contiguous shards in image order.
+    /// The report's run from contiguous shards in image order (`seconds` summed; the caller
+    /// says how they were measured, `timing`). `merge` and `SimulationRunner.run` both end here.
     static func merged(_ engine: SimulationEngine, _ shards: [(first: Int, run: EngineShard)], plan: SystemPlan) -> SimulationRun {
         var r = SimulationRun(engine: engine, plan: plan, loadCycles: shards.first?.run.loadCycles ?? 0)
         var events: PECoreModel.Counters? = PECoreModel.Counters()
@@ -155,10 +137,9 @@ public struct ShardMerge: Sendable {
             r.flitHops += s.flitHops
             r.seconds += s.seconds
             r.setupSeconds = max(r.setupSeconds, s.setupSeconds)
-            if let e = events, let c = s.counters { events = e + c.counters } else { events = nil }
+            if let e = events, let c = s.counters { events = e + c } else { events = nil }
         }
         r.events = events
-        r.summedShards = shards.count
         return r
     }
 }

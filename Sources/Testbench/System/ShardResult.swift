@@ -39,7 +39,8 @@ public struct ShardSpec: Hashable, Sendable, CustomStringConvertible {
 public struct ShardSpecProblem: Error, Equatable, Sendable { public var text: String }
 
 /// What a set of images is: where it came from, its shape and count, and a digest of its pixels
-/// and labels (two sets with the same source text but other contents differ here).
+/// and labels (two sets with the same source text but other contents differ here). `sameSet`
+/// compares the contents only: the same data named by another path is the same set.
 public struct ImageSetIdentity: Codable, Hashable, Sendable {
     public var source: String
     public var count: Int
@@ -47,6 +48,8 @@ public struct ImageSetIdentity: Codable, Hashable, Sendable {
     public var shape: String
     /// SHA-256 over the shape, the pixels and the labels.
     public var digest: String
+
+    public func sameSet(as o: ImageSetIdentity) -> Bool { (count, shape, digest) == (o.count, o.shape, o.digest) }
 }
 
 extension ImageSet {
@@ -59,30 +62,25 @@ extension ImageSet {
     }
 }
 
-/// What must be equal for shard results to be parts of one run.
+/// What must be equal for shard results to be parts of one run. The design is its system file
+/// (which names the model by digest; `DesignDir.open` has checked the model and the SRAM images
+/// against it), so its digest stands for all three.
 public struct RunIdentity: Codable, Hashable, Sendable {
-    /// SHA-256 over the design's `system.json`, its model's digest and every SRAM word of its
-    /// images (`DesignDir.digest`).
-    public var designDigest: String
     /// SHA-256 of the system file embedded in the result (`ShardResult.system`).
     public var systemDigest: String
-    /// `IntegerModel.digest`: the weights, biases, thresholds and modes.
-    public var modelDigest: String
     public var images: ImageSetIdentity
     public var load: String
     public var multicast: Bool
 }
 
-/// One image's results on one engine.
+/// One image's results on one engine. The classes are not stored: they follow from the
+/// potentials (`IntegerModel.argmax`).
 public struct ImageResult: Codable, Equatable, Sendable {
     public var label: Int
-    public var prediction: Int
     public var logits: [Int64]
     public var resetCycles: Int, computeCycles: Int, readoutCycles: Int
     public var inputEvents: Int
     public var spikesPerLayer: [Int]
-    /// The integer model's class for this image.
-    public var integerPrediction: Int
     /// The integer model's output potentials when they differ from `logits` (nil when equal).
     public var integerLogits: [Int64]?
 
@@ -91,35 +89,19 @@ public struct ImageResult: Codable, Equatable, Sendable {
                   spikesPerLayer: spikesPerLayer)
     }
 
-    public init(_ i: Inference, label: Int, integerLogits: [Int64], integerPrediction: Int) {
+    public var prediction: Int { IntegerModel.argmax(logits) }
+    /// The integer model's class for this image.
+    public var integerPrediction: Int { integerLogits.map(IntegerModel.argmax) ?? prediction }
+
+    public init(_ i: Inference, label: Int, integerLogits: [Int64]) {
         self.label = label
-        prediction = i.prediction
         logits = i.logits
         resetCycles = i.resetCycles
         computeCycles = i.computeCycles
         readoutCycles = i.readoutCycles
         inputEvents = i.inputEvents
         spikesPerLayer = i.spikesPerLayer
-        self.integerPrediction = integerPrediction
         self.integerLogits = integerLogits == i.logits ? nil : integerLogits
-    }
-}
-
-/// `PECoreModel.Counters` as a result file holds them (summed over every tile).
-public struct CounterRecord: Codable, Equatable, Sendable {
-    public var rowOps: Int, synapticOps: Int, spikesSent: Int, busyCycles: Int, cycles: Int
-    public var sramReads: [Int], sramWrites: [Int]
-
-    public init(_ c: PECoreModel.Counters) {
-        (rowOps, synapticOps, spikesSent, busyCycles, cycles) = (c.rowOps, c.synapticOps, c.spikesSent, c.busyCycles, c.cycles)
-        (sramReads, sramWrites) = (c.sramReads, c.sramWrites)
-    }
-
-    public var counters: PECoreModel.Counters {
-        var c = PECoreModel.Counters()
-        (c.rowOps, c.synapticOps, c.spikesSent, c.busyCycles, c.cycles) = (rowOps, synapticOps, spikesSent, busyCycles, cycles)
-        (c.sramReads, c.sramWrites) = (sramReads, sramWrites)
-        return c
     }
 }
 
@@ -131,7 +113,7 @@ public struct EngineShard: Codable, Equatable, Sendable {
     public var flitHops: Int
     public var seconds: Double, setupSeconds: Double
     /// The cycle model's event counts (nil on the Verilated RTL, which does not count them).
-    public var counters: CounterRecord?
+    public var counters: PECoreModel.Counters?
     public var images: [ImageResult]
 }
 
@@ -145,8 +127,6 @@ public struct ShardResult: Codable, Equatable, Sendable {
     public var formatVersion = ShardResult.currentVersion
     public var generator = "spikeforge \(SpikeForgeVersion.string)"
     public var identity: RunIdentity
-    /// Where the design was (for messages; not part of the identity).
-    public var design: String
     /// The design's `system.json`, so the merge needs no design directory.
     public var system: String
     public var shard: Int, shards: Int
@@ -154,9 +134,8 @@ public struct ShardResult: Codable, Equatable, Sendable {
     public var first: Int, end: Int
     public var runs: [EngineShard]
 
-    public init(identity: RunIdentity, design: String, system: String, shard: ShardSpec, range: Range<Int>, runs: [EngineShard]) {
+    public init(identity: RunIdentity, system: String, shard: ShardSpec, range: Range<Int>, runs: [EngineShard]) {
         self.identity = identity
-        self.design = design
         self.system = system
         self.shard = shard.index
         shards = shard.count
@@ -178,16 +157,15 @@ public struct ShardResult: Codable, Equatable, Sendable {
 
     static let exemplar: ShardResult = {
         let img = ImageResult(Inference(logits: [0], resetCycles: 0, computeCycles: 0, readoutCycles: 0, inputEvents: 0, spikesPerLayer: [0]), label: 0,
-                              integerLogits: [1], integerPrediction: 0)
+                              integerLogits: [1])
         let run = EngineShard(engine: "model", loadCycles: 0, simulatedCycles: 0, flitHops: 0, seconds: 0.5, setupSeconds: 0.5,
-                              counters: CounterRecord(PECoreModel.Counters()), images: [img])
-        let id = RunIdentity(designDigest: "", systemDigest: "", modelDigest: "", images: ImageSetIdentity(source: "", count: 0, shape: "", digest: ""),
-                             load: "packets", multicast: true)
-        return ShardResult(identity: id, design: "", system: "", shard: ShardSpec(index: 1, count: 1), range: 0 ..< 1, runs: [run])
+                              counters: PECoreModel.Counters(), images: [img])
+        let id = RunIdentity(systemDigest: "", images: ImageSetIdentity(source: "", count: 0, shape: "", digest: ""), load: "packets", multicast: true)
+        return ShardResult(identity: id, system: "", shard: ShardSpec(index: 1, count: 1), range: 0 ..< 1, runs: [run])
     }()
 
     /// Reads and checks a result file: every structural problem at once (`JSONDocument`), then
-    /// every inconsistency (version, range, per-image array lengths, predictions, the embedded
+    /// every inconsistency (version, range, per-image array lengths, labels, the embedded
     /// system file); returns the result and its design's plan.
     public static func load(_ url: URL) throws(ShardError) -> (ShardResult, SystemPlan) {
         let data: Data
@@ -273,12 +251,7 @@ public struct ShardResult: Codable, Equatable, Sendable {
             if i.spikesPerLayer.count != layers { p.append("\(here).spikesPerLayer: got \(i.spikesPerLayer.count) values, expected \(layers) (one per layer)") }
             if let l = i.integerLogits, l.count != outputs { p.append("\(here).integerLogits: got \(l.count) values, expected \(outputs)") }
             if i.integerLogits == i.logits { p.append("\(here).integerLogits: equal to logits, expected it only where they differ") }
-            if i.logits.count == outputs, i.prediction != i.inference.prediction {
-                p.append("\(here).prediction: got \(i.prediction), expected \(i.inference.prediction) (the largest logit)")
-            }
-            for (name, v) in [("label", i.label), ("integerPrediction", i.integerPrediction)] where v < 0 || v >= max(outputs, 1) {
-                p.append("\(here).\(name): got \(v), expected 0...\(outputs - 1)")
-            }
+            if i.label < 0 || i.label >= max(outputs, 1) { p.append("\(here).label: got \(i.label), expected 0...\(outputs - 1)") }
             let counts = [i.resetCycles, i.computeCycles, i.readoutCycles, i.inputEvents] + i.spikesPerLayer
             if counts.contains(where: { $0 < 0 || $0 > maxPerImage }) { p.append("\(here): got a cycle or event count outside 0...\(maxPerImage), expected counts within it") }
         }

@@ -18,11 +18,16 @@ public struct SimulationRun: Sendable {
     public var simulatedCycles = 0
     public var events: PECoreModel.Counters?
     public var flitHops = 0
-    /// Engines that ran in parallel (`seconds` is then the wall-clock time of the whole run).
-    public var jobs = 1
-    /// When merged from that many shard results (`spikeforge merge`): `seconds` is then the sum
-    /// of the shards' times, engine-seconds, whatever ran in parallel.
-    public var summedShards = 0
+    /// How `seconds` was measured.
+    public enum Timing: Sendable, Equatable {
+        /// The wall-clock time of the whole run on `jobs` engines in parallel.
+        case wallClock(jobs: Int)
+        /// The sum of `shards` shard results' times (`spikeforge merge`): engine-seconds,
+        /// whatever ran in parallel.
+        case summed(shards: Int)
+    }
+
+    public var timing = Timing.wallClock(jobs: 1)
 
     public init(engine: SimulationEngine, plan: SystemPlan, loadCycles: Int) {
         self.engine = engine
@@ -108,10 +113,11 @@ public struct SimulationRun: Sendable {
         } else {
             out.append("NoC flit-hops, SRAM accesses, energy: counted by the cycle model (--engine model or both), which is cycle-exact with this RTL")
         }
-        if summedShards > 0 {
+        switch timing {
+        case let .summed(shards):
             out.append(String(format: "simulation: %.1f images/s per engine, %.0f simulated cycles/s (%.1f engine-seconds summed over %d shard%@ for %d images; setup and loading at most %.1f s per shard)\n",
-                              imagesPerSecond, Double(simulatedCycles) / max(seconds, 1e-9), seconds, summedShards, summedShards == 1 ? "" : "s", count, setupSeconds))
-        } else {
+                              imagesPerSecond, Double(simulatedCycles) / max(seconds, 1e-9), seconds, shards, shards == 1 ? "" : "s", count, setupSeconds))
+        case let .wallClock(jobs):
             out.append(String(format: "simulation: %.1f images/s, %.0f simulated cycles/s (%.1f s for %d images on %d engine%@; setup and loading %.1f s)\n", imagesPerSecond,
                               Double(simulatedCycles) / max(seconds, 1e-9), seconds, count, jobs, jobs == 1 ? "" : "s in parallel", setupSeconds))
         }

@@ -58,42 +58,36 @@ public struct SimulationRunner: Sendable {
         self.progress = progress
     }
 
-    /// What a shard result of this runner on `set` must share with the others of its run.
-    public func identity(of set: ImageSet) throws -> RunIdentity {
-        RunIdentity(designDigest: try design.digest(), systemDigest: Checksum.sha256(Data(try design.plan.json().utf8)), modelDigest: design.model.digest,
-                    images: set.identity, load: load.rawValue, multicast: multicast)
-    }
-
     /// Runs `engines` (one after the other) on the images of `spec`: what `simulate --shard`
-    /// writes. `identity` is computed when not given.
-    public func shard(_ spec: ShardSpec, engines: [SimulationEngine], on set: ImageSet, identity: RunIdentity? = nil, progress: Bool = true) throws -> ShardResult {
+    /// writes.
+    public func shard(_ spec: ShardSpec, engines: [SimulationEngine], on set: ImageSet) throws -> ShardResult {
         let range = spec.range(total: set.count)
-        let runs = try engines.map { try simulate($0, set: set, range: range, trace: spec.count == 1 ? trace : nil, progress: progress) }
-        return ShardResult(identity: try identity ?? self.identity(of: set), design: design.url.path, system: try design.plan.json(), shard: spec, range: range,
-                           runs: runs)
+        let runs = try engines.map { try simulate($0, set: set, range: range, trace: spec.count == 1 ? trace : nil) }
+        let system = try design.plan.json()
+        let identity = RunIdentity(systemDigest: Checksum.sha256(Data(system.utf8)), images: set.identity, load: load.rawValue, multicast: multicast)
+        return ShardResult(identity: identity, system: system, shard: spec, range: range, runs: runs)
     }
 
-    /// Runs `jobs` engines in parallel, each on one shard of the images (`ShardSpec`), and merges
-    /// their results as `spikeforge merge` does (`ShardMerge`); `seconds` is the wall-clock time
-    /// of the whole parallel run, less the longest setup.
+    /// Runs `jobs` engines in parallel, each on one shard of the images (`ShardSpec`), and builds
+    /// the run from their results as `spikeforge merge` does (`ShardMerge.merged`; these shards
+    /// are one run by construction, so there is nothing to check); `seconds` is the wall-clock
+    /// time of the whole parallel run, less the longest setup.
     public func run(_ engine: SimulationEngine, on set: ImageSet) throws -> SimulationRun {
         let d = design
         let n = max(1, min(jobs, set.count))
-        let id = try identity(of: set)
         if n > 1 && engine != .model { _ = try SystemEngines.verilator(d.plan.system, imagesDir: load == .backdoor ? d.imagesDir : nil, builder: try VerilatorBuild(), threads: threads) }
-        let results = Box<[Result<ShardResult, Error>]>(Array(repeating: .failure(CancellationError()), count: n))
+        let ranges = (1 ... n).map { ShardSpec(index: $0, count: n).range(total: set.count) }
+        let results = Box<[Result<EngineShard, Error>]>(Array(repeating: .failure(CancellationError()), count: n))
         let start = Date()
         DispatchQueue.concurrentPerform(iterations: n) { k in
-            let r = Result { try shard(ShardSpec(index: k + 1, count: n), engines: [engine], on: set, identity: id, progress: k == 0) }
+            let r = Result { try simulate(engine, set: set, range: ranges[k], trace: n == 1 ? trace : nil, progress: k == 0) }
             results.lock.lock()
             results.value[k] = r
             results.lock.unlock()
         }
-        let parts = try results.value.enumerated().map { (name: "job \($0.offset + 1)", result: try $0.element.get()) }
-        guard var merged = try ShardMerge.merge(parts, plan: d.plan).runs.first else { throw ShardError.incompatible(problems: ["no run of the \(engine.rawValue) engine"]) }
+        var merged = ShardMerge.merged(engine, try zip(ranges, results.value).map { (first: $0.lowerBound, run: try $1.get()) }, plan: d.plan)
         if n > 1 { merged.seconds = Date().timeIntervalSince(start) - merged.setupSeconds }
-        merged.jobs = n
-        merged.summedShards = 0
+        merged.timing = .wallClock(jobs: n)
         return merged
     }
 
@@ -133,7 +127,7 @@ public struct SimulationRunner: Sendable {
             let levels = d.model.levels(set.image(i))
             let got = try drv.infer(levels: levels)
             let want = engineInt.trace(levels: levels)
-            images.append(ImageResult(got, label: Int(set.labels[i]), integerLogits: want.logits, integerPrediction: want.prediction))
+            images.append(ImageResult(got, label: Int(set.labels[i]), integerLogits: want.logits))
             let done = i + 1 - range.lowerBound
             if progress && done % 250 == 0 {
                 self.progress(String(format: "\r%@: %d/%d images, %.1f images/s", engine.rawValue, done, range.count, Double(done) / Date().timeIntervalSince(start)))
@@ -141,9 +135,9 @@ public struct SimulationRunner: Sendable {
         }
         if progress && range.count >= 250 { self.progress("\n") }
         let seconds = Date().timeIntervalSince(start)
-        var counters: CounterRecord?, hops = 0
+        var counters: PECoreModel.Counters?, hops = 0
         if let a0, let a1 = activity?(drv.device) {
-            counters = CounterRecord(a1.events - a0.events)
+            counters = a1.events - a0.events
             hops = a1.hops - a0.hops
         }
         return EngineShard(engine: engine.rawValue, loadCycles: loadCycles, simulatedCycles: drv.cycle - cyclesAtStart, flitHops: hops, seconds: seconds,

@@ -2,6 +2,7 @@ import Compiler
 import CycleModels
 import Foundation
 import SpikeForgeCore
+import Trainer
 
 /// A run that did not finish: the system stayed busy (a deadlock or a runaway) or a response
 /// never came back.
@@ -31,7 +32,8 @@ public enum LoadMethod: String, CaseIterable, Sendable {
 public struct Inference: Sendable, Equatable {
     /// Output potentials (the sum of each output neuron's partial sums), read back by packets.
     public var logits: [Int64]
-    public var prediction: Int { logits.indices.max { logits[$0] < logits[$1] || (logits[$0] == logits[$1] && $0 > $1) } ?? 0 }
+    /// The class (`IntegerModel.argmax`: the largest output potential, ties to the lowest index).
+    public var prediction: Int { IntegerModel.argmax(logits) }
     /// Cycles of the reset control packet, of the inference proper (first input spike to
     /// quiescence, residual flushes included), and of reading the output potentials back.
     public var resetCycles: Int, computeCycles: Int, readoutCycles: Int

@@ -106,7 +106,7 @@ import Trainer
     @Test func twoJobsEqualOne() throws {
         let f = try Self.f()
         let two = try SimulationRunner(design: f.design, load: .packets, jobs: 2).run(.model, on: f.set)
-        #expect(two.jobs == 2 && two.inferences == f.whole.inferences && two.events == f.whole.events)
+        #expect(two.timing == .wallClock(jobs: 2) && two.inferences == f.whole.inferences && two.events == f.whole.events)
         #expect(Self.lines(two) == Self.lines(f.whole))
         #expect(two.report().last?.contains("on 2 engines in parallel") == true)
     }
@@ -185,11 +185,11 @@ import Trainer
         let shape = try refused("shape.json", try JSONSerialization.data(withJSONObject: tree))
         #expect(shape.count == 3 && shape.contains { $0.hasPrefix("first: missing") } && shape.contains { $0.hasPrefix("shards: got 'four'") }
             && shape.contains { $0.hasPrefix("extra: unknown field") }, "\(shape)")
-        // Consistency: per-image lengths, predictions, counts, the range and the system text.
+        // Consistency: per-image lengths, labels, counts, the range and the system text.
         let bad = try Self.variant("inconsistent.json", of: 1) { r in
             r.runs[0].images[0].logits.removeLast()
             r.runs[0].images[1].spikesPerLayer += [3]
-            r.runs[0].images[2].prediction = (r.runs[0].images[2].prediction + 1) % 4
+            r.runs[0].images[2].label = 9
             r.runs[0].images.removeLast()
             r.runs[0].counters?.sramReads.removeLast()
             r.end = 99
@@ -198,7 +198,7 @@ import Trainer
         let p = Self.loadProblems(bad)
         do {
             for s in ["runs[0].images[0].logits: got 3 values, expected 4", "runs[0].images[1].spikesPerLayer: got 3 values, expected 2",
-                      "runs[0].images[2].prediction: got", "runs[0].counters: got 7 SRAM read and 8 write counts, expected 8 each",
+                      "runs[0].images[2].label: got 9, expected 0...3", "runs[0].counters: got 7 SRAM read and 8 write counts, expected 8 each",
                       "first, end: got [5, 99), expected a range within [0, 22)", "system: SHA-256"] {
                 #expect(p.contains { $0.hasPrefix(s) }, "\(s) in \(p)")
             }
