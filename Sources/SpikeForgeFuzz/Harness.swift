@@ -85,7 +85,7 @@ public enum Harness: String, CaseIterable, Sendable {
             let url = f.scratch.appendingPathComponent("points/point-1.json")
             try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             f.replace(url, with: data)
-            return (try? SweepPointResult.load(url, point: 1, of: spec)) != nil
+            return (try? SweepPointResult.load(url, point: spec.points[0], digest: spec.digest)) != nil
         case .binHex:
             guard let f = try? Fixture.get() else { return false }
             return f.withPair(data) { (try? SystemImages.load(from: f.images, expected: f.plan.system, modelDigest: f.plan.model.digest)) != nil }
@@ -137,8 +137,7 @@ enum Seeds {
         (s.resetMean, s.readBackMean, s.inputEvents, s.spikesPerLayer, s.synapticOps, s.bound, s.boundRatio) = (13, 75.75, 150, [170.5], 4000, 250, 2.05)
         (s.flitHops, s.energyNJ) = (630, 52.8)
         let pe = PEConfig(lanes: 2, cols: 2, rows: 2)
-        return try SweepPointResult(sweep: spec.digest, point: spec.points[0], cols: 2, rows: 2, activeTiles: 3, sramBits: 4 * pe.sramBits,
-                                    sramBitsPerTile: pe.sramBits, pe: pe, loadCycles: 0, summary: s).json()
+        return try SweepPointResult(sweep: spec.digest, point: spec.points[0], activeTiles: 3, pe: pe, loadCycles: 0, summary: s).json()
     }
 
     /// The tree of a small exported model (dense 6-4-3, or conv 1x4x4-2C3-P2-3).

@@ -17,23 +17,29 @@ public struct Sweep: Sendable {
     public var load: LoadMethod
     /// Cycles a phase may take before a point's run is declared stuck.
     public var timeout: Int
-    /// Every point's plan, in point order.
-    public let plans: [SystemPlan]
+    /// The spec's points and digest, computed once.
+    public let points: [SweepPoint], digest: String
+    /// The plan of every point compiled, by point number.
+    public let plans: [Int: SystemPlan]
 
-    /// Compiles every point of `spec` (the same path as `spikeforge export`: the PE's own and
-    /// cross-field rules, the fit of the model on the point's mesh, range analysis), or lists
-    /// every point that cannot be built with its problems; nothing has run then.
-    public init(spec: SweepSpec, model: IntegerModel, images: ImageSet, engine: SimulationEngine, load: LoadMethod, timeout: Int = 5_000_000) throws(SweepError) {
+    /// Compiles the points `only` names (1-based; all by default) the way `spikeforge export`
+    /// does (the PE's own and cross-field rules, the fit of the model on the point's mesh, range
+    /// analysis), or lists every point that cannot be built with its problems; nothing has run then.
+    public init(spec: SweepSpec, model: IntegerModel, images: ImageSet, engine: SimulationEngine, load: LoadMethod, timeout: Int = 5_000_000,
+                only: [Int]? = nil) throws(SweepError) {
         self.spec = spec
         self.model = model
         self.images = images
         self.engine = engine
         self.load = load
         self.timeout = timeout
-        var plans: [SystemPlan] = [], bad: [SweepPointProblem] = []
-        for p in spec.points {
+        points = spec.points
+        digest = spec.digest
+        var plans: [Int: SystemPlan] = [:], bad: [SweepPointProblem] = []
+        for k in only ?? Array(1 ... points.count) where points.indices.contains(k - 1) {
+            let p = points[k - 1]
             do {
-                plans.append(try Compiler.compile(model, try p.options()))
+                plans[k] = try Compiler.compile(model, try p.options())
             } catch let e as FlagProblems {
                 bad.append(SweepPointProblem(point: p, problems: e.problems))
             } catch {
@@ -44,20 +50,12 @@ public struct Sweep: Sendable {
         self.plans = plans
     }
 
-    /// The identity of a model and an image set as the spec records them.
-    public static func digest(of set: ImageSet) -> String {
-        var d = Data()
-        for v in [set.count, set.width, set.height, set.channels] { withUnsafeBytes(of: Int64(v).littleEndian) { d.append(contentsOf: $0) } }
-        d.append(contentsOf: set.pixels)
-        d.append(contentsOf: set.labels)
-        return Checksum.sha256(d)
-    }
-
     /// Runs point `k` (1-based) on one engine, single-threaded, and checks every image against
     /// the integer model: a difference fails the point.
     public func run(point k: Int) throws(SweepError) -> SweepPointResult {
-        let point = spec.points[k - 1], plan = plans[k - 1]
+        let point = points[k - 1]
         let fail = { (p: [String]) in SweepError.pointsFailed([SweepPointProblem(point: point, problems: p)]) }
+        guard let plan = plans[k] else { throw fail(["not compiled by this sweep (it was made for other points)"]) }
         let systemImages = SystemImages(plan: plan, model: model)
         // The Verilated system's backdoor reads `$readmemh` files: a scratch copy of the images.
         var scratch: URL?
@@ -77,9 +75,7 @@ public struct Sweep: Sendable {
         if !run.mismatches.isEmpty {
             throw fail(["\(run.mismatches.count) of \(run.count) image(s) differ from the trainer's integer model"] + run.mismatches.prefix(5))
         }
-        return SweepPointResult(sweep: spec.digest, point: point, cols: plan.system.cols, rows: plan.system.rows, activeTiles: plan.activeTiles,
-                                sramBits: plan.system.sramBits, sramBitsPerTile: plan.system.pe.sramBits, pe: plan.system.pe,
-                                loadCycles: run.loadCycles, summary: run.summary)
+        return SweepPointResult(sweep: digest, point: point, activeTiles: plan.activeTiles, pe: plan.system.pe, loadCycles: run.loadCycles, summary: run.summary)
     }
 
     /// Runs point `k` and writes its file (atomically) under `dir`; a failed point removes the
@@ -101,7 +97,7 @@ public struct Sweep: Sendable {
     /// `dir`; `log` gets a line per point as it finishes. Every point runs even when some fail;
     /// then the failures are thrown together.
     public func runAll(jobs: Int, to dir: URL, log: @escaping @Sendable (String) -> Void = { _ in }) throws {
-        let n = spec.count
+        let n = points.count
         let next = Box(0), failed = Box<[SweepPointProblem]>([]), other = Box<[String]>([])
         DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, n))) { _ in
             while true {
@@ -113,13 +109,13 @@ public struct Sweep: Sendable {
                 let start = Date()
                 do {
                     let r = try write(point: k, to: dir)
-                    log(String(format: "point %d/%d (%@): %.1f cycles per image, %.1f s", k, n, spec.points[k - 1].description, r.summary.inferenceMean,
+                    log(String(format: "point %d/%d (%@): %.1f cycles per image, %.1f s", k, n, points[k - 1].description, r.summary.inferenceMean,
                                Date().timeIntervalSince(start)))
                 } catch let SweepError.pointsFailed(p) {
                     failed.lock.lock()
                     failed.value += p
                     failed.lock.unlock()
-                    log("point \(k)/\(n) (\(spec.points[k - 1])): FAILED")
+                    log("point \(k)/\(n) (\(points[k - 1])): FAILED")
                 } catch {
                     other.lock.lock()
                     other.value.append("point \(k): \(error)")
@@ -135,13 +131,14 @@ public struct Sweep: Sendable {
     /// missing or does not belong (files of other sweeps, other points, damaged).
     public static func collect(_ spec: SweepSpec, from dir: URL) throws(SweepError) -> [SweepPointResult] {
         var results: [SweepPointResult] = [], problems: [String] = []
-        for k in 1 ... spec.count {
-            let url = SweepPointResult.file(k, in: dir)
+        let points = spec.points, digest = spec.digest
+        for (i, point) in points.enumerated() {
+            let k = i + 1, url = SweepPointResult.file(k, in: dir)
             guard FileManager.default.fileExists(atPath: url.path) else {
-                problems.append("\(url.lastPathComponent): missing (point \(k): \(spec.points[k - 1]); run it with --point \(k))")
+                problems.append("\(url.lastPathComponent): missing (point \(k): \(point); run it with --point \(k))")
                 continue
             }
-            do { results.append(try SweepPointResult.load(url, point: k, of: spec)) } catch {
+            do { results.append(try SweepPointResult.load(url, point: point, digest: digest)) } catch {
                 if case let .collect(_, p) = error { problems += p } else { problems.append("\(error)") }
             }
         }

@@ -59,22 +59,22 @@ public struct SweepPointResult: Codable, Hashable, Sendable {
     /// The spec's digest (`SweepSpec.digest`).
     public var sweep: String
     public var point: SweepPoint
-    /// The mesh the point compiled to (the smallest one when the point names none).
-    public var cols: Int, rows: Int
     public var activeTiles: Int
-    /// Bits of every SRAM of every tile, and of one tile.
-    public var sramBits: Int, sramBitsPerTile: Int
-    /// The PE the compiler resolved (it picks the widths the point leaves free).
+    /// The PE the compiler resolved (it picks the widths the point leaves free; `cols` and `rows`
+    /// are the mesh the point compiled to, the smallest one when the point names none).
     public var pe: PEConfig
     public var loadCycles: Int
     public var summary: SimulationRun.Summary
 
+    public var cols: Int { pe.cols }
+    public var rows: Int { pe.rows }
+    /// Bits of every SRAM of every tile (`SystemConfig.sramBits`).
+    public var sramBits: Int { cols * rows * pe.sramBits }
+
     public static let formatName = "spikeforge-sweep-point"
 
-    public init(sweep: String, point: SweepPoint, cols: Int, rows: Int, activeTiles: Int, sramBits: Int, sramBitsPerTile: Int, pe: PEConfig,
-                loadCycles: Int, summary: SimulationRun.Summary) {
-        (self.sweep, self.point, self.cols, self.rows, self.activeTiles) = (sweep, point, cols, rows, activeTiles)
-        (self.sramBits, self.sramBitsPerTile, self.pe, self.loadCycles, self.summary) = (sramBits, sramBitsPerTile, pe, loadCycles, summary)
+    public init(sweep: String, point: SweepPoint, activeTiles: Int, pe: PEConfig, loadCycles: Int, summary: SimulationRun.Summary) {
+        (self.sweep, self.point, self.activeTiles, self.pe, self.loadCycles, self.summary) = (sweep, point, activeTiles, pe, loadCycles, summary)
     }
 
     /// The file of point `k` under the sweep directory.
@@ -83,9 +83,10 @@ public struct SweepPointResult: Codable, Hashable, Sendable {
     public func json() throws -> Data { Data((try CanonicalJSON.encode(self, pretty: true) + "\n").utf8) }
 
     /// A point file read back and checked: the shape (every field, of the right kind), the
-    /// sweep it belongs to (`spec`'s digest), the point it says it is (point `k` of `spec`), and
-    /// every measurement a count or finite and non-negative.
-    public static func load(_ url: URL, point k: Int, of spec: SweepSpec) throws(SweepError) -> SweepPointResult {
+    /// sweep it belongs to (`digest`, the spec's), the point it says it is (`want`), the PE
+    /// valid (so the sizes derived from it are bounded), and every measurement a count or finite
+    /// and non-negative.
+    public static func load(_ url: URL, point want: SweepPoint, digest: String) throws(SweepError) -> SweepPointResult {
         let fail = { (p: [String]) in SweepError.collect(directory: url.deletingLastPathComponent().path, problems: p.map { "\(url.lastPathComponent): \($0)" }) }
         let data: Data
         do { data = try FileRead.bounded(url, limit: 1 << 20) } catch { throw fail([error.reason]) }
@@ -98,12 +99,11 @@ public struct SweepPointResult: Codable, Hashable, Sendable {
         if r.format != formatName || r.formatVersion != 1 {
             p.append("format: got \(r.format) version \(r.formatVersion), expected \(formatName) version 1")
         }
-        if r.sweep != spec.digest { p.append("sweep: got \(r.sweep), expected \(spec.digest) (the point is from another sweep: other flags, model or images)") }
-        let want = spec.points[k - 1]
-        if r.point != want { p.append("point: got \(r.point.index) (\(r.point)), expected \(k) (\(want))") }
+        if r.sweep != digest { p.append("sweep: got \(r.sweep), expected \(digest) (the point is from another sweep: other flags, model or images)") }
+        if r.point != want { p.append("point: got \(r.point.index) (\(r.point)), expected \(want.index) (\(want))") }
+        do { try r.pe.validate() } catch { p += error.violations.map { "pe: \($0)" } }
         let s = r.summary
-        let counts = [("cols", r.cols), ("rows", r.rows), ("activeTiles", r.activeTiles), ("sramBits", r.sramBits), ("sramBitsPerTile", r.sramBitsPerTile),
-                      ("loadCycles", r.loadCycles), ("images", s.images), ("correct", s.correct), ("integerCorrect", s.integerCorrect),
+        let counts = [("activeTiles", r.activeTiles), ("loadCycles", r.loadCycles), ("images", s.images), ("correct", s.correct), ("integerCorrect", s.integerCorrect),
                       ("inferenceP99", s.inferenceP99), ("totalP99", s.totalP99)]
         for (name, v) in counts where v < 0 { p.append("\(name): got \(v), expected at least 0") }
         if s.mismatches != 0 { p.append("mismatches: got \(s.mismatches), expected 0 (a failed point writes no file)") }
@@ -112,9 +112,6 @@ public struct SweepPointResult: Codable, Hashable, Sendable {
                      ("synapticOps", s.synapticOps), ("bound", s.bound), ("boundRatio", s.boundRatio), ("inputEvents", s.inputEvents),
                      ("flitHops", s.flitHops ?? 0), ("energyNJ", s.energyNJ ?? 0)] + s.spikesPerLayer.enumerated().map { ("spikesPerLayer[\($0.offset)]", $0.element) }
         for (name, v) in reals where !(v.isFinite && v >= 0) { p.append("\(name): got \(v), expected a finite number at least 0") }
-        if r.sramBits != r.sramBitsPerTile.multipliedReportingOverflow(by: r.cols * r.rows).partialValue {
-            p.append("sramBits: got \(r.sramBits), expected sramBitsPerTile x tiles = \(r.sramBitsPerTile) x \(r.cols * r.rows)")
-        }
         if !p.isEmpty { throw fail(p) }
         return r
     }
@@ -123,7 +120,7 @@ public struct SweepPointResult: Codable, Hashable, Sendable {
     static let exemplar: SweepPointResult = {
         var s = SimulationRun.Summary()
         (s.flitHops, s.energyNJ, s.spikesPerLayer) = (0, 0, [0])
-        return SweepPointResult(sweep: "", point: SweepPoint(index: 1, mesh: "1x1", policy: "", settings: [""]), cols: 1, rows: 1, activeTiles: 0,
-                                sramBits: 0, sramBitsPerTile: 0, pe: PEConfig(), loadCycles: 0, summary: s)
+        return SweepPointResult(sweep: "", point: SweepPoint(index: 1, mesh: "1x1", policy: "", settings: [""]), activeTiles: 0, pe: PEConfig(),
+                                loadCycles: 0, summary: s)
     }()
 }

@@ -102,7 +102,11 @@ public struct SweepSpec: Codable, Hashable, Sendable {
         problems += duplicates(policyList, flag: "--policy")
         let spec = SweepSpec(parameters: parameters, meshes: meshList.compactMap { CompileOptions.mesh($0).map { "\($0.cols)x\($0.rows)" } },
                              policies: policyList.isEmpty ? [PlacementPolicy.spread.rawValue] : policyList, engine: engine, load: load, model: model, images: images)
-        let n = max(1, meshList.count) * max(1, policyList.count) * parameters.map { max(1, $0.values.count) }.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
+        // Saturating: a product past Int.max is "too many", never a wrapped small number.
+        let n = ([max(1, meshList.count), max(1, policyList.count)] + parameters.map { max(1, $0.values.count) }).reduce(1) { a, b in
+            let (m, o) = a.multipliedReportingOverflow(by: b)
+            return o ? Int.max : m
+        }
         if n > maxPoints { problems.append("the sweep has \(n) points, expected at most \(maxPoints): sweep fewer values") }
         if !problems.isEmpty { throw .invalidSweep(problems: problems) }
         return spec

@@ -23,7 +23,7 @@ import FoundationXML
     static let twelve = ["neurons=8", "weightRows=128", "lanes=2,4", "outFIFODepth=2,16"]
 
     static func spec(_ sets: [String], meshes: [String] = ["2x2,3x3", "3x2"], policies: [String] = []) throws(SweepError) -> SweepSpec {
-        try SweepSpec.parse(sets: sets, meshes: meshes, policies: policies, engine: "model", load: "backdoor", model: model.digest, images: Sweep.digest(of: images))
+        try SweepSpec.parse(sets: sets, meshes: meshes, policies: policies, engine: "model", load: "backdoor", model: model.digest, images: images.identity.digest)
     }
 
     static func scratch() -> URL { FileManager.default.temporaryDirectory.appendingPathComponent("sweep-test-\(UUID().uuidString)") }
