@@ -145,29 +145,31 @@ public struct NoCCore: Sendable {
         return (upper != 0 ? upper : m).trailingZeroBitCount
     }
 
-    /// What an external output shows now: valid, and the flit lines (the head of input 0 when
-    /// nothing is granted, as the RTL's mux shows).
-    /// In reset the FIFOs hide their heads, so nothing is granted and the lines show input 0.
-    public func output(_ e: Int, inReset: Bool = false) -> (valid: Bool, flit: ArraySlice<UInt64>) {
-        let ro = extOut[e], r = ro / 5, o = ro % 5
-        let w = inReset || routerFlits[r] == 0 ? nil : winner(r, o)
+    /// The input queue granted external output `e` now, if any (none in reset: the FIFOs hide
+    /// their heads then). Routers with no flit grant nothing.
+    @inline(__always) func granted(_ e: Int, inReset: Bool = false) -> Int? {
+        let ro = extOut[e], r = ro / 5
+        return inReset || routerFlits[r] == 0 ? nil : winner(r, ro % 5)
+    }
+
+    /// The first word of the flit lines of router `r`'s input queue `w` (input 0 when nothing is
+    /// granted, as the RTL's mux shows).
+    @inline(__always) func lines(_ r: Int, _ w: Int?) -> Int {
         let q = r * 5 * queues + (w ?? 0)
-        let base = (q * depth + rd[q]) * words
+        return (q * depth + rd[q]) * words
+    }
+
+    /// What an external output shows now: valid, and the flit lines.
+    public func output(_ e: Int, inReset: Bool = false) -> (valid: Bool, flit: ArraySlice<UInt64>) {
+        let w = granted(e, inReset: inReset), base = lines(extOut[e] / 5, w)
         return (w != nil, storage[base ..< base + words])
     }
 
-    /// Whether external output `e` offers a flit now (`output(e).valid` without the flit lines).
-    @inline(__always) public func outputValid(_ e: Int) -> Bool {
-        let ro = extOut[e], r = ro / 5
-        return routerFlits[r] != 0 && winner(r, ro % 5) != nil
-    }
-
-    /// The first word of external output `e`'s flit lines now.
-    @inline(__always) public func outputWord(_ e: Int) -> UInt64 {
-        let ro = extOut[e], r = ro / 5, o = ro % 5
-        let w = routerFlits[r] == 0 ? nil : winner(r, o)
-        let q = r * 5 * queues + (w ?? 0)
-        return storage[(q * depth + rd[q]) * words]
+    /// The first word of the flit external output `e` offers now, or nil when it offers none
+    /// (`output(e)` without the flit lines of an invalid output; the arbitration done once).
+    @inline(__always) public func offer(_ e: Int) -> UInt64? {
+        guard let w = granted(e) else { return nil }
+        return storage[lines(extOut[e] / 5, w)]
     }
 
     /// Writes a flit into input port `pi` (router*5 + port): into its through or turn queue.

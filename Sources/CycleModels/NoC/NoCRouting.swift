@@ -6,12 +6,12 @@ public enum NoCRouting {
         route(f, port: port, x: x, y: y, cols: cols, rows: rows, fields: HeaderFields())
     }
 
-    /// The header fields `route` reads (`PacketLayout.Header`), as shifts and masks: a mesh
-    /// keeps one, so routing a flit reads no global.
+    /// The header fields `route` reads (`PacketLayout.Header`): a mesh keeps a copy, so routing
+    /// a flit reads no lazily initialized global.
     struct HeaderFields: Sendable {
-        let x0 = WordField(PacketLayout.Header.x0), x1 = WordField(PacketLayout.Header.x1)
-        let y0 = WordField(PacketLayout.Header.y0), y1 = WordField(PacketLayout.Header.y1)
-        let host = WordField(PacketLayout.Header.host)
+        let x0 = PacketLayout.Header.x0, x1 = PacketLayout.Header.x1
+        let y0 = PacketLayout.Header.y0, y1 = PacketLayout.Header.y1
+        let host = PacketLayout.Header.host
     }
 
     @inline(__always) static func route(_ f: UInt64, port: RouterPort, x: Int, y: Int, cols: Int, rows: Int, fields h: HeaderFields) -> UInt8 {

@@ -28,7 +28,7 @@ public struct PECoreModel: Sendable {
     var resV: [Int64], resZ: [Int64]
 
     /// Event counts since construction (not reset by `rst`): for energy and throughput figures.
-    public struct Counters: Hashable, Sendable {
+    public struct Counters: Hashable, Codable, Sendable {
         public var rowOps = 0, synapticOps = 0, spikesSent = 0, busyCycles = 0, cycles = 0
         public var sramReads: [Int] = Array(repeating: 0, count: 8), sramWrites: [Int] = Array(repeating: 0, count: 8)
         public init() {}
@@ -55,19 +55,19 @@ public struct PECoreModel: Sendable {
 
     let L: Int, P: Int, lw: Int
     // The configuration's derived sizes, computed once (`PEConfig` derives them on each use).
-    let vBits: Int, zBits: Int, laneBits: Int, wBits: Int, weightSlot: Int, neuronBits: Int
+    let vBits: Int, laneBits: Int, weightSlot: Int, neuronBits: Int
     let dataField: BitField
     let axonBits: Int, layerBits: Int, axonMask: Int, layerMask: Int, rowMask: Int, groupMask: Int, flitMask: UInt64, paramsMask: UInt64, layers: Int, windowed: Bool
     /// Decoded layer parameters, each with the raw word it was decoded from (re-decoded when
-    /// the word in the params memory differs, however it was written).
-    var paramsRaw: [UInt64], paramsDecoded: [LayerParams.Decoded], paramsKnown: [Bool]
+    /// the word in the params memory differs, however it was written; all start as word 0).
+    var paramsRaw: [UInt64], paramsDecoded: [LayerParams.Decoded]
     /// The lane fields (V, z, weight) as sign extensions and saturation bounds.
     let vField: SignedWidth, zField: SignedWidth, wField: SignedWidth
-    /// The packet, target and axon-map fields the cycle loop reads, as shifts and masks.
-    let typeF: WordField, spikeAxonF: WordField, spikeNegF: WordField, spikeMultF: WordField, targetValidF: WordField
-    let axonFields: [WordField]
-    /// The last spike flits built from a target word (`evaluateReadback`), for each sign.
-    var spikeTarget: UInt64 = 0, spikeTargetKnown = false, spikeFlits: (pos: UInt64, neg: UInt64) = (0, 0)
+    /// The packet and target fields the cycle loop reads (copies: no lazily initialized global per read).
+    let typeF: BitField, spikeAxonF: BitField, spikeNegF: BitField, spikeMultF: BitField, targetValidF: BitField
+    /// The last spike flits built from a target word (`evaluateReadback`), for each sign (first
+    /// those of target word 0).
+    var spikeTarget: UInt64 = 0, spikeFlits: (pos: UInt64, neg: UInt64)
 
     public init(_ c: PEConfig) {
         config = c
@@ -75,9 +75,7 @@ public struct PECoreModel: Sendable {
         P = c.partBits
         lw = Bits.addressWidth(c.lanes)
         vBits = c.vBits
-        zBits = c.zBits
         laneBits = c.stateLaneBits
-        wBits = c.wBits
         weightSlot = c.weightSlot
         neuronBits = c.neuronBits
         axonBits = c.axonBits
@@ -93,22 +91,17 @@ public struct PECoreModel: Sendable {
         windowed = c.windowed
         let paramDepth = c.geometry(.params).depth
         paramsRaw = Array(repeating: 0, count: paramDepth)
-        paramsDecoded = Array(repeating: LayerParams.Decoded(), count: paramDepth)
-        paramsKnown = Array(repeating: false, count: paramDepth)
+        paramsDecoded = Array(repeating: LayerParams.decode(0, c), count: paramDepth)
         memories = PEMemoryBank(c)
         vField = SignedWidth(c.vBits)
         zField = SignedWidth(c.zBits)
         wField = SignedWidth(c.wBits)
-        typeF = WordField(PacketLayout.Header.type)
-        spikeAxonF = WordField(PacketLayout.Spike.axon)
-        spikeNegF = WordField(PacketLayout.Spike.negative)
-        spikeMultF = WordField(PacketLayout.Spike.multiplicity)
-        targetValidF = WordField(TargetEntry.Field.valid)
-        var lo = 0
-        axonFields = c.axonFieldWidths.map { w in
-            defer { lo += w }
-            return WordField(BitField("", lo: lo, width: w))
-        }
+        typeF = PacketLayout.Header.type
+        spikeAxonF = PacketLayout.Spike.axon
+        spikeNegF = PacketLayout.Spike.negative
+        spikeMultF = PacketLayout.Spike.multiplicity
+        targetValidF = TargetEntry.Field.valid
+        spikeFlits = Self.spikeFlits(target: 0, flitWidth: c.flitWidth)
         func words(_ m: PEMemory) -> [UInt64] { Array(repeating: 0, count: (c.geometry(m).width + 63) / 64) }
         wQ = words(.weights)
         sQ = words(.state)
@@ -172,20 +165,17 @@ public struct PECoreModel: Sendable {
     @inline(__always) mutating func params(_ a: Int) -> LayerParams.Decoded {
         let i = PEMemory.params.rawValue
         let raw = memories.banks[i].storage[a * memories.banks[i].wordsPerEntry] & paramsMask
-        if paramsKnown[a] && paramsRaw[a] == raw { return paramsDecoded[a] }
+        if paramsRaw[a] == raw { return paramsDecoded[a] }
         let d = LayerParams.decode(raw, config)
         paramsRaw[a] = raw
         paramsDecoded[a] = d
-        paramsKnown[a] = true
         return d
     }
 
-    /// `AxonEntry.decode(w, config)` without its arrays: the fields LSB first.
-    @inline(__always) func decodeAxon(_ w: UInt64) -> AxonEntry {
-        let f = axonFields
-        let row = Int(f[0].get(w)), group = Int(f[1].get(w)), count = Int(f[2].get(w)), layer = Int(f[3].get(w))
-        guard windowed else { return AxonEntry(row: row, group: group, count: count, layer: layer) }
-        return AxonEntry(row: row, group: group, count: count, layer: layer, windowRows: Int(f[4].get(w)), windowCols: Int(f[5].get(w)))
+    /// The spike packets (positive, negative) that target word `t` sends.
+    static func spikeFlits(target t: UInt64, flitWidth: Int) -> (pos: UInt64, neg: UInt64) {
+        let e = TargetEntry.decode(t)
+        return (e.spike(negative: false).encode(flitWidth: flitWidth), e.spike(negative: true).encode(flitWidth: flitWidth))
     }
 
     /// The address decode of a configuration or read packet for memory `m`.

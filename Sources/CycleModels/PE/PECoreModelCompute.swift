@@ -13,7 +13,6 @@ extension PECoreModel {
         var resFire = false
         if e.active {
             let useByp = bypValid && bypAddr == mGroup
-            let m = NeuronMode(code: mode)
             // Lanes other than the one that sends keep V and z, so their fire check after the
             // edge is the one before it; lanes already flushed in this sweep do not count. Only
             // the sending lane is checked again. `resV`/`resZ` take every lane as compute first
@@ -35,8 +34,7 @@ extension PECoreModel {
             }
             for k in 0 ..< L {
                 let v = rv[k], z = rz[k]
-                let q = done >> UInt64(k) & 1 == 1 || theta == 0 ? 0 : Int(isFlush ? FunctionalNeuron.flushCondition(v: v, z: z, theta: theta, mode: m)
-                    : FunctionalNeuron.fireCondition(v: v, z: z, theta: theta, mode: m))
+                let q = done >> UInt64(k) & 1 == 1 ? 0 : fire(v, z, theta: theta, mode: mode, flushing: isFlush)
                 if q != 0 {
                     if e.sel < 0 {
                         e.sel = k

@@ -25,7 +25,6 @@ extension PECoreModel {
         e.memId = L.ConfigWrite.memory.int(head)
         e.addr = L.ConfigWrite.address.int(head)
         e.data = dataField.get(head)
-        e.axon = L.Spike.axon.int(head)
 
         // Configuration and read decode.
         e.cfgGo = hType == FlitType.configWrite.rawValue

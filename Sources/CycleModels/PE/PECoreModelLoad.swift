@@ -14,7 +14,7 @@ extension PECoreModel {
         e.cont = e.ended && lAll && lLayer != layers - 1
         e.aTake = aValid && (!lActive || (e.ended && !e.cont))
         // Decoded only when used (before this edge's read replaces the word).
-        if e.aTake { e.ax = decodeAxon(axonQ) }
+        if e.aTake { e.ax = AxonEntry.decode(axonQ, config) }
         // Layer parameters (asynchronous read).
         let pAddr = respPending ? respAddr & layerMask : lLayer
         if e.issue || lLoad { e.params = params(pAddr) }

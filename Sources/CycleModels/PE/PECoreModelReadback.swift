@@ -9,11 +9,9 @@ extension PECoreModel {
         } else if e.pushSpike {
             // The spike packet of the target word, built once per target word (it depends on
             // nothing else but the sign).
-            if !spikeTargetKnown || spikeTarget != tQ {
-                let t = TargetEntry.decode(tQ)
-                spikeFlits = (t.spike(negative: false).encode(flitWidth: config.flitWidth), t.spike(negative: true).encode(flitWidth: config.flitWidth))
+            if spikeTarget != tQ {
+                spikeFlits = Self.spikeFlits(target: tQ, flitWidth: config.flitWidth)
                 spikeTarget = tQ
-                spikeTargetKnown = true
             }
             e.outPush = sNeg ? spikeFlits.neg : spikeFlits.pos
         }

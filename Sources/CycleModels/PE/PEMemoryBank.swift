@@ -5,7 +5,7 @@ import SpikeForgeCore
 public struct PEMemoryBank: Sendable {
     /// Every `PEMemory`, by raw value; the hot path of `PECoreModel` indexes it directly.
     var banks: [WordMemory]
-    let present: [Bool]
+    private(set) var present: [Bool]
 
     init(_ c: PEConfig) {
         let count = (PEMemory.allCases.map(\.rawValue).max() ?? 0) + 1
@@ -21,7 +21,7 @@ public struct PEMemoryBank: Sendable {
     }
 
     /// The memory `m`, or nil when the core has none. Changing it in place
-    /// (`core.memories[.weights]!.load(words)`) does not copy its words.
+    /// (`core.memories[.weights]!.load(words)`) does not copy its words; setting nil removes it.
     public subscript(m: PEMemory) -> WordMemory? {
         get { present[m.rawValue] ? banks[m.rawValue] : nil }
         _modify {
@@ -34,8 +34,16 @@ public struct PEMemoryBank: Sendable {
             // Move the memory out so the caller holds the only reference (no copy on write).
             var v: WordMemory? = banks[i]
             banks[i] = WordMemory(width: 0, depth: 0)
-            defer { banks[i] = v ?? WordMemory(width: banks[i].width, depth: 0) }
+            // Setting nil removes the memory (it reads as absent from then on).
+            defer { if let v { banks[i] = v } else { present[i] = false } }
             yield &v
         }
+    }
+}
+
+extension PEImages {
+    /// Loads the model's SRAMs as the backdoor loads the RTL's (nothing but the memories changes).
+    public func load(into core: inout PECoreModel) {
+        for (m, w) in words { core.memories[m]?.load(w) }
     }
 }

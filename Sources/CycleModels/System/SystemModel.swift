@@ -14,7 +14,7 @@ public struct SystemModel: CycleModel {
     public let outputLayout: PortLayout
     public private(set) var mesh: NoCCore
     /// Tile (x, y) is `cores[y * cols + x]`.
-    public var cores: [PECoreModel]
+    public private(set) var cores: [PECoreModel]
     /// Model-only back-pressure inside the system (`stallLinks`; none, as in the hardware, by
     /// default): per tile, ejection (router to core) then injection (core to router).
     var linkStalls: [RandomStall] = []
@@ -38,23 +38,22 @@ public struct SystemModel: CycleModel {
     }
 
     /// Whether some core was busy after the last edge (kept by `stepHost`, so `busy` does not
-    /// visit every core each cycle). `cores` is public for loading and inspection; a caller that
-    /// changes a core's pipeline state directly must call `refreshBusy()`.
+    /// visit every core each cycle; only `stepHost` and the backdoor load change the cores).
     var anyCoreBusy = false
 
     public var busy: Bool { mesh.busy || anyCoreBusy }
 
-    /// Recomputes whether some core is busy, after `cores` was changed from outside.
-    public mutating func refreshBusy() { anyCoreBusy = cores.contains { !$0.idle } }
+    /// The backdoor: tile `k`'s SRAMs set to `img`, as `$readmemh` sets the RTL's (only the
+    /// memories change, so `anyCoreBusy` stays true to the cores).
+    public mutating func load(tile k: Int, _ img: PEImages) { img.load(into: &cores[k]) }
 
     public func outputs(_ i: PortValues) -> PortValues {
+        let h = hostOutputs(rst: i.bool(0))
         var o = PortValues(outputLayout)
-        let rst = i.bool(0), n = config.tiles
-        o.set(0, !rst && mesh.inReady(n))
-        let h = mesh.output(n, inReset: rst)
-        o.set(1, h.valid && !rst)
-        o[2] = h.flit[h.flit.startIndex]
-        o.set(3, !rst && busy)
+        o.set(0, h.inReady)
+        o.set(1, h.outValid)
+        o[2] = h.outFlit
+        o.set(3, h.busy)
         return o
     }
 
@@ -62,88 +61,67 @@ public struct SystemModel: CycleModel {
         stepHost(rst: i.bool(0), inValid: i.bool(1), inFlit: i[2], outReady: i.bool(3))
     }
 
-    /// The host port's outputs before the edge, as `outputs(_:)` gives them, without building a
-    /// `PortValues` (the host loop's fast path).
-    public func hostOutputs(rst: Bool) -> (inReady: Bool, outValid: Bool, outFlit: UInt64, busy: Bool) {
+    /// The host port's outputs before the edge (`outputs(_:)` without a `PortValues`).
+    func hostOutputs(rst: Bool) -> HostPortOutputs {
         let n = config.tiles
         let h = mesh.output(n, inReset: rst)
-        return (!rst && mesh.inReady(n), h.valid && !rst, h.flit[h.flit.startIndex], !rst && busy)
-    }
-
-    /// One cycle of the host port: the outputs before the edge, then the edge (`outputs(_:)`
-    /// then `step(_:)` on the same inputs).
-    public mutating func hostCycle(rst: Bool, inValid: Bool, inFlit: UInt64, outReady: Bool) -> (inReady: Bool, outValid: Bool, outFlit: UInt64, busy: Bool) {
-        let o = hostOutputs(rst: rst)
-        stepHost(rst: rst, inValid: inValid, inFlit: inFlit, outReady: outReady)
-        return o
+        return HostPortOutputs(inReady: !rst && mesh.inReady(n), outValid: h.valid && !rst, outFlit: h.flit[h.flit.startIndex], busy: !rst && busy)
     }
 
     /// The edge, from the host port's four inputs.
     ///
     /// A tile whose core is idle (nothing queued, nothing in its pipeline) and whose router
     /// offers it nothing does no work: its core's step would change nothing but the cycle
-    /// counter (`PECoreModel.idle`), so only that is counted. Random link stalls take the
-    /// full path, so every stall is still drawn each cycle.
-    public mutating func stepHost(rst: Bool, inValid: Bool, inFlit: UInt64, outReady: Bool) {
+    /// counter (`PECoreModel.idle`), so only that is counted. Random link stalls are drawn for
+    /// every tile first, so each is still drawn every cycle.
+    mutating func stepHost(rst: Bool, inValid: Bool, inFlit: UInt64, outReady: Bool) {
         if rst {
             mesh.reset()
             for k in cores.indices { cores[k].reset() }
             anyCoreBusy = false
             return
         }
-        let n = config.tiles
+        let n = config.tiles, stalled = !linkStalls.isEmpty
         var stillBusy = false
-        if !linkStalls.isEmpty {
-            stillBusy = stepTilesStalled()
-        } else {
-            // The cores are moved out for the tile loop and stepped in place through a pointer
-            // (no copy-on-write check or copy of a core per access), then moved back.
-            var cs: [PECoreModel] = []
-            swap(&cs, &cores)
-            cs.withUnsafeMutableBufferPointer { c in
-                for k in 0 ..< n {
-                    let offered = mesh.outputValid(k)
-                    if !offered && c[k].idle {
-                        // An idle core's input FIFO is empty, so it is ready; it offers nothing.
-                        mesh.inValid[k] = false
-                        mesh.outReady[k] = true
-                        c[k].countIdleCycle()
-                        continue
-                    }
-                    let flit = offered ? mesh.outputWord(k) : 0
-                    let routerTakes = mesh.inReady(k)
-                    mesh.inValid[k] = c[k].outValid()
-                    mesh.inFlit[k] = c[k].outFlit
-                    mesh.outReady[k] = c[k].inReady()
-                    c[k].step(inValid: offered, inFlit: flit, outReady: routerTakes)
-                    stillBusy = stillBusy || !c[k].idle
+        // The cores are moved out for the tile loop and stepped in place through a pointer
+        // (no copy-on-write check or copy of a core per access), then moved back.
+        var cs: [PECoreModel] = []
+        swap(&cs, &cores)
+        cs.withUnsafeMutableBufferPointer { c in
+            for k in 0 ..< n {
+                let ejectStalls = stalled && linkStalls[2 * k].stalls()
+                let injectStalls = stalled && linkStalls[2 * k + 1].stalls()
+                let offer = mesh.offer(k)
+                if offer == nil && c[k].idle {
+                    // An idle core's input FIFO is empty, so it is ready; it offers nothing.
+                    mesh.inValid[k] = false
+                    mesh.outReady[k] = !ejectStalls
+                    c[k].countIdleCycle()
+                    continue
                 }
+                let routerTakes = mesh.inReady(k) && !injectStalls
+                mesh.inValid[k] = c[k].outValid() && !injectStalls
+                mesh.inFlit[k] = c[k].outFlit
+                mesh.outReady[k] = c[k].inReady() && !ejectStalls
+                c[k].step(inValid: offer != nil && !ejectStalls, inFlit: offer ?? 0, outReady: routerTakes)
+                stillBusy = stillBusy || !c[k].idle
             }
-            swap(&cs, &cores)
         }
+        swap(&cs, &cores)
         anyCoreBusy = stillBusy
         mesh.inValid[n] = inValid
         mesh.inFlit[n] = inFlit
         mesh.outReady[n] = outReady
         mesh.step()
     }
+}
 
-    /// The tile loop of `stepHost` with random link stalls: every tile takes the full path, so
-    /// every stall is drawn each cycle. Returns whether some core is busy after the edge.
-    mutating func stepTilesStalled() -> Bool {
-        var stillBusy = false
-        for k in 0 ..< config.tiles {
-            let ejectStalls = linkStalls[2 * k].stalls()
-            let injectStalls = linkStalls[2 * k + 1].stalls()
-            let offered = mesh.outputValid(k)
-            let valid = offered && !ejectStalls, flit = offered ? mesh.outputWord(k) : 0
-            let routerTakes = mesh.inReady(k) && !injectStalls
-            mesh.inValid[k] = cores[k].outValid() && !injectStalls
-            mesh.inFlit[k] = cores[k].outFlit
-            mesh.outReady[k] = cores[k].inReady() && !ejectStalls
-            cores[k].step(inValid: valid, inFlit: flit, outReady: routerTakes)
-            stillBusy = stillBusy || !cores[k].idle
-        }
-        return stillBusy
+/// The host loop on the model: `hostCycle` without port frames (`HostPortDevice.runHost`
+/// then runs the loop cycle by cycle through it).
+extension SystemModel: HostPortDevice {
+    public mutating func hostCycle(_ port: HostPort, rst: Bool, inValid: Bool, inFlit: UInt64, outReady: Bool) -> HostPortOutputs {
+        let o = hostOutputs(rst: rst)
+        stepHost(rst: rst, inValid: inValid, inFlit: inFlit, outReady: outReady)
+        return o
     }
 }

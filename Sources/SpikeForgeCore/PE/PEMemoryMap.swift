@@ -106,10 +106,12 @@ public struct AxonEntry: Hashable, Sendable {
         return Bits.pack(zip(f, c.axonFieldWidths).map { (UInt64(truncatingIfNeeded: $0), $1) })
     }
 
+    /// The fields of `axonFieldWidths`, LSB first (no arrays: the PE model decodes one per spike).
     public static func decode(_ w: UInt64, _ c: PEConfig) -> AxonEntry {
-        let f = Bits.unpack(w, c.axonFieldWidths).map { Int($0) }
-        return c.windowed ? AxonEntry(row: f[0], group: f[1], count: f[2], layer: f[3], windowRows: f[4], windowCols: f[5])
-            : AxonEntry(row: f[0], group: f[1], count: f[2], layer: f[3])
+        var f = FieldReader(w)
+        let row = f.next(c.rowBits), group = f.next(c.groupBits), count = f.next(c.countBits), layer = f.next(c.layerBits)
+        guard c.windowed else { return AxonEntry(row: row, group: group, count: count, layer: layer) }
+        return AxonEntry(row: row, group: group, count: count, layer: layer, windowRows: f.next(c.windowBits), windowCols: f.next(c.windowBits))
     }
 }
 
@@ -217,10 +219,23 @@ public struct LayerParams: Hashable, Sendable {
         return Bits.pack(zip(f, c.paramFieldWidths).map { ($0, $1) })
     }
 
+    /// The fields of `paramFieldWidths`, LSB first (no arrays).
     public static func decode(_ w: UInt64, _ c: PEConfig) -> Decoded {
-        let f = Bits.unpack(w, c.paramFieldWidths)
-        return Decoded(theta: Int64(f[0]), modeCode: f[1], first: Int(f[2]), count: Int(f[3]),
-                       rowStride: c.windowed ? Int(f[4]) : 0, groupStride: c.windowed ? Int(f[5]) : 0)
+        var f = FieldReader(w)
+        let theta = f.next(c.thresholdBits), mode = f.next(2), first = f.next(c.groupBits), count = f.next(c.countBits)
+        guard c.windowed else { return Decoded(theta: Int64(theta), modeCode: UInt64(mode), first: first, count: count) }
+        return Decoded(theta: Int64(theta), modeCode: UInt64(mode), first: first, count: count, rowStride: f.next(c.rowBits), groupStride: f.next(c.groupBits))
+    }
+}
+
+/// Reads consecutive fields of one word, LSB first (what `Bits.unpack` returns, one at a time).
+struct FieldReader {
+    let word: UInt64
+    var lo = 0
+    init(_ w: UInt64) { word = w }
+    mutating func next(_ width: Int) -> Int {
+        defer { lo += width }
+        return lo >= 64 ? 0 : Int(truncatingIfNeeded: word >> UInt64(lo) & Bits.mask(width))
     }
 }
 

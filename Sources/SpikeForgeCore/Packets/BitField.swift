@@ -18,22 +18,22 @@ public struct BitField: Hashable, Sendable, CustomStringConvertible {
     public var hi: Int { lo + width - 1 }
     /// The first bit above the field.
     public var end: Int { lo + width }
-    public var mask: UInt64 { Bits.mask(width) }
+    @inlinable public var mask: UInt64 { Bits.mask(width) }
     /// The largest value the field holds.
     public var maxValue: UInt64 { mask }
 
     /// The field's value in `word`.
-    @inline(__always) public func get(_ word: UInt64) -> UInt64 { lo >= 64 ? 0 : word >> UInt64(lo) & mask }
-    @inline(__always) public func int(_ word: UInt64) -> Int { Int(truncatingIfNeeded: get(word)) }
-    @inline(__always) public func flag(_ word: UInt64) -> Bool { get(word) != 0 }
+    @inlinable @inline(__always) public func get(_ word: UInt64) -> UInt64 { lo >= 64 ? 0 : word >> UInt64(lo) & mask }
+    @inlinable @inline(__always) public func int(_ word: UInt64) -> Int { Int(truncatingIfNeeded: get(word)) }
+    @inlinable @inline(__always) public func flag(_ word: UInt64) -> Bool { get(word) != 0 }
 
     /// `value` (truncated to the field) in its place; OR the results of several fields together.
-    @inline(__always) public func place(_ value: UInt64) -> UInt64 { lo >= 64 ? 0 : (value & mask) << UInt64(lo) }
-    @inline(__always) public func place(_ value: Int) -> UInt64 { place(UInt64(truncatingIfNeeded: value)) }
-    @inline(__always) public func place(_ value: Bool) -> UInt64 { place(value ? 1 as UInt64 : 0) }
+    @inlinable @inline(__always) public func place(_ value: UInt64) -> UInt64 { lo >= 64 ? 0 : (value & mask) << UInt64(lo) }
+    @inlinable @inline(__always) public func place(_ value: Int) -> UInt64 { place(UInt64(truncatingIfNeeded: value)) }
+    @inlinable @inline(__always) public func place(_ value: Bool) -> UInt64 { place(value ? 1 as UInt64 : 0) }
 
     /// `word` with this field replaced by `value`.
-    @inline(__always) public func set(_ word: UInt64, _ value: UInt64) -> UInt64 { word & ~place(mask) | place(value) }
+    @inlinable @inline(__always) public func set(_ word: UInt64, _ value: UInt64) -> UInt64 { word & ~place(mask) | place(value) }
 
     public var description: String { width == 1 ? "\(name)[\(lo)]" : "\(name)[\(hi):\(lo)]" }
 

@@ -2,12 +2,6 @@ import CycleModels
 import Foundation
 import SpikeForgeCore
 
-extension PEImages {
-    /// Loads the model's SRAMs as the backdoor loads the RTL's.
-    public func load(into core: inout PECoreModel) {
-        for (m, w) in words { core.memories[m]!.load(w) }
-    }
-}
 
 /// Drives a PE tile (Swift model or Verilated RTL, any `ClockedDevice` with the tile's ports)
 /// one cycle at a time as a host on its west port would: queued packets go in with valid/ready,

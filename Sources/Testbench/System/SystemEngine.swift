@@ -8,7 +8,7 @@ import VerilatorBridge
 extension SystemModel {
     /// The backdoor: every tile's SRAMs set directly, as `$readmemh` sets the RTL's.
     public mutating func load(_ images: SystemImages) {
-        for (k, img) in images.tiles.enumerated() { img.load(into: &cores[k]) }
+        for (k, img) in images.tiles.enumerated() { load(tile: k, img) }
     }
 
     /// Event counts summed over every tile since construction (`cycles`: tile-cycles).
@@ -40,13 +40,5 @@ public enum SystemEngines {
         let params = imagesDir.map { backdoorParameters(c, imagesDir: $0) } ?? [:]
         let built = try builder.build(try SystemGenerator.design(c), options: BuildOptions(trace: trace, parameters: params, threads: threads))
         return (try VerilatedModel(built), built)
-    }
-}
-
-/// The host loop on the model through `hostCycle`: no port frames per cycle.
-extension SystemModel: HostPortDevice {
-    public mutating func hostCycle(_ port: HostPort, rst: Bool, inValid: Bool, inFlit: UInt64, outReady: Bool) -> HostPortOutputs {
-        let o = hostCycle(rst: rst, inValid: inValid, inFlit: inFlit, outReady: outReady)
-        return HostPortOutputs(inReady: o.inReady, outValid: o.outValid, outFlit: o.outFlit, busy: o.busy)
     }
 }
