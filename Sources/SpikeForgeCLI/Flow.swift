@@ -81,9 +81,9 @@ public struct Flow: ParsableCommand {
         print("\n== 4. simulate ==")
         var sim = try Simulate.parse([])
         sim.design = designDir.path
-        sim.images = source.data
-        sim.generatedTest = source.generatedTest
-        sim.limit = limit
+        sim.testImages.images = source.data
+        sim.testImages.generatedTest = source.generatedTest
+        sim.testImages.limit = limit
         sim.engine = Choice(.both)
         sim.load = load
         try sim.run()

@@ -15,10 +15,8 @@ public struct Simulate: ParsableCommand {
     )
 
     @Option(help: "Design directory (from spikeforge export).") var design: String = "spikeforge-design"
-    @Option(help: "MNIST directory (the t10k split is used) or .npy dataset directory (x_test.npy, y_test.npy). Without it, the built-in generated test digits.") var images: String?
-    @Option(name: .customLong("generated-test"), parsing: .unconditional, help: "Generated test images (without --images).") var generatedTest: Int = 2000
+    @OptionGroup var testImages: TestImageOptions
     @Option(help: "Engine: model, verilator, or both (same images on each, compared image by image, speeds side by side).") var engine = Choice(EngineSelection.model)
-    @Option(parsing: .unconditional, help: "Run only the first N images.") var limit: Int?
     @Option(help: "SRAM loading: packets (configuration packets through the host port) or backdoor ($readmemh / direct).") var load = Choice(LoadMethod.packets)
     @Flag(help: "Send input spikes as one unicast per first-layer tile instead of one multicast.") var unicast = false
     @Option(help: "Write an FST waveform of the Verilated run (use with a small --limit).") var trace: String?
@@ -38,8 +36,7 @@ public struct Simulate: ParsableCommand {
         var p: [String] = []
         if let e = engine.problem("engine") { p.append(e) }
         if let e = load.problem("load") { p.append(e) }
-        if let l = limit, l < 1 { p.append("--limit: got \(l), expected at least 1") }
-        if let e = DataOptions.generatedProblem(generatedTest, flag: "--generated-test") { p.append(e) }
+        p += testImages.problems
         if trace != nil && engine.value == .model { p.append("--trace: needs --engine verilator or both (the waveform is the RTL's)") }
         if timeout < 100 { p.append("--timeout: got \(timeout), expected at least 100") }
         if jobs < 1 || jobs > 64 { p.append("--jobs: got \(jobs), expected 1...64") }
@@ -63,9 +60,9 @@ public struct Simulate: ParsableCommand {
         // validate() has checked both choices.
         guard let selection = engine.value, let loadMethod = load.value else { throw ValidationError("--engine or --load: not a known value") }
         let d = try DesignDir.open(URL(fileURLWithPath: design))
-        let set = try DataOptions.testImages(images, generated: generatedTest, limit: limit)
+        let set = try testImages.load()
         try d.model.architecture.check(set)
-        Self.describe(d.plan, images: set.identity, load: loadMethod.rawValue, multicast: !unicast)
+        Self.describe(d.plan, images: set.source, count: set.count, load: loadMethod.rawValue, multicast: !unicast)
         var runner = SimulationRunner(design: d, load: loadMethod, multicast: !unicast, trace: trace, timeout: timeout, jobs: jobs,
                                       log: { Swift.print($0) }, progress: { FileHandle.standardError.write(Data($0.utf8)) })
         runner.threads = threads
@@ -103,8 +100,8 @@ public struct Simulate: ParsableCommand {
     }
 
     /// The header both `simulate` and `merge` print before the reports.
-    static func describe(_ plan: SystemPlan, images: ImageSetIdentity, load: String, multicast: Bool) {
+    static func describe(_ plan: SystemPlan, images: String, count: Int, load: String, multicast: Bool) {
         Export.describe(plan)
-        print("images: \(images.source), \(images.count); load: \(load); input spikes: \(multicast ? "multicast" : "unicast")\n")
+        print("images: \(images), \(count); load: \(load); input spikes: \(multicast ? "multicast" : "unicast")\n")
     }
 }

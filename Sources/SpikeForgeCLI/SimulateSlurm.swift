@@ -103,8 +103,7 @@ extension Simulate {
     func slurmArguments() -> [String] {
         func abs(_ p: String) -> String { URL(fileURLWithPath: p).standardizedFileURL.path }
         var a = ["simulate", "--design", abs(design), "--engine", engine.text, "--load", load.text, "--timeout", "\(timeout)"]
-        if let images { a += ["--images", abs(images)] } else { a += ["--generated-test", "\(generatedTest)"] }
-        if let limit { a += ["--limit", "\(limit)"] }
+        a += testImages.arguments
         if unicast { a.append("--unicast") }
         if threads > 1 { a += ["--threads", "\(threads)"] }
         return a

@@ -24,9 +24,7 @@ public struct SweepCommand: ParsableCommand {
     )
 
     @Option(help: "Model directory (from spikeforge train).") var model: String
-    @Option(help: "MNIST directory (the t10k split is used) or .npy dataset directory. Without it, the built-in generated test digits.") var images: String?
-    @Option(name: .customLong("generated-test"), parsing: .unconditional, help: "Generated test images (without --images).") var generatedTest: Int = 2000
-    @Option(parsing: .unconditional, help: "Run only the first N images at each point.") var limit: Int?
+    @OptionGroup var testImages: TestImageOptions
     @Option(name: .customLong("set"), help: "A swept PE field and its values, FIELD=v1,v2,... (fields as spikeforge blocks pe lists them, e.g. lanes=2,4,8). Repeatable, one per field.")
     var sets: [String] = []
     @Option(help: "Meshes, COLSxROWS,... (repeatable). Without it, each point's smallest mesh the model fits on.") var mesh: [String] = []
@@ -48,8 +46,7 @@ public struct SweepCommand: ParsableCommand {
         var p: [String] = []
         if let e = engine.problem("engine") { p.append(e) }
         if let e = load.problem("load") { p.append(e) }
-        if let l = limit, l < 1 { p.append("--limit: got \(l), expected at least 1") }
-        if let e = DataOptions.generatedProblem(generatedTest, flag: "--generated-test") { p.append(e) }
+        p += testImages.problems
         if jobs < 1 || jobs > 64 { p.append("--jobs: got \(jobs), expected 1...64") }
         if timeout < 100 { p.append("--timeout: got \(timeout), expected at least 100") }
         if point != nil && collect { p.append("--point and --collect: give one (a point's run, or the collection of every point)") }
@@ -75,13 +72,13 @@ public struct SweepCommand: ParsableCommand {
         guard let engineValue = engine.value, let loadMethod = load.value else { throw ValidationError("--engine or --load: not a known value") }
         if slurm { try slurmJob.checkSubmit() }
         let (m, _) = try ModelFile.load(URL(fileURLWithPath: model))
-        let set = try DataOptions.testImages(images, generated: generatedTest, limit: limit)
+        let set = try testImages.load()
         try m.architecture.check(set)
-        let spec = try spec(model: m.digest, images: Sweep.digest(of: set))
+        let spec = try spec(model: m.digest, images: set.identity.digest)
         let dir = URL(fileURLWithPath: out)
         if !collect {
             let start = Date()
-            let sweep = try Sweep(spec: spec, model: m, images: set, engine: engineValue, load: loadMethod, timeout: timeout)
+            let sweep = try Sweep(spec: spec, model: m, images: set, engine: engineValue, load: loadMethod, timeout: timeout, only: point.map { [$0] })
             print(String(format: "sweep: %d points, all compiled (%.1f s); images: %@, %d; engine %@, load %@", spec.count, Date().timeIntervalSince(start),
                          set.source, set.count, engineValue.rawValue, loadMethod.rawValue))
             if slurm {
@@ -111,9 +108,7 @@ public struct SweepCommand: ParsableCommand {
     /// --point, --collect or Slurm options).
     func slurmArguments() -> [String] {
         func abs(_ p: String) -> String { URL(fileURLWithPath: p).standardizedFileURL.path }
-        var a = ["sweep", "--model", abs(model)]
-        if let images { a += ["--images", abs(images)] } else { a += ["--generated-test", "\(generatedTest)"] }
-        if let limit { a += ["--limit", "\(limit)"] }
+        var a = ["sweep", "--model", abs(model)] + testImages.arguments
         for s in sets { a += ["--set", s] }
         for m in mesh { a += ["--mesh", m] }
         for p in policy { a += ["--policy", p] }
