@@ -133,7 +133,9 @@ let package = Package(
         .testTarget(name: "SpikeForgeFuzzTests", dependencies: ["SpikeForgeFuzz"]),
         .testTarget(
             name: "SpikeForgeCLITests",
-            dependencies: ["SpikeForgeCLI", "SpikeForgeCore", "Testbench", "Trainer", "Datasets", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "SpikeForgeCLI", "SpikeForgeCore", "Testbench", "Trainer", "Datasets", "EDATools", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
     ]
 )

@@ -23,6 +23,12 @@ public struct Tool: Sendable {
     public let name: String
     public let path: String
 
+    /// The program at `path` (found some other way than `locate`), named `name` in messages.
+    public init(name: String, path: String) {
+        self.name = name
+        self.path = path
+    }
+
     public static func locate(_ name: String, envVar: String, install: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ToolError) -> Tool {
         if let p = environment[envVar], !p.isEmpty {
             if FileManager.default.isExecutableFile(atPath: p) { return Tool(name: name, path: p) }
@@ -46,7 +52,8 @@ public struct Tool: Sendable {
         p.arguments = args
         if let d = directory { p.currentDirectoryURL = d }
         if let e = environment { p.environment = e }
-        let logURL = FileManager.default.temporaryDirectory.appendingPathComponent("sf-\(name)-\(UUID().uuidString).log")
+        // The name may be a path (a program found some other way): only its last component names the log.
+        let logURL = FileManager.default.temporaryDirectory.appendingPathComponent("sf-\(URL(fileURLWithPath: name).lastPathComponent)-\(UUID().uuidString).log")
         guard FileManager.default.createFile(atPath: logURL.path, contents: nil) else {
             throw .failed(tool: name, command: commandLine(args), status: -1, output: "cannot create the log file \(logURL.path)")
         }

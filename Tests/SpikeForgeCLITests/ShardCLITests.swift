@@ -35,7 +35,7 @@ import Trainer
         let f = Fixture(root: root)
         cleanupPath = root.path
         atexit { if let p = ShardCLITests.cleanupPath { try? FileManager.default.removeItem(atPath: p) } }
-        if let e = runCLI(["export", "--model", root.appendingPathComponent("model").path, "--mesh", "2x2", "--out", f.design]) { throw CLIFailure(message: e) }
+        if let e = runCLI(["export", "--model", root.appendingPathComponent("model").path, "--mesh", "2x2", "--out", f.design]) { throw AtomicOutputCLITests.CLIFailure(message: e) }
         return f
     }
 
@@ -48,12 +48,10 @@ import Trainer
     /// The fixture's directory, removed when the test process exits.
     nonisolated(unsafe) static var cleanupPath: String?
 
-    struct CLIFailure: Error, CustomStringConvertible { var message: String; var description: String { message } }
-
     /// Runs the real binary; its output, or a failure with it.
     static func output(_ args: [String]) throws -> String {
         let r = try AtomicOutputCLITests.run(args)
-        guard r.status == 0 else { throw CLIFailure(message: "spikeforge \(args.joined(separator: " ")) failed (\(r.status)):\n\(r.text)") }
+        guard r.status == 0 else { throw AtomicOutputCLITests.CLIFailure(message: "spikeforge \(args.joined(separator: " ")) failed (\(r.status)):\n\(r.text)") }
         return r.text
     }
 

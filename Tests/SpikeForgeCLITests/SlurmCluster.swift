@@ -1,3 +1,4 @@
+import EDATools
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -124,22 +125,9 @@ final class SlurmCluster {
     @discardableResult
     func run(_ name: String, _ args: [String]) throws -> String {
         guard let exe = name.hasPrefix("/") ? name : Self.tool(name) else { throw Failure("\(name) not found") }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        p.environment = environment
-        let log = dir.appendingPathComponent("cmd-\(UUID().uuidString).out")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let h = try FileHandle(forWritingTo: log)
-        p.standardOutput = h
-        p.standardError = h
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        try h.close()
-        let out = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        try? FileManager.default.removeItem(at: log)
-        guard p.terminationStatus == 0 else { throw Failure("\(name) \(args.joined(separator: " ")) failed (\(p.terminationStatus)):\n\(out)") }
+        let tool = Tool(name: name, path: exe)
+        let (status, out) = try tool.run(args, environment: environment)
+        guard status == 0 else { throw Failure("\(tool.commandLine(args)) failed (\(status)):\n\(out)") }
         return out
     }
 

@@ -1,3 +1,4 @@
+import EDATools
 import Foundation
 import SpikeForgeCLI
 import Testing
@@ -65,15 +66,11 @@ import Testing
         let array = try String(contentsOf: scripts.appendingPathComponent("array.sbatch"), encoding: .utf8)
         #expect(array.contains("#SBATCH --array=1-2\n") && array.contains("#SBATCH --time=10:00\n") && array.contains("'--point' \"${SLURM_ARRAY_TASK_ID}\""), "\(array)")
         #expect(array.contains("'\(exe.standardizedFileURL.resolvingSymlinksInPath().path)' 'sweep'") || array.contains("'\(exe.path)' 'sweep'"), "\(array)")
+        let bash = Tool(name: "bash", path: "/bin/bash")
         for (k, script) in [("1", "array.sbatch"), ("2", "array.sbatch"), ("", "merge.sbatch")] {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/bin/bash")
-            p.arguments = [scripts.appendingPathComponent(script).path]
-            p.environment = ProcessInfo.processInfo.environment.merging(["SLURM_ARRAY_TASK_ID": k]) { $1 }
-            p.standardOutput = FileHandle.nullDevice
-            try p.run()
-            p.waitUntilExit()
-            #expect(p.terminationStatus == 0, "\(script) task '\(k)'")
+            let (status, out) = try bash.run([scripts.appendingPathComponent(script).path],
+                                             environment: ProcessInfo.processInfo.environment.merging(["SLURM_ARRAY_TASK_ID": k]) { $1 })
+            #expect(status == 0, "\(script) task '\(k)': \(out)")
         }
         #expect(runCLI(sweep + ["--out", plain.path]) == nil)
         for f in ["sweep.csv", "sweep.svg"] {
