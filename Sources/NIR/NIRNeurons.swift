@@ -36,8 +36,11 @@ extension GraphWalker {
             guard Set(effective).count == 1 else { return report(name, .unsupported, "thresholds differ across a pooling layer, whose weights are fixed at 1") }
             p.threshold *= effective[0]
         case .conv:
-            guard p.output.perChannel(effective) != nil else {
-                return report(name, .unsupported, "thresholds vary within a channel of '\(p.name)', whose kernels are shared")
+            guard effective.count == p.output.count else {
+                return report(name, .unsupported, "thresholds: got \(effective.count), expected \(p.output.count) (one per neuron of '\(p.name)')")
+            }
+            if let c = p.output.varyingChannel(effective) {
+                return report(name, .unsupported, "thresholds vary within channel \(c) of '\(p.name)', whose kernels are shared")
             }
             fold(&p, effective, rowsPer: p.output.height * p.output.width)
         case .dense: fold(&p, effective, rowsPer: 1)

@@ -23,18 +23,18 @@ public struct FeatureShape: Hashable, Sendable, Codable, CustomStringConvertible
     @inline(__always) public func index(_ c: Int, _ y: Int, _ x: Int) -> Int { (c * height + y) * width + x }
     public var description: String { isVector ? "\(channels)" : "\(channels)x\(height)x\(width)" }
 
+    /// The first channel whose `values` (one per position of this map, channel-major) are not
+    /// all equal, or nil when every channel holds one value (`values` must have `count` elements).
+    public func varyingChannel<T: Equatable>(_ values: [T]) -> Int? {
+        let positions = height * width
+        return (0 ..< channels).first { c in values[c * positions ..< (c + 1) * positions].contains { $0 != values[c * positions] } }
+    }
+
     /// One value per channel when `values` (one per position of this map, channel-major) is the
     /// same at every position of each channel, else nil.
     public func perChannel<T: Equatable>(_ values: [T]) -> [T]? {
-        let positions = height * width
-        guard values.count == count else { return nil }
-        var out: [T] = []
-        for c in 0 ..< channels {
-            let v = values[c * positions]
-            if values[c * positions ..< (c + 1) * positions].contains(where: { $0 != v }) { return nil }
-            out.append(v)
-        }
-        return out
+        guard values.count == count, varyingChannel(values) == nil else { return nil }
+        return (0 ..< channels).map { values[$0 * height * width] }
     }
 }
 
