@@ -108,6 +108,7 @@ let package = Package(
         ),
         .testTarget(name: "SpikeForgeCoreTests", dependencies: ["SpikeForgeCore", "SpikeForgeTestSupport"]),
         .testTarget(name: "HWIRTests", dependencies: ["HWIR"]),
+        .testTarget(name: "EDAToolsTests", dependencies: ["EDATools"]),
         // Golden/ holds reference .v files the tests read by path; they are not resources.
         .testTarget(name: "VerilogEmitterTests", dependencies: ["VerilogEmitter", "HWIR", "Generators", "SpikeForgeCore"], exclude: ["Golden"]),
         .testTarget(

@@ -5,7 +5,7 @@ import Testbench
 
 /// `spikeforge report ...`: measured co-design trade-offs.
 public struct Report: ParsableCommand {
-    public static let configuration = CommandConfiguration(abstract: "Measured co-design reports.", subcommands: [NeuronReport.self, PEReport.self])
+    public static let configuration = CommandConfiguration(abstract: "Measured co-design reports.", subcommands: [NeuronReport.self, PEReport.self, FPGAReportCommand.self])
     public init() {}
 }
 

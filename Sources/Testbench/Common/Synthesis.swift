@@ -10,11 +10,16 @@ public enum Synthesis {
     /// Yosys generic cells of `design`. `expectedMemories` and `mapMemories` are passed to
     /// `Gates.synth` (keep large memories as `$mem` macros so the cells are the logic).
     public static func cells(_ design: Design, expectedMemories: Int, mapMemories: Bool = true) throws -> Int {
+        try withEmitted(design) { try Gates.synth(files: $0, top: design.top, expectedMemories: expectedMemories, mapMemories: mapMemories).cells }
+    }
+
+    /// Calls `body` with the paths of `design`'s module files, emitted into a scratch directory
+    /// that is removed afterwards.
+    public static func withEmitted<T>(_ design: Design, _ body: ([URL]) throws -> T) throws -> T {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sf-synth-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         let files = try VerilogEmitter.emit(design, version: SpikeForgeVersion.string).filter { $0.name.hasSuffix(".v") }
         try AtomicOutput.write(files: files.map { ($0.name, Data($0.contents.utf8)) }, to: dir)
-        let paths = files.map { dir.appendingPathComponent($0.name) }
-        return try Gates.synth(files: paths, top: design.top, expectedMemories: expectedMemories, mapMemories: mapMemories).cells
+        return try body(files.map { dir.appendingPathComponent($0.name) })
     }
 }

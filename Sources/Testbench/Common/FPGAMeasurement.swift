@@ -1,0 +1,54 @@
+import EDATools
+import Foundation
+import Generators
+import HWIR
+import SpikeForgeCore
+
+/// The blocks `spikeforge report fpga` places and routes on an ECP5, each at the configuration
+/// the docs quote, with the Yosys generic cell count of `generate --check` beside the ECP5 figures.
+public enum FPGABlock: String, CaseIterable, Sendable {
+    /// The default neuron array (4 units): the smallest clocked block, the one CI runs.
+    case neuron
+    /// The default 5-port X-Y router of a 4 x 4 mesh.
+    case router
+    /// The default PE tile (256 neurons, 4 lanes, router included): `generate pe`.
+    case pe
+    /// A 2 x 2 system of the reference system's tiles, with its host port.
+    case system
+
+    public var configuration: String {
+        switch self {
+        case .neuron: "default (\(NeuronConfig.defaultConfig.neurons) neurons)"
+        case .router: "default (4x4 mesh, 64-bit flits, 4-deep buffers)"
+        case .pe: "default (256 neurons, 4 lanes)"
+        case .system: "2x2 of the 6x7 reference system's tile"
+        }
+    }
+
+    public func design() throws(ConfigError) -> Design {
+        switch self {
+        case .neuron: try NeuronGenerator.design(.defaultConfig)
+        case .router: try RouterGenerator.design(.defaultConfig)
+        case .pe: try PEGenerator.design(.defaultConfig)
+        case .system: try SystemGenerator.design(SystemConfig(cols: 2, rows: 2, pe: SystemConfig.defaultConfig.pe))
+        }
+    }
+}
+
+/// One block's figures: ECP5 after place and route, and Yosys' generic cells.
+public struct FPGAMeasurement: Sendable {
+    public var block: FPGABlock
+    public var ecp5: FPGAReport
+    /// Yosys generic cells (`synth -flatten`, large memories kept as `$mem`), as `generate --check` prints.
+    public var genericCells: Int
+
+    /// Emits `block` into a scratch directory, runs both flows and removes the directory.
+    public static func measure(_ block: FPGABlock, target: ECP5Target) throws -> FPGAMeasurement {
+        let design = try block.design()
+        return try Synthesis.withEmitted(design) { paths in
+            let generic = try Gates.synth(files: paths, top: design.top, expectedMemories: design.flattenedMemoryCount(), mapMemories: !design.keepsMemoriesAsMacros)
+            let ecp5 = try ECP5Flow.run(files: paths, top: design.top, target: target)
+            return FPGAMeasurement(block: block, ecp5: ecp5, genericCells: generic.cells)
+        }
+    }
+}
