@@ -34,6 +34,8 @@ public struct PathEnd: Sendable, Equatable, Codable {
     /// The cell named by the signal it drives: nextpnr names a flip-flop after its Q net plus a
     /// mapping suffix (`u_core.byp_addr_q_TRELLIS_FF_Q_2`), which is cut here.
     public var signal: String {
+        // Cells nextpnr made itself (`$nextpnr_CCU2C_158$CCU2_COMB0`) name no signal: kept whole.
+        if cell.hasPrefix("$") { return cell }
         for marker in ["_TRELLIS_FF_Q", "_TRELLIS_", "_LUT4_", "_CCU2C_", "_DP16KD", "_MULT18X18D", "$"] {
             if let r = cell.range(of: marker), r.lowerBound > cell.startIndex { return String(cell[..<r.lowerBound]) }
         }

@@ -46,6 +46,9 @@ import Testing
         #expect(c.from.signal == "u_core.mem_weights.0.2")
         #expect(abs(c.clockToQNs - 5.83) < 1e-9 && abs(c.logicNs - 4.15) < 1e-9 && abs(c.routingNs - 4.6) < 1e-9)
         #expect(c.logicLevels == 2)
+        #expect(PathEnd(cell: "u_et_fifo.rd_ptr_q_LUT4_C_Z", port: "Q").signal == "u_et_fifo.rd_ptr_q")
+        #expect(PathEnd(cell: "u_wu_fifo.rd_ptr_q_LUT4_D_Z_PFUMX_BLUT_Z", port: "M").signal == "u_wu_fifo.rd_ptr_q")
+        #expect(PathEnd(cell: "$nextpnr_CCU2C_158$CCU2_COMB0", port: "A").signal == "$nextpnr_CCU2C_158$CCU2_COMB0")
         #expect(abs(c.totalNs - 14.58) < 1e-9)
     }
 
