@@ -90,7 +90,7 @@ public enum NeuronGenerator: BlockGenerator {
     /// by the neuron unit and the PE's compute lanes. Node names start with `prefix`; `theta` in the
     /// result is θ as a signed `vBits` value.
     public static func fireConditions(_ b: ModuleBuilder, prefix p: String, v: Expr, z: Expr, theta: Expr, mode: NeuronConfig.ModeSelect,
-                                      modeCode: Expr?, flushing: Expr) -> (up: Expr, down: Expr, theta: Expr)
+                                      modeCode: Expr?, flushing: Expr?) -> (up: Expr, down: Expr, theta: Expr)
     {
         let vB = v.type.width, zB = z.type.width
         // Mode decode: constants when the mode is fixed, so synthesis drops the other modes.
@@ -117,6 +117,8 @@ public enum NeuronGenerator: BlockGenerator {
         case nil: stdDown = (vLeNegTh & (isMode(.linear) | zPos)).when(~isMode(.reluFloor), else: v.msb & zPos)
         }
         let thetaOn = b.node("\(p)theta_on", theta.any)
+        // nil: a value that is never flushed (no flush branch is built).
+        guard let flushing else { return (thetaOn & stdUp, thetaOn & stdDown, th) }
         if mode == .reluFloor {
             // reluFloor's count is already exact: the flush emits nothing.
             return (thetaOn & ~flushing & stdUp, thetaOn & ~flushing & stdDown, th)

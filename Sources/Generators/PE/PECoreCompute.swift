@@ -63,13 +63,21 @@ extension PECoreBuilder {
         for k in 0 ..< L {
             let spikeHere = b.node("l\(k)_spike", emit & sel[k])
             let x = lanes[k]
-            let vSp = (x.v + x.theta).when(x.down, else: x.v - x.theta)
-            let (zSp, _) = Arith.saturatingAdd(b, x.z, Expr.lit(-1, .sint(2)).when(x.down, else: .lit(1, .sint(2))), outWidth: c.zBits, name: "l\(k)_zinc")
-            let rv = b.node("r\(k)_v", vSp.when(spikeHere, else: x.v))
-            let rz = b.node("r\(k)_z", zSp.when(spikeHere, else: x.z))
+            // Both possible spikes' results, and whether each would fire again, are formed beside
+            // the fire check, not after the lane select: the check of the result is the longest
+            // path of the PE (docs/PE.md, "FPGA figures"). The lane that spikes takes its
+            // candidate's check (a flush spike ends the lane's flush, so those checks need no flush
+            // branch); a lane that does not spike keeps its first check, whose flush mask applies.
+            let vUp = b.node("l\(k)_v_up", x.v - x.theta), vDown = b.node("l\(k)_v_down", x.v + x.theta)
+            let (zUp, _) = Arith.saturatingAdd(b, x.z, .lit(1, .sint(2)), outWidth: c.zBits, name: "l\(k)_zinc")
+            let (zDown, _) = Arith.saturatingAdd(b, x.z, .lit(-1, .sint(2)), outWidth: c.zBits, name: "l\(k)_zdec")
+            let (upU, downU, _) = NeuronGenerator.fireConditions(b, prefix: "l\(k)_after_up_", v: vUp, z: zUp, theta: theta, mode: .runtime, modeCode: mode, flushing: nil)
+            let (upD, downD, _) = NeuronGenerator.fireConditions(b, prefix: "l\(k)_after_down_", v: vDown, z: zDown, theta: theta, mode: .runtime, modeCode: mode, flushing: nil)
+            let againAfterSpike = b.node("l\(k)_again", (upD | downD).when(x.down, else: upU | downU) & ~isFlush)
+            let rv = b.node("r\(k)_v", vDown.when(x.down, else: vUp).when(spikeHere, else: x.v))
+            let rz = b.node("r\(k)_z", zDown.when(x.down, else: zUp).when(spikeHere, else: x.z))
             let fl = b.node("r\(k)_flushed", (hFlushed.bit(k) & r.hValid) | (spikeHere & isFlush))
-            let (up2, down2, _) = NeuronGenerator.fireConditions(b, prefix: "r\(k)_", v: rv, z: rz, theta: theta, mode: .runtime, modeCode: mode, flushing: isFlush)
-            resFire = resFire | ((up2 | down2) & ~(fl & isFlush))
+            resFire = resFire | againAfterSpike.when(spikeHere, else: x.fire)
             resWord.append(.concat([rz.asUnsigned, rv.asUnsigned]))
             flushedNext.append(fl)
             b.next(hV[k], rv, when: active)
