@@ -31,15 +31,16 @@ public struct PathEnd: Sendable, Equatable, Codable {
         self.port = port
     }
 
-    /// The cell named by the signal it drives: nextpnr names a flip-flop after its Q net plus a
-    /// mapping suffix (`u_core.byp_addr_q_TRELLIS_FF_Q_2`), which is cut here.
+    /// The cell named by its signal: Yosys names a mapped cell after a net plus a mapping suffix
+    /// (`u_core.byp_addr_q_TRELLIS_FF_Q_2`), which is cut here.
     public var signal: String {
         // Cells nextpnr made itself (`$nextpnr_CCU2C_158$CCU2_COMB0`) name no signal: kept whole.
         if cell.hasPrefix("$") { return cell }
-        for marker in ["_TRELLIS_FF_Q", "_TRELLIS_", "_LUT4_", "_CCU2C_", "_DP16KD", "_MULT18X18D", "$"] {
-            if let r = cell.range(of: marker), r.lowerBound > cell.startIndex { return String(cell[..<r.lowerBound]) }
-        }
-        return cell
+        // The earliest suffix: a flip-flop fed by a LUT is named after the LUT's name, so
+        // `u_et_fifo.rd_ptr_q_LUT4_C_Z_TRELLIS_FF_DI` is the signal `u_et_fifo.rd_ptr_q`.
+        let cuts = ["_TRELLIS_", "_LUT4_", "_CCU2C_", "_PFUMX_", "_L6MUX21_", "_DP16KD", "_MULT18X18D", "$"].compactMap { cell.range(of: $0)?.lowerBound }
+        guard let cut = cuts.filter({ $0 > cell.startIndex }).min() else { return cell }
+        return String(cell[..<cut])
     }
 }
 
