@@ -5,6 +5,7 @@ import Foundation
 import Generators
 import HWIR
 import SpikeForgeCore
+import Testbench
 import VerilogEmitter
 
 /// `spikeforge generate <block>`: writes the block's Verilog, `files.f` and `config.json`.
@@ -79,7 +80,7 @@ enum RTLDirectory {
     /// The gates on written RTL: Verilator lint, Yosys synthesis with every memory inferred, Icarus.
     static func gates(_ design: Design, files: [URL]) throws -> SynthReport {
         try Gates.lint(files: files, top: design.top)
-        let r = try Gates.synth(files: files, top: design.top, expectedMemories: design.flattenedMemoryCount(), mapMemories: !design.keepsMemoriesAsMacros)
+        let r = try Synthesis.gate(design, files: files)
         try Gates.iverilog(files: files, top: design.top)
         return r
     }

@@ -89,7 +89,7 @@ public struct FPGAReportCommand: ParsableCommand {
     /// What the 6 x 7 reference system needs, scaled from the 2 x 2 system's tiles, against the part.
     static func fullSystemFit(_ results: [FPGAMeasurement]) -> String? {
         guard let s = results.first(where: { $0.block == .system })?.ecp5 else { return nil }
-        let tiles = SystemConfig.defaultConfig.tiles, small = 4
+        let tiles = SystemConfig.defaultConfig.tiles, small = FPGABlock.smallSystem.tiles
         func need(_ bel: String) -> (Int, Int)? {
             guard let u = s.utilisation[bel], u.available > 0 else { return nil }
             return ((u.used * tiles + small - 1) / small, u.available)
@@ -97,7 +97,7 @@ public struct FPGAReportCommand: ParsableCommand {
         let parts = [("logic cells", "TRELLIS_COMB"), ("FFs", "TRELLIS_FF"), ("BRAM", "DP16KD"), ("DSP", "MULT18X18D")].compactMap { name, bel -> String? in
             need(bel).map { "\(name) \($0.0) of \($0.1) (\(String(format: "%.1f", Double($0.0) / Double($0.1)))x)" }
         }
-        return "\nThe 6x7 reference system (\(tiles) tiles), scaled from the 2x2 system, needs on \(s.part): " + parts.joined(separator: ", ")
+        return "\nThe 6x7 reference system (\(tiles) tiles), scaled from the \(FPGABlock.smallSystem.cols)x\(FPGABlock.smallSystem.rows) system, needs on \(s.part): " + parts.joined(separator: ", ")
     }
 
     static func json(_ results: [FPGAMeasurement]) throws -> Data {

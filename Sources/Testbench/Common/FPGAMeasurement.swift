@@ -19,12 +19,15 @@ public enum FPGABlock: String, CaseIterable, Sendable {
     /// What `report fpga` runs without `--block`: the system's routing alone takes over half an hour.
     public static let defaultSet: [FPGABlock] = [.neuron, .router, .pe]
 
+    /// The system measured: 2 x 2 tiles of the reference system's PE.
+    public static let smallSystem = SystemConfig(cols: 2, rows: 2, pe: SystemConfig.defaultConfig.pe)
+
     public var configuration: String {
         switch self {
         case .neuron: "default (\(NeuronConfig.defaultConfig.neurons) neurons)"
-        case .router: "default (4x4 mesh, 64-bit flits, 4-deep buffers)"
-        case .pe: "default (256 neurons, 4 lanes)"
-        case .system: "2x2 of the 6x7 reference system's tile"
+        case .router: RouterConfig.defaultConfig.summary
+        case .pe: "default (\(PEConfig.defaultConfig.neurons) neurons, \(PEConfig.defaultConfig.lanes) lanes)"
+        case .system: "\(Self.smallSystem.cols)x\(Self.smallSystem.rows) of the \(SystemConfig.defaultConfig.cols)x\(SystemConfig.defaultConfig.rows) reference system's tile"
         }
     }
 
@@ -33,7 +36,7 @@ public enum FPGABlock: String, CaseIterable, Sendable {
         case .neuron: try NeuronGenerator.design(.defaultConfig)
         case .router: try RouterGenerator.design(.defaultConfig)
         case .pe: try PEGenerator.design(.defaultConfig)
-        case .system: try SystemGenerator.design(SystemConfig(cols: 2, rows: 2, pe: SystemConfig.defaultConfig.pe))
+        case .system: try SystemGenerator.design(Self.smallSystem)
         }
     }
 }
@@ -49,9 +52,13 @@ public struct FPGAMeasurement: Sendable {
     public static func measure(_ block: FPGABlock, target: ECP5Target) throws -> FPGAMeasurement {
         let design = try block.design()
         return try Synthesis.withEmitted(design) { paths in
-            let generic = try Gates.synth(files: paths, top: design.top, expectedMemories: design.flattenedMemoryCount(), mapMemories: !design.keepsMemoriesAsMacros)
+            let generic = try Synthesis.gate(design, files: paths)
             let ecp5 = try ECP5Flow.run(files: paths, top: design.top, target: target)
             return FPGAMeasurement(block: block, ecp5: ecp5, genericCells: generic.cells)
         }
     }
+}
+
+extension RouterConfig {
+    var summary: String { "default (\(cols)x\(rows) mesh, \(flitWidth)-bit flits, \(bufferDepth)-deep buffers)" }
 }

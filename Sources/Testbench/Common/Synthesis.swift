@@ -7,10 +7,16 @@ import VerilogEmitter
 /// Yosys figures of a design that is not on disk: its modules are emitted into a scratch
 /// directory, synthesized, and the directory removed.
 public enum Synthesis {
-    /// Yosys generic cells of `design`. `expectedMemories` and `mapMemories` are passed to
-    /// `Gates.synth` (keep large memories as `$mem` macros so the cells are the logic).
-    public static func cells(_ design: Design, expectedMemories: Int, mapMemories: Bool = true) throws -> Int {
-        try withEmitted(design) { try Gates.synth(files: $0, top: design.top, expectedMemories: expectedMemories, mapMemories: mapMemories).cells }
+    /// Yosys generic cells of `design` (`gate`'s count).
+    public static func cells(_ design: Design) throws -> Int {
+        try withEmitted(design) { try gate(design, files: $0).cells }
+    }
+
+    /// The Yosys gate of `generate --check` on `design`'s written `files`: every memory inferred,
+    /// no latch, and memories larger than `Design.macroMemoryBits` kept as `$mem` macros so the
+    /// cells are the logic around them.
+    public static func gate(_ design: Design, files: [URL]) throws(ToolError) -> SynthReport {
+        try Gates.synth(files: files, top: design.top, expectedMemories: design.flattenedMemoryCount(), mapMemories: !design.keepsMemoriesAsMacros)
     }
 
     /// Calls `body` with the paths of `design`'s module files, emitted into a scratch directory

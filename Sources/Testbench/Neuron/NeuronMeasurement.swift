@@ -100,6 +100,6 @@ public enum NeuronMeasurement {
     /// Yosys generic cells of one neuron unit.
     public static func unitCells(_ c: NeuronConfig) throws -> Int {
         let unit = NeuronGenerator.unit(c)
-        return try Synthesis.cells(Design(top: unit.name, modules: [unit]), expectedMemories: 0)
+        return try Synthesis.cells(Design(top: unit.name, modules: [unit]))
     }
 }

@@ -28,7 +28,7 @@ extension PEMeasurement {
             var f = LaneFigures(lanes: lanes, throughput: throughput(c, packets: packets, theta: theta, seed: seed), latency: latency(c), sramBits: bits)
             if synth {
                 let design = try PEGenerator.design(c)
-                f.cells = try Synthesis.cells(design, expectedMemories: design.flattenedMemoryCount(), mapMemories: !design.keepsMemoriesAsMacros)
+                f.cells = try Synthesis.cells(design)
             }
             return f
         }
