@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "EDATools", dependencies: ["SpikeForgeCore"]),
         .target(name: "Datasets", dependencies: ["SpikeForgeCore", "CZlib"]),
         .target(name: "Trainer", dependencies: ["SpikeForgeCore", "Datasets", "COpenBLAS", "CKernels", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Compiler", dependencies: ["SpikeForgeCore", "Trainer"]),
+        .target(name: "Compiler", dependencies: ["SpikeForgeCore", "Datasets", "Trainer"]),
         // NIR graphs (HDF5) in and out of SpikeForge's integer model.
         .target(name: "NIR", dependencies: ["SpikeForgeCore", "Datasets", "Trainer", "CHDF5"]),
         // The Verilator bridge: shim generator, build cache, loaded model, lockstep harness.
@@ -118,7 +118,7 @@ let package = Package(
         .testTarget(name: "CycleModelsTests", dependencies: ["CycleModels", "SpikeForgeCore"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "SpikeForgeCore", "CZlib"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Datasets", "SpikeForgeCore", "CKernels"]),
-        .testTarget(name: "CompilerTests", dependencies: ["Compiler", "Trainer", "SpikeForgeCore"]),
+        .testTarget(name: "CompilerTests", dependencies: ["Compiler", "Trainer", "Datasets", "SpikeForgeCore"]),
         // Fixtures/ holds NIR files made by the nir Python package and snnTorch, read by path.
         .testTarget(name: "NIRTests", dependencies: ["NIR", "Trainer", "Datasets", "SpikeForgeCore"], exclude: ["Fixtures"]),
         .testTarget(
@@ -128,7 +128,7 @@ let package = Package(
         .testTarget(
             name: "TestbenchTests",
             dependencies: [
-                "Testbench", "VerilatorBridge", "Compiler", "Trainer", "Generators", "CycleModels", "SpikeForgeCore", "SpikeForgeTestSupport",
+                "Testbench", "VerilatorBridge", "Compiler", "Trainer", "Datasets", "Generators", "CycleModels", "SpikeForgeCore", "SpikeForgeTestSupport",
             ]
         ),
         .testTarget(name: "SpikeForgeFuzzTests", dependencies: ["SpikeForgeFuzz"]),

@@ -184,6 +184,9 @@ public struct SystemPlan: Codable, Hashable, Sendable {
     public var tiles: [TilePlan]
     /// Where the host sends input spikes.
     public var input: TileRect
+    /// Set when the compiler renumbered a hidden layer from profiled activity (`export
+    /// --profile`): what it was profiled on and the predicted loads before and after.
+    public var balance: BalanceRecord?
 
     public func tile(_ x: Int, _ y: Int) -> TilePlan { tiles[y * system.cols + x] }
     public var activeTiles: Int { tiles.filter { !$0.slices.isEmpty }.count }

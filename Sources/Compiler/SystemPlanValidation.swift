@@ -14,7 +14,8 @@ extension SystemPlan {
         let slice = Slice(layer: 0, neuronLo: 0, neuronHi: 1, inputLo: 0, inputHi: 1, firstGroup: 0, groups: 1, firstRow: 0, holdsBias: true, target: .tile(0, 0),
                           block: MapBlock(channelLo: 0, channelHi: 1, rowLo: 0, rowHi: 1, rows: 1))
         return SystemPlan(system: .defaultConfig, policy: .fill, model: ModelIdentity(architecture: "1-1", digest: "", inputBits: 1, wBits: 2),
-                          layers: [layer], tiles: [TilePlan(x: 0, y: 0, slices: [slice])], input: .tile(0, 0))
+                          layers: [layer], tiles: [TilePlan(x: 0, y: 0, slices: [slice])], input: .tile(0, 0),
+                          balance: BalanceRecord(layer: "fc1", images: 1, source: "", sourceDigest: "", busiestBefore: 0, busiestAfter: 0, meanTile: 0))
     }()
 
     static let choices: [String: [String]] = [
@@ -32,7 +33,7 @@ extension SystemPlan {
 
     /// A system file's bytes, checked as `load` checks them.
     public static func decode(_ data: Data, path: String) throws(CompileError) -> SystemPlan {
-        switch JSONDocument.decode(SystemPlan.self, from: data, exemplar: exemplar, optional: PEConfig.optionalFields.union(["target", "geometry", "block"]),
+        switch JSONDocument.decode(SystemPlan.self, from: data, exemplar: exemplar, optional: PEConfig.optionalFields.union(["target", "geometry", "block", "balance"]),
                                    choices: choices) {
         case let .failure(e): throw .file(path: path, problems: e.problems)
         case let .success(plan):
@@ -71,6 +72,13 @@ extension SystemPlan {
         p += layerProblems()
         p += tileProblems()
         if !inMesh(input) { p.append("input: got \(input), expected a rectangle inside the \(system.cols)x\(system.rows) mesh") }
+        if let b = balance {
+            if !layers.dropLast().contains(where: { $0.name == b.layer }) { p.append("balance.layer: got '\(b.layer)', expected a hidden layer's name") }
+            if b.images < 1 { p.append("balance.images: got \(b.images), expected at least 1") }
+            for (k, v) in [("busiestBefore", b.busiestBefore), ("busiestAfter", b.busiestAfter), ("meanTile", b.meanTile)] where !(v.isFinite && v >= 0) {
+                p.append("balance.\(k): got \(v), expected a finite number of cycles, at least 0")
+            }
+        }
         if p.isEmpty { p += coverageProblems() }
         return p
     }
@@ -264,6 +272,8 @@ extension SystemPlan {
         var mine = self, theirs = expected
         mine.generator = ""
         theirs.generator = ""
+        // The compiler renumbers neurons only when asked to; `model/` holds the renumbered model.
+        mine.balance = nil
         return JSONDocument.differences(mine, theirs, limit: 20).map { "\($0) (what the compiler makes of the model)" }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Compiler
+import Datasets
 import Foundation
 import SpikeForgeCore
 import Testbench
@@ -28,15 +29,32 @@ public struct Export: ParsableCommand {
     @Option(help: "Model directory (from spikeforge train).") var model: String
     @OptionGroup var system: SystemOptions
     @Option(help: "Output design directory.") var out: String = "spikeforge-design"
+    @Option(help: ArgumentHelp("Place from profiled activity: renumber the last hidden layer's neurons so the tiles' work is even on these images (spread placement; exact, the logits do not change).",
+                               discussion: "An MNIST or .npy directory (its train split), or 'generated' for SpikeForge's generated training digits."))
+    var profile: String?
+    @Option(name: .customLong("profile-limit"), parsing: .unconditional, help: "Profile on the first N images.") var profileLimit: Int = 1000
 
     public init() {}
 
-    public func validate() throws { _ = try system.options() }
+    public func validate() throws {
+        var p: [String] = []
+        do { _ = try system.options() } catch { p.append("\(error)") }
+        if !(1 ... 60000).contains(profileLimit) { p.append("--profile-limit: got \(profileLimit), expected 1...60000") }
+        if !p.isEmpty { throw ValidationError(p.joined(separator: "\n")) }
+    }
+
+    /// The profiling images of `--profile` (the train split: the test images stay unseen).
+    static func profileSet(_ profile: String?, limit: Int) throws(DatasetError) -> ImageSet? {
+        guard let profile else { return nil }
+        if profile == "generated" { return GeneratedDigits.make(count: limit, seed: DataOptions.generatedSeed, split: "train") }
+        return try ImageSet.load(directory: profile, split: "train", limit: limit)
+    }
 
     public func run() throws {
         let dir = URL(fileURLWithPath: out)
         let hadRTL = FileManager.default.fileExists(atPath: dir.appendingPathComponent("rtl").path)
-        let plan = try DesignDir.export(modelDir: URL(fileURLWithPath: model), options: try system.options(), out: dir)
+        let plan = try DesignDir.export(modelDir: URL(fileURLWithPath: model), options: try system.options(),
+                                        profile: try Self.profileSet(profile, limit: profileLimit), out: dir)
         Self.describe(plan, picked: system.mesh == nil)
         print("wrote \(out)/system.json, \(out)/model/ and \(out)/images/ (\(plan.system.tiles * plan.system.pe.srams.count) memories)")
         if hadRTL {
@@ -56,5 +74,9 @@ public struct Export: ParsableCommand {
         }
         let maxRows = plan.tiles.map(\.rowsUsed).max() ?? 0
         print("  weight rows used: at most \(maxRows) of \(c.weightRows) per tile")
+        if let b = plan.balance {
+            let f = { (v: Double) in String(format: "%.0f", v) }
+            print("  placed from profiled activity (\(b.images) images of \(b.source)): \(b.layer)'s neurons renumbered; predicted busiest tile \(f(b.busiestBefore)) -> \(f(b.busiestAfter)) cycles per image (mean tile \(f(b.meanTile)))")
+        }
     }
 }

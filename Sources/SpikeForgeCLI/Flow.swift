@@ -66,7 +66,9 @@ public struct Flow: ParsableCommand {
         var sys = try SystemOptions.parse([])
         sys.mesh = mesh ?? (mnist ? "6x7" : "3x3")
         sys.policy = policy
-        let plan = try DesignDir.export(modelDir: modelDir, options: try sys.options(), out: designDir)
+        // Placed from the activity of the first 1,000 training images (the test images stay unseen).
+        let profile = try source.trainSet().prefix(1000)
+        let plan = try DesignDir.export(modelDir: modelDir, options: try sys.options(), profile: profile, out: designDir)
         Export.describe(plan)
 
         // 3. Generate and lint.

@@ -28,6 +28,7 @@ public struct Simulate: ParsableCommand {
     @Option(help: "Run only shard K of N (1-based): images [count*(K-1)/N, count*K/N); needs --result. Merge the shards with spikeforge merge.")
     var shard: String?
     @Option(help: "With --shard: write the shard's results (JSON) to this file.") var result: String?
+    @Flag(help: "Print every active tile's row operations, spikes sent and busy cycles per image (cycle model).") var tiles = false
     @OptionGroup var slurm: SlurmOptions
 
     public init() {}
@@ -78,6 +79,7 @@ public struct Simulate: ParsableCommand {
         for e in selection.engines {
             let r = try runner.run(e, on: set)
             for line in r.report() { print(line) }
+            if tiles, let t = r.tileTable() { print("per tile, per image:\n" + t + "\n") }
             runs.append(r)
         }
         try Self.finish(runs, results: results)

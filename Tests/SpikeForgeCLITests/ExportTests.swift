@@ -67,9 +67,27 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: url.deletingLastPathComponent().path) == ["run.csv"])
     }
 
+    /// `export --profile generated`: the design records the renumbering, keeps the model's
+    /// training record in `model/`, and simulates exactly (the command fails on any image whose
+    /// potentials differ from the integer model); `simulate --tiles` prints every tile.
+    @Test func exportFromProfiledActivity() throws {
+        let design = Self.root.appendingPathComponent("balanced")
+        #expect(runCLI(["export", "--model", Self.model.path, "--mesh", "2x2", "--profile", "generated", "--profile-limit", "50", "--out", design.path]) == nil)
+        let plan = try String(contentsOf: design.appendingPathComponent("system.json"), encoding: .utf8)
+        #expect(plan.contains("\"balance\"") && plan.contains("\"images\" : 50") && plan.contains("generated"), "\(plan.prefix(400))")
+        let manifest = try String(contentsOf: design.appendingPathComponent("model/manifest.json"), encoding: .utf8)
+        let given = try String(contentsOf: Self.model.appendingPathComponent("manifest.json"), encoding: .utf8)
+        #expect(manifest != given && manifest.contains("\"training\"") && manifest.contains("\"accuracy\""), "the renumbered model, with its record")
+        #expect(runCLI(["simulate", "--design", design.path, "--generated-test", "8", "--load", "backdoor", "--tiles"]) == nil)
+        let bad = runCLI(["export", "--model", Self.model.path, "--mesh", "2x2", "--profile", Self.root.appendingPathComponent("no-images").path,
+                          "--out", design.path]) ?? ""
+        #expect(bad.contains("no-images"), "\(bad)")
+        #expect(FileManager.default.fileExists(atPath: design.appendingPathComponent("system.json").path), "the old design stays whole")
+    }
+
     @Test func badFlagsAreAllListed() {
-        let e = runCLI(["export", "--model", "m", "--mesh", "6by7", "--policy", "best", "--set", "lanes=zero"]) ?? ""
-        #expect(e.contains("--mesh: got '6by7'") && e.contains("--policy: got 'best'") && e.contains("lanes"), "\(e)")
+        let e = runCLI(["export", "--model", "m", "--mesh", "6by7", "--policy", "best", "--set", "lanes=zero", "--profile-limit", "0"]) ?? ""
+        #expect(e.contains("--mesh: got '6by7'") && e.contains("--policy: got 'best'") && e.contains("lanes") && e.contains("--profile-limit: got 0"), "\(e)")
         let s = runCLI(["simulate", "--engine", "fpga", "--load", "jtag", "--limit", "0"]) ?? ""
         #expect(s.contains("--engine: got 'fpga'") && s.contains("--load: got 'jtag'") && s.contains("--limit: got 0"), "\(s)")
     }

@@ -1,4 +1,5 @@
 import Compiler
+import Datasets
 import Foundation
 import Generators
 import SpikeForgeCore
@@ -51,18 +52,31 @@ public struct DesignDir: Sendable {
     /// `system.json`. A failure or a kill leaves the previous design whole; on success the new
     /// design replaces the old one wholly, an old `rtl/` included (it was generated for the old
     /// plan; `generate system` writes it again).
-    public static func export(modelDir: URL, options: CompileOptions, out: URL) throws -> SystemPlan {
-        let (m, manifest) = try ModelFile.load(modelDir)
-        let plan = try Compiler.compile(m, options)
+    ///
+    /// With `profile` images, the last hidden layer's neurons are renumbered from their activity
+    /// on them (`ActivityBalance`); `model/` then holds the renumbered model, written anew with
+    /// the given model's training record, and `system.json` says so (`balance`).
+    public static func export(modelDir: URL, options: CompileOptions, profile: ImageSet? = nil, out: URL) throws -> SystemPlan {
+        let (given, manifest) = try ModelFile.load(modelDir)
+        var (plan, m) = (try Compiler.compile(given, options), given)
+        if let profile {
+            try given.architecture.check(profile)
+            (plan, m) = try Compiler.compile(given, options, profile: ActivityProfile.measure(given, profile))
+        }
         let images = SystemImages(plan: plan, model: m)
         var files: [(name: String, contents: Data)] = []
-        // The model, copied file for file (its manifest's SHA-256 still hold): the manifest and
-        // the tensors it lists, nothing else of the directory.
-        let names = ["manifest.json"] + manifest.layers.flatMap { [$0.weights?.file, $0.bias?.file].compactMap { $0 } }
-        for name in names {
-            let limit = name.hasSuffix(".json") ? JSONDocument.maxBytes : (1 << 20) + 8 * IntegerModel.maxSynapses
-            do { files.append(("model/\(name)", try FileRead.bounded(modelDir.appendingPathComponent(name), limit: limit))) } catch {
-                throw TrainerError.model(directory: modelDir.path, problems: [error.reason])
+        if plan.balance != nil {
+            files += try ModelFile.files(m, training: manifest.training, outputScale: manifest.outputScale.map(Float.init), accuracy: manifest.accuracy,
+                                         history: manifest.history, ranges: manifest.ranges, kept: manifest.kept).map { ("model/\($0.name)", $0.contents) }
+        } else {
+            // The model, copied file for file (its manifest's SHA-256 still hold): the manifest
+            // and the tensors it lists, nothing else of the directory.
+            let names = ["manifest.json"] + manifest.layers.flatMap { [$0.weights?.file, $0.bias?.file].compactMap { $0 } }
+            for name in names {
+                let limit = name.hasSuffix(".json") ? JSONDocument.maxBytes : (1 << 20) + 8 * IntegerModel.maxSynapses
+                do { files.append(("model/\(name)", try FileRead.bounded(modelDir.appendingPathComponent(name), limit: limit))) } catch {
+                    throw TrainerError.model(directory: modelDir.path, problems: [error.reason])
+                }
             }
         }
         files += images.files(model: plan.model).map { ("images/\($0.name)", $0.contents) }

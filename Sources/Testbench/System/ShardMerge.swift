@@ -125,6 +125,7 @@ public struct ShardMerge: Sendable {
     static func merged(_ engine: SimulationEngine, _ shards: [(first: Int, run: EngineShard)], plan: SystemPlan) -> SimulationRun {
         var r = SimulationRun(engine: engine, plan: plan, loadCycles: shards.first?.run.loadCycles ?? 0)
         var events: PECoreModel.Counters? = PECoreModel.Counters()
+        var tiles: [PECoreModel.Counters]? = shards.first?.run.tiles.map { $0.map { _ in PECoreModel.Counters() } }
         for (first, s) in shards {
             for (k, i) in s.images.enumerated() {
                 if let want = i.integerLogits { r.mismatches.append("image \(first + k): output potentials \(i.logits), integer model \(want)") }
@@ -138,8 +139,10 @@ public struct ShardMerge: Sendable {
             r.seconds += s.seconds
             r.setupSeconds = max(r.setupSeconds, s.setupSeconds)
             if let e = events, let c = s.counters { events = e + c } else { events = nil }
+            if let t = tiles, let c = s.tiles, c.count == t.count { tiles = zip(t, c).map { $0 + $1 } } else { tiles = nil }
         }
         r.events = events
+        r.tileEvents = events == nil ? nil : tiles
         return r
     }
 }

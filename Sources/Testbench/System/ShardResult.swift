@@ -114,6 +114,9 @@ public struct EngineShard: Codable, Equatable, Sendable {
     public var seconds: Double, setupSeconds: Double
     /// The cycle model's event counts (nil on the Verilated RTL, which does not count them).
     public var counters: PECoreModel.Counters?
+    /// The same counts per tile, row-major (nil on the Verilated RTL, and in results written
+    /// before they were kept).
+    public var tiles: [PECoreModel.Counters]?
     public var images: [ImageResult]
 }
 
@@ -159,7 +162,7 @@ public struct ShardResult: Codable, Equatable, Sendable {
         let img = ImageResult(Inference(logits: [0], resetCycles: 0, computeCycles: 0, readoutCycles: 0, inputEvents: 0, spikesPerLayer: [0]), label: 0,
                               integerLogits: [1])
         let run = EngineShard(engine: "model", loadCycles: 0, simulatedCycles: 0, flitHops: 0, seconds: 0.5, setupSeconds: 0.5,
-                              counters: PECoreModel.Counters(), images: [img])
+                              counters: PECoreModel.Counters(), tiles: [PECoreModel.Counters()], images: [img])
         let id = RunIdentity(systemDigest: "", images: ImageSetIdentity(source: "", count: 0, shape: "", digest: ""), load: "packets", multicast: true)
         return ShardResult(identity: id, system: "", shard: ShardSpec(index: 1, count: 1), range: 0 ..< 1, runs: [run])
     }()
@@ -171,7 +174,7 @@ public struct ShardResult: Codable, Equatable, Sendable {
         let data: Data
         do { data = try FileRead.bounded(url, limit: JSONDocument.maxBytes) } catch { throw .file(path: url.path, problems: [error.reason]) }
         let r: ShardResult
-        switch JSONDocument.decode(ShardResult.self, from: data, exemplar: exemplar, optional: ["counters", "integerLogits"],
+        switch JSONDocument.decode(ShardResult.self, from: data, exemplar: exemplar, optional: ["counters", "tiles", "integerLogits"],
                                    choices: ["engine": SimulationEngine.allCases.map(\.rawValue), "load": LoadMethod.allCases.map(\.rawValue)]) {
         case let .failure(e):
             // A result of another format or version says so first: its shape is no help then.
@@ -225,19 +228,30 @@ public struct ShardResult: Codable, Equatable, Sendable {
             for (name, v) in [("seconds", r.seconds), ("setupSeconds", r.setupSeconds)] where !(v >= 0 && v.isFinite) {
                 p.append("\(at).\(name): got \(v), expected a finite time of at least 0")
             }
-            if let c = r.counters {
-                let n = PECoreModel.Counters().sramReads.count
-                if c.sramReads.count != n || c.sramWrites.count != n {
-                    p.append("\(at).counters: got \(c.sramReads.count) SRAM read and \(c.sramWrites.count) write counts, expected \(n) each")
+            if let c = r.counters { p += Self.counterProblems(c, at: "\(at).counters") }
+            if let t = r.tiles {
+                if let plan, t.count != plan.system.tiles {
+                    p.append("\(at).tiles: got \(t.count) tiles' counters, expected \(plan.system.tiles) (the \(plan.system.cols)x\(plan.system.rows) mesh)")
                 }
-                if ([c.rowOps, c.synapticOps, c.spikesSent, c.busyCycles, c.cycles] + c.sramReads + c.sramWrites).contains(where: { $0 < 0 || $0 > Self.maxTotal }) {
-                    p.append("\(at).counters: got a count outside 0...\(Self.maxTotal), expected counts within it")
-                }
+                if r.counters == nil { p.append("\(at).tiles: got per-tile counters without counters, expected both or neither") }
+                for (k, c) in t.enumerated() { p += Self.counterProblems(c, at: "\(at).tiles[\(k)]") }
             }
             if rangeOK, r.images.count != end - first {
                 p.append("\(at).images: got \(r.images.count) images, expected \(end - first) (images [\(first), \(end)))")
             }
             if let plan { p += Self.imageProblems(r.images, plan: plan, at: at) }
+        }
+        return p
+    }
+
+    static func counterProblems(_ c: PECoreModel.Counters, at: String) -> [String] {
+        var p: [String] = []
+        let n = PECoreModel.Counters().sramReads.count
+        if c.sramReads.count != n || c.sramWrites.count != n {
+            p.append("\(at): got \(c.sramReads.count) SRAM read and \(c.sramWrites.count) write counts, expected \(n) each")
+        }
+        if ([c.rowOps, c.synapticOps, c.spikesSent, c.busyCycles, c.cycles] + c.sramReads + c.sramWrites).contains(where: { $0 < 0 || $0 > Self.maxTotal }) {
+            p.append("\(at): got a count outside 0...\(Self.maxTotal), expected counts within it")
         }
         return p
     }

@@ -17,6 +17,8 @@ public struct SimulationRun: Sendable {
     public var seconds = 0.0, setupSeconds = 0.0
     public var simulatedCycles = 0
     public var events: PECoreModel.Counters?
+    /// `events` per tile, row-major (nil when a shard did not keep them).
+    public var tileEvents: [PECoreModel.Counters]?
     public var flitHops = 0
     /// How `seconds` was measured.
     public enum Timing: Sendable, Equatable {
@@ -138,7 +140,40 @@ public struct SimulationRun: Sendable {
         }
         out.append("energy estimate (docs/ENERGY.md):\n" + Table.render(rows))
         out.append(String(format: "total: %.2f nJ per image (%.3f uJ)", estimate.picojoulesPerImage / 1000, estimate.picojoulesPerImage / 1e6))
+        if let l = tileLoad { out.append(l) }
         return out
+    }
+
+    /// The active tiles' load per image: busy cycles and row operations, the mean tile's and the
+    /// busiest tile's (all phases: reset, inference and read-back).
+    var tileLoad: String? {
+        guard let t = tileEvents, t.count == plan.tiles.count else { return nil }
+        let n = Double(max(count, 1))
+        let active = plan.tiles.indices.filter { !plan.tiles[$0].slices.isEmpty }
+        guard !active.isEmpty else { return nil }
+        func line(_ what: String, _ v: (PECoreModel.Counters) -> Int) -> String {
+            let mean = active.map { Double(v(t[$0])) }.reduce(0, +) / Double(active.count) / n
+            let k = active.max { v(t[$0]) < v(t[$1]) }!
+            return String(format: "%@ mean %.1f, busiest tile (%d,%d) %.1f (%.2fx)", what, mean, plan.tiles[k].x, plan.tiles[k].y, Double(v(t[k])) / n,
+                          Double(v(t[k])) / n / max(mean, 1e-9))
+        }
+        return "per-tile load per image (\(active.count) active tiles): " + line("busy cycles", \.busyCycles) + "; " + line("row ops", \.rowOps)
+    }
+
+    /// Every active tile's counts per image (`simulate --tiles`): row operations, spikes sent,
+    /// busy cycles, and busy cycles against the mean active tile.
+    public func tileTable() -> String? {
+        guard let t = tileEvents, t.count == plan.tiles.count else { return nil }
+        let n = Double(max(count, 1))
+        let active = plan.tiles.indices.filter { !plan.tiles[$0].slices.isEmpty }
+        let mean = active.map { Double(t[$0].busyCycles) }.reduce(0, +) / Double(max(1, active.count)) / n
+        let rows = [["tile", "slices", "row ops", "spikes sent", "busy cycles", "vs mean"]] + active.map { k -> [String] in
+            let c = t[k], tile = plan.tiles[k]
+            return ["(\(tile.x),\(tile.y))", tile.slices.map { "\(plan.layers[$0.layer].name) \($0.groups)g" }.joined(separator: " + "),
+                    String(format: "%.1f", Double(c.rowOps) / n), String(format: "%.1f", Double(c.spikesSent) / n),
+                    String(format: "%.1f", Double(c.busyCycles) / n), String(format: "%.2fx", Double(c.busyCycles) / n / max(mean, 1e-9))]
+        }
+        return Table.render(rows)
     }
 
     /// Indices of the images on which two runs differ in logits, spikes or any phase's cycles.

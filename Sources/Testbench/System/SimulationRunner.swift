@@ -109,7 +109,7 @@ public struct SimulationRunner: Sendable {
     }
 
     func run<D: HostPortDevice>(_ driver: SystemDriver<D>, _ set: ImageSet, _ range: Range<Int>, engine: SimulationEngine, setup: Date,
-                               activity: ((D) -> (events: PECoreModel.Counters, hops: Int))?, progress: Bool) throws -> EngineShard {
+                               activity: ((D) -> (tiles: [PECoreModel.Counters], hops: Int))?, progress: Bool) throws -> EngineShard {
         let d = design
         var drv = driver
         drv.multicast = multicast
@@ -135,13 +135,14 @@ public struct SimulationRunner: Sendable {
         }
         if progress && range.count >= 250 { self.progress("\n") }
         let seconds = Date().timeIntervalSince(start)
-        var counters: PECoreModel.Counters?, hops = 0
+        var tiles: [PECoreModel.Counters]?, hops = 0
         if let a0, let a1 = activity?(drv.device) {
-            counters = a1.events - a0.events
+            tiles = zip(a1.tiles, a0.tiles).map { $0 - $1 }
             hops = a1.hops - a0.hops
         }
+        let counters = tiles.map { $0.reduce(PECoreModel.Counters(), +) }
         return EngineShard(engine: engine.rawValue, loadCycles: loadCycles, simulatedCycles: drv.cycle - cyclesAtStart, flitHops: hops, seconds: seconds,
-                           setupSeconds: start.timeIntervalSince(setup), counters: counters, images: images)
+                           setupSeconds: start.timeIntervalSince(setup), counters: counters, tiles: tiles, images: images)
     }
 }
 

@@ -14,8 +14,9 @@ extension SystemModel {
     /// Event counts summed over every tile since construction (`cycles`: tile-cycles).
     public var counters: PECoreModel.Counters { cores.map(\.counters).reduce(PECoreModel.Counters(), +) }
 
-    /// What the energy estimate counts: every core's events and the mesh's flit-hops.
-    public var activity: (events: PECoreModel.Counters, hops: Int) { (counters, mesh.flitHops) }
+    /// What the energy estimate and the per-tile load count: every core's events (row-major,
+    /// as `cores`) and the mesh's flit-hops.
+    public var activity: (tiles: [PECoreModel.Counters], hops: Int) { (cores.map(\.counters), mesh.flitHops) }
 }
 
 /// The two engines a compiled system runs on.

@@ -1,4 +1,5 @@
 import Compiler
+import Datasets
 import Foundation
 import SpikeForgeCore
 import Testbench
@@ -27,6 +28,32 @@ import Trainer
         let root = try Self.design()
         defer { try? FileManager.default.removeItem(at: root) }
         #expect(Self.openProblems(root.appendingPathComponent("design")).isEmpty)
+    }
+
+    /// Exported with `--profile` images: `model/` holds the renumbered model, the design opens
+    /// (its plan is what the compiler makes of that model), and the cycle model gives every image
+    /// the integer logits of the model as given, in the same spike counts per layer.
+    @Test func aDesignPlacedFromProfiledActivityOpensAndRunsExactly() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sf-design-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let modelDir = root.appendingPathComponent("model-src")
+        let given = SystemDriverTests.model(seed: 3, hidden: 24)
+        try ModelFile.save(given, to: modelDir)
+        var rng = SplitMix64(seed: 21)
+        let set = ImageSet(width: 4, height: 4, pixels: (0 ..< 12 * 16).map { _ in rng.chance(0.4) ? 0 : UInt8(rng.next() % 256) },
+                           labels: (0 ..< 12).map { _ in UInt8(rng.next() % 4) }, source: "test:seed=21")
+        let plan = try DesignDir.export(modelDir: modelDir, options: CompileOptions(cols: 2, rows: 2, policy: .spread, pe: SystemDriverTests.small),
+                                        profile: set, out: root.appendingPathComponent("design"))
+        let b = try #require(plan.balance)
+        #expect(b.sourceDigest == given.digest && plan.model.digest != given.digest)
+        let d = try DesignDir.open(root.appendingPathComponent("design"))
+        #expect(d.model.digest == plan.model.digest)
+        let run = try SimulationRunner(design: d, load: .backdoor).run(.model, on: set)
+        #expect(run.mismatches.isEmpty, "\(run.mismatches)")
+        for (k, i) in run.inferences.enumerated() {
+            let want = given.trace(levels: given.levels(set.image(k)))
+            #expect(i.logits == want.logits, "image \(k) (seed 21)")
+        }
     }
 
     /// A hidden layer's flush flag flipped: the plan decodes and validates on its own, but is not

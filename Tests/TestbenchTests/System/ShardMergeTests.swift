@@ -1,4 +1,5 @@
 import Compiler
+import CycleModels
 import Datasets
 import Foundation
 import SpikeForgeCore
@@ -97,6 +98,12 @@ import Trainer
         #expect(r.mismatches == f.whole.mismatches)
         #expect((r.correct, r.integerCorrect, r.loadCycles, r.flitHops) == (f.whole.correct, f.whole.integerCorrect, f.whole.loadCycles, f.whole.flitHops))
         #expect(r.events == f.whole.events)
+        // Per-tile counts merge tile by tile, and the tiles add up to the whole.
+        #expect(r.tileEvents == f.whole.tileEvents)
+        #expect(f.whole.tileEvents?.count == f.design.plan.system.tiles)
+        #expect(f.whole.tileEvents?.reduce(PECoreModel.Counters(), +) == f.whole.events)
+        #expect(f.whole.report().contains { $0.hasPrefix("per-tile load per image (4 active tiles): busy cycles mean") }, "\(f.whole.report())")
+        #expect(f.whole.tileTable()?.components(separatedBy: "\n").count == 2 + 4, "header, rule and one row per active tile")
         #expect(SimulationRun.p99(r.inferences.map(\.totalCycles)) == SimulationRun.p99(f.whole.inferences.map(\.totalCycles)))
         #expect(Self.lines(r) == Self.lines(f.whole))
         #expect(r.report().last?.contains("engine-seconds summed over 4 shards") == true)
@@ -107,6 +114,7 @@ import Trainer
         let f = try Self.f()
         let two = try SimulationRunner(design: f.design, load: .packets, jobs: 2).run(.model, on: f.set)
         #expect(two.timing == .wallClock(jobs: 2) && two.inferences == f.whole.inferences && two.events == f.whole.events)
+        #expect(two.tileEvents == f.whole.tileEvents)
         #expect(Self.lines(two) == Self.lines(f.whole))
         #expect(two.report().last?.contains("on 2 engines in parallel") == true)
     }
@@ -192,6 +200,8 @@ import Trainer
             r.runs[0].images[2].label = 9
             r.runs[0].images.removeLast()
             r.runs[0].counters?.sramReads.removeLast()
+            r.runs[0].tiles?.removeLast()
+            r.runs[0].tiles?[0].rowOps = -1
             r.end = 99
             r.system += " "
         }
@@ -199,6 +209,7 @@ import Trainer
         do {
             for s in ["runs[0].images[0].logits: got 3 values, expected 4", "runs[0].images[1].spikesPerLayer: got 3 values, expected 2",
                       "runs[0].images[2].label: got 9, expected 0...3", "runs[0].counters: got 7 SRAM read and 8 write counts, expected 8 each",
+                      "runs[0].tiles: got 3 tiles' counters, expected 4 (the 2x2 mesh)", "runs[0].tiles[0]: got a count outside",
                       "first, end: got [5, 99), expected a range within [0, 22)", "system: SHA-256"] {
                 #expect(p.contains { $0.hasPrefix(s) }, "\(s) in \(p)")
             }
