@@ -64,31 +64,24 @@ module MeshRouter_c4_r4_f64_b4_q2 (
     wire        n_in_col_in;
     wire [4:0]  n_in_route;
     wire        n_in_through;
+    wire [68:0] n_in_entry;
     wire        nt_pop;
     wire        u_nt_fifo_in_ready;
     wire        u_nt_fifo_out_valid;
-    wire [63:0] u_nt_fifo_out_data;
+    wire [68:0] u_nt_fifo_out_data;
     /* verilator lint_off UNUSEDSIGNAL */
     wire [2:0]  u_nt_fifo_count;  // unused: occupancy is not needed; busy uses out_valid
     /* verilator lint_on UNUSEDSIGNAL */
-    wire [3:0]  nt_lox;
-    wire [3:0]  nt_hix;
-    wire [3:0]  nt_loy;
-    wire [3:0]  nt_hiy;
-    wire        nt_col_in;
+    wire [63:0] nt_head;
     wire [4:0]  nt_route;
     wire        nu_pop;
     wire        u_nu_fifo_in_ready;
     wire        u_nu_fifo_out_valid;
-    wire [63:0] u_nu_fifo_out_data;
+    wire [68:0] u_nu_fifo_out_data;
     /* verilator lint_off UNUSEDSIGNAL */
     wire [2:0]  u_nu_fifo_count;  // unused: occupancy is not needed; busy uses out_valid
     /* verilator lint_on UNUSEDSIGNAL */
-    wire [3:0]  nu_lox;
-    wire [3:0]  nu_hix;
-    wire [3:0]  nu_loy;
-    wire [3:0]  nu_hiy;
-    wire        nu_col_in;
+    wire [63:0] nu_head;
     wire [4:0]  nu_route;
     wire        e_ready_all;
     wire        e_take;
@@ -99,31 +92,24 @@ module MeshRouter_c4_r4_f64_b4_q2 (
     wire        e_in_col_in;
     wire [4:0]  e_in_route;
     wire        e_in_through;
+    wire [68:0] e_in_entry;
     wire        et_pop;
     wire        u_et_fifo_in_ready;
     wire        u_et_fifo_out_valid;
-    wire [63:0] u_et_fifo_out_data;
+    wire [68:0] u_et_fifo_out_data;
     /* verilator lint_off UNUSEDSIGNAL */
     wire [2:0]  u_et_fifo_count;  // unused: occupancy is not needed; busy uses out_valid
     /* verilator lint_on UNUSEDSIGNAL */
-    wire [3:0]  et_lox;
-    wire [3:0]  et_hix;
-    wire [3:0]  et_loy;
-    wire [3:0]  et_hiy;
-    wire        et_col_in;
+    wire [63:0] et_head;
     wire [4:0]  et_route;
     wire        eu_pop;
     wire        u_eu_fifo_in_ready;
     wire        u_eu_fifo_out_valid;
-    wire [63:0] u_eu_fifo_out_data;
+    wire [68:0] u_eu_fifo_out_data;
     /* verilator lint_off UNUSEDSIGNAL */
     wire [2:0]  u_eu_fifo_count;  // unused: occupancy is not needed; busy uses out_valid
     /* verilator lint_on UNUSEDSIGNAL */
-    wire [3:0]  eu_lox;
-    wire [3:0]  eu_hix;
-    wire [3:0]  eu_loy;
-    wire [3:0]  eu_hiy;
-    wire        eu_col_in;
+    wire [63:0] eu_head;
     wire [4:0]  eu_route;
     wire        s_ready_all;
     wire        s_take;
@@ -134,31 +120,24 @@ module MeshRouter_c4_r4_f64_b4_q2 (
     wire        s_in_col_in;
     wire [4:0]  s_in_route;
     wire        s_in_through;
+    wire [68:0] s_in_entry;
     wire        st_pop;
     wire        u_st_fifo_in_ready;
     wire        u_st_fifo_out_valid;
-    wire [63:0] u_st_fifo_out_data;
+    wire [68:0] u_st_fifo_out_data;
     /* verilator lint_off UNUSEDSIGNAL */
     wire [2:0]  u_st_fifo_count;  // unused: occupancy is not needed; busy uses out_valid
     /* verilator lint_on UNUSEDSIGNAL */
-    wire [3:0]  st_lox;
-    wire [3:0]  st_hix;
-    wire [3:0]  st_loy;
-    wire [3:0]  st_hiy;
-    wire        st_col_in;
+    wire [63:0] st_head;
     wire [4:0]  st_route;
     wire        su_pop;
     wire        u_su_fifo_in_ready;
     wire        u_su_fifo_out_valid;
-    wire [63:0] u_su_fifo_out_data;
+    wire [68:0] u_su_fifo_out_data;
     /* verilator lint_off UNUSEDSIGNAL */
     wire [2:0]  u_su_fifo_count;  // unused: occupancy is not needed; busy uses out_valid
     /* verilator lint_on UNUSEDSIGNAL */
-    wire [3:0]  su_lox;
-    wire [3:0]  su_hix;
-    wire [3:0]  su_loy;
-    wire [3:0]  su_hiy;
-    wire        su_col_in;
+    wire [63:0] su_head;
     wire [4:0]  su_route;
     wire        w_ready_all;
     wire        w_take;
@@ -169,31 +148,24 @@ module MeshRouter_c4_r4_f64_b4_q2 (
     wire        w_in_col_in;
     wire [4:0]  w_in_route;
     wire        w_in_through;
+    wire [68:0] w_in_entry;
     wire        wt_pop;
     wire        u_wt_fifo_in_ready;
     wire        u_wt_fifo_out_valid;
-    wire [63:0] u_wt_fifo_out_data;
+    wire [68:0] u_wt_fifo_out_data;
     /* verilator lint_off UNUSEDSIGNAL */
     wire [2:0]  u_wt_fifo_count;  // unused: occupancy is not needed; busy uses out_valid
     /* verilator lint_on UNUSEDSIGNAL */
-    wire [3:0]  wt_lox;
-    wire [3:0]  wt_hix;
-    wire [3:0]  wt_loy;
-    wire [3:0]  wt_hiy;
-    wire        wt_col_in;
+    wire [63:0] wt_head;
     wire [4:0]  wt_route;
     wire        wu_pop;
     wire        u_wu_fifo_in_ready;
     wire        u_wu_fifo_out_valid;
-    wire [63:0] u_wu_fifo_out_data;
+    wire [68:0] u_wu_fifo_out_data;
     /* verilator lint_off UNUSEDSIGNAL */
     wire [2:0]  u_wu_fifo_count;  // unused: occupancy is not needed; busy uses out_valid
     /* verilator lint_on UNUSEDSIGNAL */
-    wire [3:0]  wu_lox;
-    wire [3:0]  wu_hix;
-    wire [3:0]  wu_loy;
-    wire [3:0]  wu_hiy;
-    wire        wu_col_in;
+    wire [63:0] wu_head;
     wire [4:0]  wu_route;
     wire        l_ready_all;
     wire        l_take;
@@ -204,31 +176,24 @@ module MeshRouter_c4_r4_f64_b4_q2 (
     wire        l_in_col_in;
     wire [4:0]  l_in_route;
     wire        l_in_through;
+    wire [68:0] l_in_entry;
     wire        lt_pop;
     wire        u_lt_fifo_in_ready;
     wire        u_lt_fifo_out_valid;
-    wire [63:0] u_lt_fifo_out_data;
+    wire [68:0] u_lt_fifo_out_data;
     /* verilator lint_off UNUSEDSIGNAL */
     wire [2:0]  u_lt_fifo_count;  // unused: occupancy is not needed; busy uses out_valid
     /* verilator lint_on UNUSEDSIGNAL */
-    wire [3:0]  lt_lox;
-    wire [3:0]  lt_hix;
-    wire [3:0]  lt_loy;
-    wire [3:0]  lt_hiy;
-    wire        lt_col_in;
+    wire [63:0] lt_head;
     wire [4:0]  lt_route;
     wire        lu_pop;
     wire        u_lu_fifo_in_ready;
     wire        u_lu_fifo_out_valid;
-    wire [63:0] u_lu_fifo_out_data;
+    wire [68:0] u_lu_fifo_out_data;
     /* verilator lint_off UNUSEDSIGNAL */
     wire [2:0]  u_lu_fifo_count;  // unused: occupancy is not needed; busy uses out_valid
     /* verilator lint_on UNUSEDSIGNAL */
-    wire [3:0]  lu_lox;
-    wire [3:0]  lu_hix;
-    wire [3:0]  lu_loy;
-    wire [3:0]  lu_hiy;
-    wire        lu_col_in;
+    wire [63:0] lu_head;
     wire [4:0]  lu_route;
     wire [9:0]  n_req;
     wire        u_n_arb_grant_valid;
@@ -290,18 +255,11 @@ module MeshRouter_c4_r4_f64_b4_q2 (
     assign n_in_col_in = (n_in_lox <= my_x) & (my_x <= n_in_hix);
     assign n_in_route = n_in_flit[16] ? {1'b0, (~(my_x == 4'd0)) | (my_y == 4'd0), 1'b0, 1'b0, (my_x == 4'd0) & (~(my_y == 4'd0))} : {n_in_col_in & ((n_in_loy <= my_y) & (my_y <= n_in_hiy)), 1'b0, my_y < n_in_hiy, 1'b0, 1'b0};
     assign n_in_through = |(n_in_route & 5'h04);
-    assign nt_lox = (((u_nt_fifo_out_data[3:0] < u_nt_fifo_out_data[7:4]) ? u_nt_fifo_out_data[3:0] : u_nt_fifo_out_data[7:4]) < 4'd3) ? ((u_nt_fifo_out_data[3:0] < u_nt_fifo_out_data[7:4]) ? u_nt_fifo_out_data[3:0] : u_nt_fifo_out_data[7:4]) : 4'd3;
-    assign nt_hix = (((u_nt_fifo_out_data[3:0] > u_nt_fifo_out_data[7:4]) ? u_nt_fifo_out_data[3:0] : u_nt_fifo_out_data[7:4]) < 4'd3) ? ((u_nt_fifo_out_data[3:0] > u_nt_fifo_out_data[7:4]) ? u_nt_fifo_out_data[3:0] : u_nt_fifo_out_data[7:4]) : 4'd3;
-    assign nt_loy = (((u_nt_fifo_out_data[11:8] < u_nt_fifo_out_data[15:12]) ? u_nt_fifo_out_data[11:8] : u_nt_fifo_out_data[15:12]) < 4'd3) ? ((u_nt_fifo_out_data[11:8] < u_nt_fifo_out_data[15:12]) ? u_nt_fifo_out_data[11:8] : u_nt_fifo_out_data[15:12]) : 4'd3;
-    assign nt_hiy = (((u_nt_fifo_out_data[11:8] > u_nt_fifo_out_data[15:12]) ? u_nt_fifo_out_data[11:8] : u_nt_fifo_out_data[15:12]) < 4'd3) ? ((u_nt_fifo_out_data[11:8] > u_nt_fifo_out_data[15:12]) ? u_nt_fifo_out_data[11:8] : u_nt_fifo_out_data[15:12]) : 4'd3;
-    assign nt_col_in = (nt_lox <= my_x) & (my_x <= nt_hix);
-    assign nt_route = u_nt_fifo_out_data[16] ? {1'b0, (~(my_x == 4'd0)) | (my_y == 4'd0), 1'b0, 1'b0, (my_x == 4'd0) & (~(my_y == 4'd0))} : {nt_col_in & ((nt_loy <= my_y) & (my_y <= nt_hiy)), 1'b0, my_y < nt_hiy, 1'b0, 1'b0};
-    assign nu_lox = (((u_nu_fifo_out_data[3:0] < u_nu_fifo_out_data[7:4]) ? u_nu_fifo_out_data[3:0] : u_nu_fifo_out_data[7:4]) < 4'd3) ? ((u_nu_fifo_out_data[3:0] < u_nu_fifo_out_data[7:4]) ? u_nu_fifo_out_data[3:0] : u_nu_fifo_out_data[7:4]) : 4'd3;
-    assign nu_hix = (((u_nu_fifo_out_data[3:0] > u_nu_fifo_out_data[7:4]) ? u_nu_fifo_out_data[3:0] : u_nu_fifo_out_data[7:4]) < 4'd3) ? ((u_nu_fifo_out_data[3:0] > u_nu_fifo_out_data[7:4]) ? u_nu_fifo_out_data[3:0] : u_nu_fifo_out_data[7:4]) : 4'd3;
-    assign nu_loy = (((u_nu_fifo_out_data[11:8] < u_nu_fifo_out_data[15:12]) ? u_nu_fifo_out_data[11:8] : u_nu_fifo_out_data[15:12]) < 4'd3) ? ((u_nu_fifo_out_data[11:8] < u_nu_fifo_out_data[15:12]) ? u_nu_fifo_out_data[11:8] : u_nu_fifo_out_data[15:12]) : 4'd3;
-    assign nu_hiy = (((u_nu_fifo_out_data[11:8] > u_nu_fifo_out_data[15:12]) ? u_nu_fifo_out_data[11:8] : u_nu_fifo_out_data[15:12]) < 4'd3) ? ((u_nu_fifo_out_data[11:8] > u_nu_fifo_out_data[15:12]) ? u_nu_fifo_out_data[11:8] : u_nu_fifo_out_data[15:12]) : 4'd3;
-    assign nu_col_in = (nu_lox <= my_x) & (my_x <= nu_hix);
-    assign nu_route = u_nu_fifo_out_data[16] ? {1'b0, (~(my_x == 4'd0)) | (my_y == 4'd0), 1'b0, 1'b0, (my_x == 4'd0) & (~(my_y == 4'd0))} : {nu_col_in & ((nu_loy <= my_y) & (my_y <= nu_hiy)), 1'b0, my_y < nu_hiy, 1'b0, 1'b0};
+    assign n_in_entry = {n_in_route, n_in_flit};
+    assign nt_head = u_nt_fifo_out_data[63:0];
+    assign nt_route = u_nt_fifo_out_data[68:64];
+    assign nu_head = u_nu_fifo_out_data[63:0];
+    assign nu_route = u_nu_fifo_out_data[68:64];
     assign n_ready_all = u_nt_fifo_in_ready & u_nu_fifo_in_ready;
     assign n_in_ready = n_ready_all;
     assign e_take = e_in_valid & e_ready_all;
@@ -312,18 +270,11 @@ module MeshRouter_c4_r4_f64_b4_q2 (
     assign e_in_col_in = (e_in_lox <= my_x) & (my_x <= e_in_hix);
     assign e_in_route = e_in_flit[16] ? {1'b0, (~(my_x == 4'd0)) | (my_y == 4'd0), 1'b0, 1'b0, (my_x == 4'd0) & (~(my_y == 4'd0))} : {e_in_col_in & ((e_in_loy <= my_y) & (my_y <= e_in_hiy)), my_x > e_in_lox, e_in_col_in & (my_y < e_in_hiy), 1'b0, e_in_col_in & (my_y > e_in_loy)};
     assign e_in_through = |(e_in_route & 5'h08);
-    assign et_lox = (((u_et_fifo_out_data[3:0] < u_et_fifo_out_data[7:4]) ? u_et_fifo_out_data[3:0] : u_et_fifo_out_data[7:4]) < 4'd3) ? ((u_et_fifo_out_data[3:0] < u_et_fifo_out_data[7:4]) ? u_et_fifo_out_data[3:0] : u_et_fifo_out_data[7:4]) : 4'd3;
-    assign et_hix = (((u_et_fifo_out_data[3:0] > u_et_fifo_out_data[7:4]) ? u_et_fifo_out_data[3:0] : u_et_fifo_out_data[7:4]) < 4'd3) ? ((u_et_fifo_out_data[3:0] > u_et_fifo_out_data[7:4]) ? u_et_fifo_out_data[3:0] : u_et_fifo_out_data[7:4]) : 4'd3;
-    assign et_loy = (((u_et_fifo_out_data[11:8] < u_et_fifo_out_data[15:12]) ? u_et_fifo_out_data[11:8] : u_et_fifo_out_data[15:12]) < 4'd3) ? ((u_et_fifo_out_data[11:8] < u_et_fifo_out_data[15:12]) ? u_et_fifo_out_data[11:8] : u_et_fifo_out_data[15:12]) : 4'd3;
-    assign et_hiy = (((u_et_fifo_out_data[11:8] > u_et_fifo_out_data[15:12]) ? u_et_fifo_out_data[11:8] : u_et_fifo_out_data[15:12]) < 4'd3) ? ((u_et_fifo_out_data[11:8] > u_et_fifo_out_data[15:12]) ? u_et_fifo_out_data[11:8] : u_et_fifo_out_data[15:12]) : 4'd3;
-    assign et_col_in = (et_lox <= my_x) & (my_x <= et_hix);
-    assign et_route = u_et_fifo_out_data[16] ? {1'b0, (~(my_x == 4'd0)) | (my_y == 4'd0), 1'b0, 1'b0, (my_x == 4'd0) & (~(my_y == 4'd0))} : {et_col_in & ((et_loy <= my_y) & (my_y <= et_hiy)), my_x > et_lox, et_col_in & (my_y < et_hiy), 1'b0, et_col_in & (my_y > et_loy)};
-    assign eu_lox = (((u_eu_fifo_out_data[3:0] < u_eu_fifo_out_data[7:4]) ? u_eu_fifo_out_data[3:0] : u_eu_fifo_out_data[7:4]) < 4'd3) ? ((u_eu_fifo_out_data[3:0] < u_eu_fifo_out_data[7:4]) ? u_eu_fifo_out_data[3:0] : u_eu_fifo_out_data[7:4]) : 4'd3;
-    assign eu_hix = (((u_eu_fifo_out_data[3:0] > u_eu_fifo_out_data[7:4]) ? u_eu_fifo_out_data[3:0] : u_eu_fifo_out_data[7:4]) < 4'd3) ? ((u_eu_fifo_out_data[3:0] > u_eu_fifo_out_data[7:4]) ? u_eu_fifo_out_data[3:0] : u_eu_fifo_out_data[7:4]) : 4'd3;
-    assign eu_loy = (((u_eu_fifo_out_data[11:8] < u_eu_fifo_out_data[15:12]) ? u_eu_fifo_out_data[11:8] : u_eu_fifo_out_data[15:12]) < 4'd3) ? ((u_eu_fifo_out_data[11:8] < u_eu_fifo_out_data[15:12]) ? u_eu_fifo_out_data[11:8] : u_eu_fifo_out_data[15:12]) : 4'd3;
-    assign eu_hiy = (((u_eu_fifo_out_data[11:8] > u_eu_fifo_out_data[15:12]) ? u_eu_fifo_out_data[11:8] : u_eu_fifo_out_data[15:12]) < 4'd3) ? ((u_eu_fifo_out_data[11:8] > u_eu_fifo_out_data[15:12]) ? u_eu_fifo_out_data[11:8] : u_eu_fifo_out_data[15:12]) : 4'd3;
-    assign eu_col_in = (eu_lox <= my_x) & (my_x <= eu_hix);
-    assign eu_route = u_eu_fifo_out_data[16] ? {1'b0, (~(my_x == 4'd0)) | (my_y == 4'd0), 1'b0, 1'b0, (my_x == 4'd0) & (~(my_y == 4'd0))} : {eu_col_in & ((eu_loy <= my_y) & (my_y <= eu_hiy)), my_x > eu_lox, eu_col_in & (my_y < eu_hiy), 1'b0, eu_col_in & (my_y > eu_loy)};
+    assign e_in_entry = {e_in_route, e_in_flit};
+    assign et_head = u_et_fifo_out_data[63:0];
+    assign et_route = u_et_fifo_out_data[68:64];
+    assign eu_head = u_eu_fifo_out_data[63:0];
+    assign eu_route = u_eu_fifo_out_data[68:64];
     assign e_ready_all = u_et_fifo_in_ready & u_eu_fifo_in_ready;
     assign e_in_ready = e_ready_all;
     assign s_take = s_in_valid & s_ready_all;
@@ -334,18 +285,11 @@ module MeshRouter_c4_r4_f64_b4_q2 (
     assign s_in_col_in = (s_in_lox <= my_x) & (my_x <= s_in_hix);
     assign s_in_route = s_in_flit[16] ? {1'b0, (~(my_x == 4'd0)) | (my_y == 4'd0), 1'b0, 1'b0, (my_x == 4'd0) & (~(my_y == 4'd0))} : {s_in_col_in & ((s_in_loy <= my_y) & (my_y <= s_in_hiy)), 1'b0, 1'b0, 1'b0, my_y > s_in_loy};
     assign s_in_through = |(s_in_route & 5'h01);
-    assign st_lox = (((u_st_fifo_out_data[3:0] < u_st_fifo_out_data[7:4]) ? u_st_fifo_out_data[3:0] : u_st_fifo_out_data[7:4]) < 4'd3) ? ((u_st_fifo_out_data[3:0] < u_st_fifo_out_data[7:4]) ? u_st_fifo_out_data[3:0] : u_st_fifo_out_data[7:4]) : 4'd3;
-    assign st_hix = (((u_st_fifo_out_data[3:0] > u_st_fifo_out_data[7:4]) ? u_st_fifo_out_data[3:0] : u_st_fifo_out_data[7:4]) < 4'd3) ? ((u_st_fifo_out_data[3:0] > u_st_fifo_out_data[7:4]) ? u_st_fifo_out_data[3:0] : u_st_fifo_out_data[7:4]) : 4'd3;
-    assign st_loy = (((u_st_fifo_out_data[11:8] < u_st_fifo_out_data[15:12]) ? u_st_fifo_out_data[11:8] : u_st_fifo_out_data[15:12]) < 4'd3) ? ((u_st_fifo_out_data[11:8] < u_st_fifo_out_data[15:12]) ? u_st_fifo_out_data[11:8] : u_st_fifo_out_data[15:12]) : 4'd3;
-    assign st_hiy = (((u_st_fifo_out_data[11:8] > u_st_fifo_out_data[15:12]) ? u_st_fifo_out_data[11:8] : u_st_fifo_out_data[15:12]) < 4'd3) ? ((u_st_fifo_out_data[11:8] > u_st_fifo_out_data[15:12]) ? u_st_fifo_out_data[11:8] : u_st_fifo_out_data[15:12]) : 4'd3;
-    assign st_col_in = (st_lox <= my_x) & (my_x <= st_hix);
-    assign st_route = u_st_fifo_out_data[16] ? {1'b0, (~(my_x == 4'd0)) | (my_y == 4'd0), 1'b0, 1'b0, (my_x == 4'd0) & (~(my_y == 4'd0))} : {st_col_in & ((st_loy <= my_y) & (my_y <= st_hiy)), 1'b0, 1'b0, 1'b0, my_y > st_loy};
-    assign su_lox = (((u_su_fifo_out_data[3:0] < u_su_fifo_out_data[7:4]) ? u_su_fifo_out_data[3:0] : u_su_fifo_out_data[7:4]) < 4'd3) ? ((u_su_fifo_out_data[3:0] < u_su_fifo_out_data[7:4]) ? u_su_fifo_out_data[3:0] : u_su_fifo_out_data[7:4]) : 4'd3;
-    assign su_hix = (((u_su_fifo_out_data[3:0] > u_su_fifo_out_data[7:4]) ? u_su_fifo_out_data[3:0] : u_su_fifo_out_data[7:4]) < 4'd3) ? ((u_su_fifo_out_data[3:0] > u_su_fifo_out_data[7:4]) ? u_su_fifo_out_data[3:0] : u_su_fifo_out_data[7:4]) : 4'd3;
-    assign su_loy = (((u_su_fifo_out_data[11:8] < u_su_fifo_out_data[15:12]) ? u_su_fifo_out_data[11:8] : u_su_fifo_out_data[15:12]) < 4'd3) ? ((u_su_fifo_out_data[11:8] < u_su_fifo_out_data[15:12]) ? u_su_fifo_out_data[11:8] : u_su_fifo_out_data[15:12]) : 4'd3;
-    assign su_hiy = (((u_su_fifo_out_data[11:8] > u_su_fifo_out_data[15:12]) ? u_su_fifo_out_data[11:8] : u_su_fifo_out_data[15:12]) < 4'd3) ? ((u_su_fifo_out_data[11:8] > u_su_fifo_out_data[15:12]) ? u_su_fifo_out_data[11:8] : u_su_fifo_out_data[15:12]) : 4'd3;
-    assign su_col_in = (su_lox <= my_x) & (my_x <= su_hix);
-    assign su_route = u_su_fifo_out_data[16] ? {1'b0, (~(my_x == 4'd0)) | (my_y == 4'd0), 1'b0, 1'b0, (my_x == 4'd0) & (~(my_y == 4'd0))} : {su_col_in & ((su_loy <= my_y) & (my_y <= su_hiy)), 1'b0, 1'b0, 1'b0, my_y > su_loy};
+    assign s_in_entry = {s_in_route, s_in_flit};
+    assign st_head = u_st_fifo_out_data[63:0];
+    assign st_route = u_st_fifo_out_data[68:64];
+    assign su_head = u_su_fifo_out_data[63:0];
+    assign su_route = u_su_fifo_out_data[68:64];
     assign s_ready_all = u_st_fifo_in_ready & u_su_fifo_in_ready;
     assign s_in_ready = s_ready_all;
     assign w_take = w_in_valid & w_ready_all;
@@ -356,18 +300,11 @@ module MeshRouter_c4_r4_f64_b4_q2 (
     assign w_in_col_in = (w_in_lox <= my_x) & (my_x <= w_in_hix);
     assign w_in_route = w_in_flit[16] ? {1'b0, (~(my_x == 4'd0)) | (my_y == 4'd0), 1'b0, 1'b0, (my_x == 4'd0) & (~(my_y == 4'd0))} : {w_in_col_in & ((w_in_loy <= my_y) & (my_y <= w_in_hiy)), 1'b0, w_in_col_in & (my_y < w_in_hiy), my_x < w_in_hix, w_in_col_in & (my_y > w_in_loy)};
     assign w_in_through = |(w_in_route & 5'h02);
-    assign wt_lox = (((u_wt_fifo_out_data[3:0] < u_wt_fifo_out_data[7:4]) ? u_wt_fifo_out_data[3:0] : u_wt_fifo_out_data[7:4]) < 4'd3) ? ((u_wt_fifo_out_data[3:0] < u_wt_fifo_out_data[7:4]) ? u_wt_fifo_out_data[3:0] : u_wt_fifo_out_data[7:4]) : 4'd3;
-    assign wt_hix = (((u_wt_fifo_out_data[3:0] > u_wt_fifo_out_data[7:4]) ? u_wt_fifo_out_data[3:0] : u_wt_fifo_out_data[7:4]) < 4'd3) ? ((u_wt_fifo_out_data[3:0] > u_wt_fifo_out_data[7:4]) ? u_wt_fifo_out_data[3:0] : u_wt_fifo_out_data[7:4]) : 4'd3;
-    assign wt_loy = (((u_wt_fifo_out_data[11:8] < u_wt_fifo_out_data[15:12]) ? u_wt_fifo_out_data[11:8] : u_wt_fifo_out_data[15:12]) < 4'd3) ? ((u_wt_fifo_out_data[11:8] < u_wt_fifo_out_data[15:12]) ? u_wt_fifo_out_data[11:8] : u_wt_fifo_out_data[15:12]) : 4'd3;
-    assign wt_hiy = (((u_wt_fifo_out_data[11:8] > u_wt_fifo_out_data[15:12]) ? u_wt_fifo_out_data[11:8] : u_wt_fifo_out_data[15:12]) < 4'd3) ? ((u_wt_fifo_out_data[11:8] > u_wt_fifo_out_data[15:12]) ? u_wt_fifo_out_data[11:8] : u_wt_fifo_out_data[15:12]) : 4'd3;
-    assign wt_col_in = (wt_lox <= my_x) & (my_x <= wt_hix);
-    assign wt_route = u_wt_fifo_out_data[16] ? {1'b0, (~(my_x == 4'd0)) | (my_y == 4'd0), 1'b0, 1'b0, (my_x == 4'd0) & (~(my_y == 4'd0))} : {wt_col_in & ((wt_loy <= my_y) & (my_y <= wt_hiy)), 1'b0, wt_col_in & (my_y < wt_hiy), my_x < wt_hix, wt_col_in & (my_y > wt_loy)};
-    assign wu_lox = (((u_wu_fifo_out_data[3:0] < u_wu_fifo_out_data[7:4]) ? u_wu_fifo_out_data[3:0] : u_wu_fifo_out_data[7:4]) < 4'd3) ? ((u_wu_fifo_out_data[3:0] < u_wu_fifo_out_data[7:4]) ? u_wu_fifo_out_data[3:0] : u_wu_fifo_out_data[7:4]) : 4'd3;
-    assign wu_hix = (((u_wu_fifo_out_data[3:0] > u_wu_fifo_out_data[7:4]) ? u_wu_fifo_out_data[3:0] : u_wu_fifo_out_data[7:4]) < 4'd3) ? ((u_wu_fifo_out_data[3:0] > u_wu_fifo_out_data[7:4]) ? u_wu_fifo_out_data[3:0] : u_wu_fifo_out_data[7:4]) : 4'd3;
-    assign wu_loy = (((u_wu_fifo_out_data[11:8] < u_wu_fifo_out_data[15:12]) ? u_wu_fifo_out_data[11:8] : u_wu_fifo_out_data[15:12]) < 4'd3) ? ((u_wu_fifo_out_data[11:8] < u_wu_fifo_out_data[15:12]) ? u_wu_fifo_out_data[11:8] : u_wu_fifo_out_data[15:12]) : 4'd3;
-    assign wu_hiy = (((u_wu_fifo_out_data[11:8] > u_wu_fifo_out_data[15:12]) ? u_wu_fifo_out_data[11:8] : u_wu_fifo_out_data[15:12]) < 4'd3) ? ((u_wu_fifo_out_data[11:8] > u_wu_fifo_out_data[15:12]) ? u_wu_fifo_out_data[11:8] : u_wu_fifo_out_data[15:12]) : 4'd3;
-    assign wu_col_in = (wu_lox <= my_x) & (my_x <= wu_hix);
-    assign wu_route = u_wu_fifo_out_data[16] ? {1'b0, (~(my_x == 4'd0)) | (my_y == 4'd0), 1'b0, 1'b0, (my_x == 4'd0) & (~(my_y == 4'd0))} : {wu_col_in & ((wu_loy <= my_y) & (my_y <= wu_hiy)), 1'b0, wu_col_in & (my_y < wu_hiy), my_x < wu_hix, wu_col_in & (my_y > wu_loy)};
+    assign w_in_entry = {w_in_route, w_in_flit};
+    assign wt_head = u_wt_fifo_out_data[63:0];
+    assign wt_route = u_wt_fifo_out_data[68:64];
+    assign wu_head = u_wu_fifo_out_data[63:0];
+    assign wu_route = u_wu_fifo_out_data[68:64];
     assign w_ready_all = u_wt_fifo_in_ready & u_wu_fifo_in_ready;
     assign w_in_ready = w_ready_all;
     assign l_take = l_in_valid & l_ready_all;
@@ -378,35 +315,28 @@ module MeshRouter_c4_r4_f64_b4_q2 (
     assign l_in_col_in = (l_in_lox <= my_x) & (my_x <= l_in_hix);
     assign l_in_route = l_in_flit[16] ? {1'b0, (~(my_x == 4'd0)) | (my_y == 4'd0), 1'b0, 1'b0, (my_x == 4'd0) & (~(my_y == 4'd0))} : {l_in_col_in & ((l_in_loy <= my_y) & (my_y <= l_in_hiy)), my_x > l_in_lox, l_in_col_in & (my_y < l_in_hiy), my_x < l_in_hix, l_in_col_in & (my_y > l_in_loy)};
     assign l_in_through = |(l_in_route & 5'h0a);
-    assign lt_lox = (((u_lt_fifo_out_data[3:0] < u_lt_fifo_out_data[7:4]) ? u_lt_fifo_out_data[3:0] : u_lt_fifo_out_data[7:4]) < 4'd3) ? ((u_lt_fifo_out_data[3:0] < u_lt_fifo_out_data[7:4]) ? u_lt_fifo_out_data[3:0] : u_lt_fifo_out_data[7:4]) : 4'd3;
-    assign lt_hix = (((u_lt_fifo_out_data[3:0] > u_lt_fifo_out_data[7:4]) ? u_lt_fifo_out_data[3:0] : u_lt_fifo_out_data[7:4]) < 4'd3) ? ((u_lt_fifo_out_data[3:0] > u_lt_fifo_out_data[7:4]) ? u_lt_fifo_out_data[3:0] : u_lt_fifo_out_data[7:4]) : 4'd3;
-    assign lt_loy = (((u_lt_fifo_out_data[11:8] < u_lt_fifo_out_data[15:12]) ? u_lt_fifo_out_data[11:8] : u_lt_fifo_out_data[15:12]) < 4'd3) ? ((u_lt_fifo_out_data[11:8] < u_lt_fifo_out_data[15:12]) ? u_lt_fifo_out_data[11:8] : u_lt_fifo_out_data[15:12]) : 4'd3;
-    assign lt_hiy = (((u_lt_fifo_out_data[11:8] > u_lt_fifo_out_data[15:12]) ? u_lt_fifo_out_data[11:8] : u_lt_fifo_out_data[15:12]) < 4'd3) ? ((u_lt_fifo_out_data[11:8] > u_lt_fifo_out_data[15:12]) ? u_lt_fifo_out_data[11:8] : u_lt_fifo_out_data[15:12]) : 4'd3;
-    assign lt_col_in = (lt_lox <= my_x) & (my_x <= lt_hix);
-    assign lt_route = u_lt_fifo_out_data[16] ? {1'b0, (~(my_x == 4'd0)) | (my_y == 4'd0), 1'b0, 1'b0, (my_x == 4'd0) & (~(my_y == 4'd0))} : {lt_col_in & ((lt_loy <= my_y) & (my_y <= lt_hiy)), my_x > lt_lox, lt_col_in & (my_y < lt_hiy), my_x < lt_hix, lt_col_in & (my_y > lt_loy)};
-    assign lu_lox = (((u_lu_fifo_out_data[3:0] < u_lu_fifo_out_data[7:4]) ? u_lu_fifo_out_data[3:0] : u_lu_fifo_out_data[7:4]) < 4'd3) ? ((u_lu_fifo_out_data[3:0] < u_lu_fifo_out_data[7:4]) ? u_lu_fifo_out_data[3:0] : u_lu_fifo_out_data[7:4]) : 4'd3;
-    assign lu_hix = (((u_lu_fifo_out_data[3:0] > u_lu_fifo_out_data[7:4]) ? u_lu_fifo_out_data[3:0] : u_lu_fifo_out_data[7:4]) < 4'd3) ? ((u_lu_fifo_out_data[3:0] > u_lu_fifo_out_data[7:4]) ? u_lu_fifo_out_data[3:0] : u_lu_fifo_out_data[7:4]) : 4'd3;
-    assign lu_loy = (((u_lu_fifo_out_data[11:8] < u_lu_fifo_out_data[15:12]) ? u_lu_fifo_out_data[11:8] : u_lu_fifo_out_data[15:12]) < 4'd3) ? ((u_lu_fifo_out_data[11:8] < u_lu_fifo_out_data[15:12]) ? u_lu_fifo_out_data[11:8] : u_lu_fifo_out_data[15:12]) : 4'd3;
-    assign lu_hiy = (((u_lu_fifo_out_data[11:8] > u_lu_fifo_out_data[15:12]) ? u_lu_fifo_out_data[11:8] : u_lu_fifo_out_data[15:12]) < 4'd3) ? ((u_lu_fifo_out_data[11:8] > u_lu_fifo_out_data[15:12]) ? u_lu_fifo_out_data[11:8] : u_lu_fifo_out_data[15:12]) : 4'd3;
-    assign lu_col_in = (lu_lox <= my_x) & (my_x <= lu_hix);
-    assign lu_route = u_lu_fifo_out_data[16] ? {1'b0, (~(my_x == 4'd0)) | (my_y == 4'd0), 1'b0, 1'b0, (my_x == 4'd0) & (~(my_y == 4'd0))} : {lu_col_in & ((lu_loy <= my_y) & (my_y <= lu_hiy)), my_x > lu_lox, lu_col_in & (my_y < lu_hiy), my_x < lu_hix, lu_col_in & (my_y > lu_loy)};
+    assign l_in_entry = {l_in_route, l_in_flit};
+    assign lt_head = u_lt_fifo_out_data[63:0];
+    assign lt_route = u_lt_fifo_out_data[68:64];
+    assign lu_head = u_lu_fifo_out_data[63:0];
+    assign lu_route = u_lu_fifo_out_data[68:64];
     assign l_ready_all = u_lt_fifo_in_ready & u_lu_fifo_in_ready;
     assign l_in_ready = l_ready_all;
     assign n_req = {(u_lu_fifo_out_valid & lu_route[0]) & (~lu_served_q[0]), (u_lt_fifo_out_valid & lt_route[0]) & (~lt_served_q[0]), (u_wu_fifo_out_valid & wu_route[0]) & (~wu_served_q[0]), (u_wt_fifo_out_valid & wt_route[0]) & (~wt_served_q[0]), (u_su_fifo_out_valid & su_route[0]) & (~su_served_q[0]), (u_st_fifo_out_valid & st_route[0]) & (~st_served_q[0]), (u_eu_fifo_out_valid & eu_route[0]) & (~eu_served_q[0]), (u_et_fifo_out_valid & et_route[0]) & (~et_served_q[0]), (u_nu_fifo_out_valid & nu_route[0]) & (~nu_served_q[0]), (u_nt_fifo_out_valid & nt_route[0]) & (~nt_served_q[0])};
     assign n_out_valid = u_n_arb_grant_valid;
-    assign n_out_flit = (u_n_arb_grant_index == 4'd0) ? u_nt_fifo_out_data : ((u_n_arb_grant_index == 4'd1) ? u_nu_fifo_out_data : ((u_n_arb_grant_index == 4'd2) ? u_et_fifo_out_data : ((u_n_arb_grant_index == 4'd3) ? u_eu_fifo_out_data : ((u_n_arb_grant_index == 4'd4) ? u_st_fifo_out_data : ((u_n_arb_grant_index == 4'd5) ? u_su_fifo_out_data : ((u_n_arb_grant_index == 4'd6) ? u_wt_fifo_out_data : ((u_n_arb_grant_index == 4'd7) ? u_wu_fifo_out_data : ((u_n_arb_grant_index == 4'd8) ? u_lt_fifo_out_data : u_lu_fifo_out_data))))))));
+    assign n_out_flit = (u_n_arb_grant_index == 4'd0) ? nt_head : ((u_n_arb_grant_index == 4'd1) ? nu_head : ((u_n_arb_grant_index == 4'd2) ? et_head : ((u_n_arb_grant_index == 4'd3) ? eu_head : ((u_n_arb_grant_index == 4'd4) ? st_head : ((u_n_arb_grant_index == 4'd5) ? su_head : ((u_n_arb_grant_index == 4'd6) ? wt_head : ((u_n_arb_grant_index == 4'd7) ? wu_head : ((u_n_arb_grant_index == 4'd8) ? lt_head : lu_head))))))));
     assign e_req = {(u_lu_fifo_out_valid & lu_route[1]) & (~lu_served_q[1]), (u_lt_fifo_out_valid & lt_route[1]) & (~lt_served_q[1]), (u_wu_fifo_out_valid & wu_route[1]) & (~wu_served_q[1]), (u_wt_fifo_out_valid & wt_route[1]) & (~wt_served_q[1]), (u_su_fifo_out_valid & su_route[1]) & (~su_served_q[1]), (u_st_fifo_out_valid & st_route[1]) & (~st_served_q[1]), (u_eu_fifo_out_valid & eu_route[1]) & (~eu_served_q[1]), (u_et_fifo_out_valid & et_route[1]) & (~et_served_q[1]), (u_nu_fifo_out_valid & nu_route[1]) & (~nu_served_q[1]), (u_nt_fifo_out_valid & nt_route[1]) & (~nt_served_q[1])};
     assign e_out_valid = u_e_arb_grant_valid;
-    assign e_out_flit = (u_e_arb_grant_index == 4'd0) ? u_nt_fifo_out_data : ((u_e_arb_grant_index == 4'd1) ? u_nu_fifo_out_data : ((u_e_arb_grant_index == 4'd2) ? u_et_fifo_out_data : ((u_e_arb_grant_index == 4'd3) ? u_eu_fifo_out_data : ((u_e_arb_grant_index == 4'd4) ? u_st_fifo_out_data : ((u_e_arb_grant_index == 4'd5) ? u_su_fifo_out_data : ((u_e_arb_grant_index == 4'd6) ? u_wt_fifo_out_data : ((u_e_arb_grant_index == 4'd7) ? u_wu_fifo_out_data : ((u_e_arb_grant_index == 4'd8) ? u_lt_fifo_out_data : u_lu_fifo_out_data))))))));
+    assign e_out_flit = (u_e_arb_grant_index == 4'd0) ? nt_head : ((u_e_arb_grant_index == 4'd1) ? nu_head : ((u_e_arb_grant_index == 4'd2) ? et_head : ((u_e_arb_grant_index == 4'd3) ? eu_head : ((u_e_arb_grant_index == 4'd4) ? st_head : ((u_e_arb_grant_index == 4'd5) ? su_head : ((u_e_arb_grant_index == 4'd6) ? wt_head : ((u_e_arb_grant_index == 4'd7) ? wu_head : ((u_e_arb_grant_index == 4'd8) ? lt_head : lu_head))))))));
     assign s_req = {(u_lu_fifo_out_valid & lu_route[2]) & (~lu_served_q[2]), (u_lt_fifo_out_valid & lt_route[2]) & (~lt_served_q[2]), (u_wu_fifo_out_valid & wu_route[2]) & (~wu_served_q[2]), (u_wt_fifo_out_valid & wt_route[2]) & (~wt_served_q[2]), (u_su_fifo_out_valid & su_route[2]) & (~su_served_q[2]), (u_st_fifo_out_valid & st_route[2]) & (~st_served_q[2]), (u_eu_fifo_out_valid & eu_route[2]) & (~eu_served_q[2]), (u_et_fifo_out_valid & et_route[2]) & (~et_served_q[2]), (u_nu_fifo_out_valid & nu_route[2]) & (~nu_served_q[2]), (u_nt_fifo_out_valid & nt_route[2]) & (~nt_served_q[2])};
     assign s_out_valid = u_s_arb_grant_valid;
-    assign s_out_flit = (u_s_arb_grant_index == 4'd0) ? u_nt_fifo_out_data : ((u_s_arb_grant_index == 4'd1) ? u_nu_fifo_out_data : ((u_s_arb_grant_index == 4'd2) ? u_et_fifo_out_data : ((u_s_arb_grant_index == 4'd3) ? u_eu_fifo_out_data : ((u_s_arb_grant_index == 4'd4) ? u_st_fifo_out_data : ((u_s_arb_grant_index == 4'd5) ? u_su_fifo_out_data : ((u_s_arb_grant_index == 4'd6) ? u_wt_fifo_out_data : ((u_s_arb_grant_index == 4'd7) ? u_wu_fifo_out_data : ((u_s_arb_grant_index == 4'd8) ? u_lt_fifo_out_data : u_lu_fifo_out_data))))))));
+    assign s_out_flit = (u_s_arb_grant_index == 4'd0) ? nt_head : ((u_s_arb_grant_index == 4'd1) ? nu_head : ((u_s_arb_grant_index == 4'd2) ? et_head : ((u_s_arb_grant_index == 4'd3) ? eu_head : ((u_s_arb_grant_index == 4'd4) ? st_head : ((u_s_arb_grant_index == 4'd5) ? su_head : ((u_s_arb_grant_index == 4'd6) ? wt_head : ((u_s_arb_grant_index == 4'd7) ? wu_head : ((u_s_arb_grant_index == 4'd8) ? lt_head : lu_head))))))));
     assign w_req = {(u_lu_fifo_out_valid & lu_route[3]) & (~lu_served_q[3]), (u_lt_fifo_out_valid & lt_route[3]) & (~lt_served_q[3]), (u_wu_fifo_out_valid & wu_route[3]) & (~wu_served_q[3]), (u_wt_fifo_out_valid & wt_route[3]) & (~wt_served_q[3]), (u_su_fifo_out_valid & su_route[3]) & (~su_served_q[3]), (u_st_fifo_out_valid & st_route[3]) & (~st_served_q[3]), (u_eu_fifo_out_valid & eu_route[3]) & (~eu_served_q[3]), (u_et_fifo_out_valid & et_route[3]) & (~et_served_q[3]), (u_nu_fifo_out_valid & nu_route[3]) & (~nu_served_q[3]), (u_nt_fifo_out_valid & nt_route[3]) & (~nt_served_q[3])};
     assign w_out_valid = u_w_arb_grant_valid;
-    assign w_out_flit = (u_w_arb_grant_index == 4'd0) ? u_nt_fifo_out_data : ((u_w_arb_grant_index == 4'd1) ? u_nu_fifo_out_data : ((u_w_arb_grant_index == 4'd2) ? u_et_fifo_out_data : ((u_w_arb_grant_index == 4'd3) ? u_eu_fifo_out_data : ((u_w_arb_grant_index == 4'd4) ? u_st_fifo_out_data : ((u_w_arb_grant_index == 4'd5) ? u_su_fifo_out_data : ((u_w_arb_grant_index == 4'd6) ? u_wt_fifo_out_data : ((u_w_arb_grant_index == 4'd7) ? u_wu_fifo_out_data : ((u_w_arb_grant_index == 4'd8) ? u_lt_fifo_out_data : u_lu_fifo_out_data))))))));
+    assign w_out_flit = (u_w_arb_grant_index == 4'd0) ? nt_head : ((u_w_arb_grant_index == 4'd1) ? nu_head : ((u_w_arb_grant_index == 4'd2) ? et_head : ((u_w_arb_grant_index == 4'd3) ? eu_head : ((u_w_arb_grant_index == 4'd4) ? st_head : ((u_w_arb_grant_index == 4'd5) ? su_head : ((u_w_arb_grant_index == 4'd6) ? wt_head : ((u_w_arb_grant_index == 4'd7) ? wu_head : ((u_w_arb_grant_index == 4'd8) ? lt_head : lu_head))))))));
     assign l_req = {(u_lu_fifo_out_valid & lu_route[4]) & (~lu_served_q[4]), (u_lt_fifo_out_valid & lt_route[4]) & (~lt_served_q[4]), (u_wu_fifo_out_valid & wu_route[4]) & (~wu_served_q[4]), (u_wt_fifo_out_valid & wt_route[4]) & (~wt_served_q[4]), (u_su_fifo_out_valid & su_route[4]) & (~su_served_q[4]), (u_st_fifo_out_valid & st_route[4]) & (~st_served_q[4]), (u_eu_fifo_out_valid & eu_route[4]) & (~eu_served_q[4]), (u_et_fifo_out_valid & et_route[4]) & (~et_served_q[4]), (u_nu_fifo_out_valid & nu_route[4]) & (~nu_served_q[4]), (u_nt_fifo_out_valid & nt_route[4]) & (~nt_served_q[4])};
     assign l_out_valid = u_l_arb_grant_valid;
-    assign l_out_flit = (u_l_arb_grant_index == 4'd0) ? u_nt_fifo_out_data : ((u_l_arb_grant_index == 4'd1) ? u_nu_fifo_out_data : ((u_l_arb_grant_index == 4'd2) ? u_et_fifo_out_data : ((u_l_arb_grant_index == 4'd3) ? u_eu_fifo_out_data : ((u_l_arb_grant_index == 4'd4) ? u_st_fifo_out_data : ((u_l_arb_grant_index == 4'd5) ? u_su_fifo_out_data : ((u_l_arb_grant_index == 4'd6) ? u_wt_fifo_out_data : ((u_l_arb_grant_index == 4'd7) ? u_wu_fifo_out_data : ((u_l_arb_grant_index == 4'd8) ? u_lt_fifo_out_data : u_lu_fifo_out_data))))))));
+    assign l_out_flit = (u_l_arb_grant_index == 4'd0) ? nt_head : ((u_l_arb_grant_index == 4'd1) ? nu_head : ((u_l_arb_grant_index == 4'd2) ? et_head : ((u_l_arb_grant_index == 4'd3) ? eu_head : ((u_l_arb_grant_index == 4'd4) ? st_head : ((u_l_arb_grant_index == 4'd5) ? su_head : ((u_l_arb_grant_index == 4'd6) ? wt_head : ((u_l_arb_grant_index == 4'd7) ? wu_head : ((u_l_arb_grant_index == 4'd8) ? lt_head : lu_head))))))));
     assign v0_done = nt_served_q | {u_l_arb_grant[0] & l_out_ready, u_w_arb_grant[0] & w_out_ready, u_s_arb_grant[0] & s_out_ready, u_e_arb_grant[0] & e_out_ready, u_n_arb_grant[0] & n_out_ready};
     assign nt_pop = u_nt_fifo_out_valid & (v0_done == nt_route);
     assign v1_done = nu_served_q | {u_l_arb_grant[1] & l_out_ready, u_w_arb_grant[1] & w_out_ready, u_s_arb_grant[1] & s_out_ready, u_e_arb_grant[1] & e_out_ready, u_n_arb_grant[1] & n_out_ready};
@@ -455,11 +385,11 @@ module MeshRouter_c4_r4_f64_b4_q2 (
         end
     end
 
-    SyncFIFO_w64_d4 u_nt_fifo (
+    SyncFIFO_w69_d4 u_nt_fifo (
         .clk       (clk),
         .rst       (rst),
         .in_valid  (_t0),
-        .in_data   (n_in_flit),
+        .in_data   (n_in_entry),
         .out_ready (nt_pop),
         .in_ready  (u_nt_fifo_in_ready),
         .out_valid (u_nt_fifo_out_valid),
@@ -467,11 +397,11 @@ module MeshRouter_c4_r4_f64_b4_q2 (
         .count     (u_nt_fifo_count)
     );
 
-    SyncFIFO_w64_d4 u_nu_fifo (
+    SyncFIFO_w69_d4 u_nu_fifo (
         .clk       (clk),
         .rst       (rst),
         .in_valid  (_t1),
-        .in_data   (n_in_flit),
+        .in_data   (n_in_entry),
         .out_ready (nu_pop),
         .in_ready  (u_nu_fifo_in_ready),
         .out_valid (u_nu_fifo_out_valid),
@@ -479,11 +409,11 @@ module MeshRouter_c4_r4_f64_b4_q2 (
         .count     (u_nu_fifo_count)
     );
 
-    SyncFIFO_w64_d4 u_et_fifo (
+    SyncFIFO_w69_d4 u_et_fifo (
         .clk       (clk),
         .rst       (rst),
         .in_valid  (_t2),
-        .in_data   (e_in_flit),
+        .in_data   (e_in_entry),
         .out_ready (et_pop),
         .in_ready  (u_et_fifo_in_ready),
         .out_valid (u_et_fifo_out_valid),
@@ -491,11 +421,11 @@ module MeshRouter_c4_r4_f64_b4_q2 (
         .count     (u_et_fifo_count)
     );
 
-    SyncFIFO_w64_d4 u_eu_fifo (
+    SyncFIFO_w69_d4 u_eu_fifo (
         .clk       (clk),
         .rst       (rst),
         .in_valid  (_t3),
-        .in_data   (e_in_flit),
+        .in_data   (e_in_entry),
         .out_ready (eu_pop),
         .in_ready  (u_eu_fifo_in_ready),
         .out_valid (u_eu_fifo_out_valid),
@@ -503,11 +433,11 @@ module MeshRouter_c4_r4_f64_b4_q2 (
         .count     (u_eu_fifo_count)
     );
 
-    SyncFIFO_w64_d4 u_st_fifo (
+    SyncFIFO_w69_d4 u_st_fifo (
         .clk       (clk),
         .rst       (rst),
         .in_valid  (_t4),
-        .in_data   (s_in_flit),
+        .in_data   (s_in_entry),
         .out_ready (st_pop),
         .in_ready  (u_st_fifo_in_ready),
         .out_valid (u_st_fifo_out_valid),
@@ -515,11 +445,11 @@ module MeshRouter_c4_r4_f64_b4_q2 (
         .count     (u_st_fifo_count)
     );
 
-    SyncFIFO_w64_d4 u_su_fifo (
+    SyncFIFO_w69_d4 u_su_fifo (
         .clk       (clk),
         .rst       (rst),
         .in_valid  (_t5),
-        .in_data   (s_in_flit),
+        .in_data   (s_in_entry),
         .out_ready (su_pop),
         .in_ready  (u_su_fifo_in_ready),
         .out_valid (u_su_fifo_out_valid),
@@ -527,11 +457,11 @@ module MeshRouter_c4_r4_f64_b4_q2 (
         .count     (u_su_fifo_count)
     );
 
-    SyncFIFO_w64_d4 u_wt_fifo (
+    SyncFIFO_w69_d4 u_wt_fifo (
         .clk       (clk),
         .rst       (rst),
         .in_valid  (_t6),
-        .in_data   (w_in_flit),
+        .in_data   (w_in_entry),
         .out_ready (wt_pop),
         .in_ready  (u_wt_fifo_in_ready),
         .out_valid (u_wt_fifo_out_valid),
@@ -539,11 +469,11 @@ module MeshRouter_c4_r4_f64_b4_q2 (
         .count     (u_wt_fifo_count)
     );
 
-    SyncFIFO_w64_d4 u_wu_fifo (
+    SyncFIFO_w69_d4 u_wu_fifo (
         .clk       (clk),
         .rst       (rst),
         .in_valid  (_t7),
-        .in_data   (w_in_flit),
+        .in_data   (w_in_entry),
         .out_ready (wu_pop),
         .in_ready  (u_wu_fifo_in_ready),
         .out_valid (u_wu_fifo_out_valid),
@@ -551,11 +481,11 @@ module MeshRouter_c4_r4_f64_b4_q2 (
         .count     (u_wu_fifo_count)
     );
 
-    SyncFIFO_w64_d4 u_lt_fifo (
+    SyncFIFO_w69_d4 u_lt_fifo (
         .clk       (clk),
         .rst       (rst),
         .in_valid  (_t8),
-        .in_data   (l_in_flit),
+        .in_data   (l_in_entry),
         .out_ready (lt_pop),
         .in_ready  (u_lt_fifo_in_ready),
         .out_valid (u_lt_fifo_out_valid),
@@ -563,11 +493,11 @@ module MeshRouter_c4_r4_f64_b4_q2 (
         .count     (u_lt_fifo_count)
     );
 
-    SyncFIFO_w64_d4 u_lu_fifo (
+    SyncFIFO_w69_d4 u_lu_fifo (
         .clk       (clk),
         .rst       (rst),
         .in_valid  (_t9),
-        .in_data   (l_in_flit),
+        .in_data   (l_in_entry),
         .out_ready (lu_pop),
         .in_ready  (u_lu_fifo_in_ready),
         .out_valid (u_lu_fifo_out_valid),

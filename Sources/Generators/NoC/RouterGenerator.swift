@@ -6,7 +6,9 @@ import SpikeForgeCore
 /// Router: five ports (N, E, S, W, local), each with valid/ready in and out and an input FIFO of
 /// `bufferDepth` flits; `in_ready` is the FIFO's registered not-full, so no combinational path
 /// crosses a link. Each input's head flit asks for a set of outputs (the X-Y tree route of its
-/// destination rectangle); each output has a round-robin arbiter over the five inputs (priority
+/// destination rectangle), computed when the flit enters and stored beside it in the queue
+/// (lookahead: the head's request comes straight from the queue, not through the route logic);
+/// each output has a round-robin arbiter over the five inputs (priority
 /// pointer moves past the winner when the flit is taken). A multicast head is sent to each of its
 /// outputs as they grant it, and leaves the FIFO when all have taken it. Latency: a flit written
 /// into an input FIFO at the end of cycle t can leave the router in cycle t+1, so a route of h
@@ -18,7 +20,9 @@ public enum RouterGenerator: BlockGenerator {
         return Design(top: c.moduleName, modules: [fifo, arb, router(c, fifo: fifo, arbiter: arb)])
     }
 
-    static func fifoModule(_ c: RouterConfig) -> Module { FIFOGenerator.module(.init(width: c.flitWidth, depth: c.bufferDepth)) }
+    /// Each queue entry is the flit and its 5-bit route (`routeBits`), the route on top.
+    static func fifoModule(_ c: RouterConfig) -> Module { FIFOGenerator.module(.init(width: c.flitWidth + routeBits, depth: c.bufferDepth)) }
+    static let routeBits = RouterPort.allCases.count
     static func arbiterModule(_ c: RouterConfig) -> Module { ArbiterGenerator.module(.init(requesters: 5 * c.queues)) }
 
     /// The route of a head flit that entered on `port`, at router (`x`, `y`): a 5-bit mask, bit
@@ -87,25 +91,26 @@ public enum RouterGenerator: BlockGenerator {
             let qs = (0 ..< K).map { k in (k, K == 1 ? p.prefix : "\(p.prefix)\(k == 0 ? "t" : "u")") }
             let readyWire = b.wire("\(p.prefix)_ready_all", .bool)
             let take = b.node("\(p.prefix)_take", inValid[p.rawValue] & readyWire)
+            // The route of the flit on the link, computed once as it enters.
+            let r = route(b, c, port: p, flit: inFlit[p.rawValue], x: myX, y: myY, name: "\(p.prefix)_in")
             var through = Expr.one
-            if K == 2 {
-                let r = route(b, c, port: p, flit: inFlit[p.rawValue], x: myX, y: myY, name: "\(p.prefix)_in")
-                through = b.node("\(p.prefix)_in_through", (r & .lit(Int(p.throughMask), .uint(5))).any)
-            }
+            if K == 2 { through = b.node("\(p.prefix)_in_through", (r & .lit(Int(p.throughMask), .uint(5))).any) }
+            let entry = b.node("\(p.prefix)_in_entry", .concat([r, inFlit[p.rawValue]]))
             var readies: [Expr] = []
             for (k, name) in qs {
                 let pop = b.wire("\(name)_pop", .bool)
                 let sel = K == 1 ? take : (k == 0 ? take & through : take & ~through)
                 let q = b.instance("u_\(name)_fifo", of: fifo, inputs: [
-                    "clk": clk, "rst": rst, "in_valid": sel, "in_data": inFlit[p.rawValue], "out_ready": pop,
+                    "clk": clk, "rst": rst, "in_valid": sel, "in_data": entry, "out_ready": pop,
                 ])
                 b.allowUnused(q["count"]!, because: "occupancy is not needed; busy uses out_valid")
                 headValid.append(q["out_valid"]!)
-                head.append(q["out_data"]!)
+                let out = q["out_data"]!
+                head.append(b.node("\(name)_head", out.bits(F - 1, 0)))
                 readies.append(q["in_ready"]!)
                 busyTerms.append(q["out_valid"]!)
                 popWires.append(pop)
-                mask.append(route(b, c, port: p, flit: q["out_data"]!, x: myX, y: myY, name: name))
+                mask.append(b.node("\(name)_route", out.bits(F + Self.routeBits - 1, F)))
                 served.append(b.reg("\(name)_served_q", .uint(5)))
             }
             b.assign(readyWire, readies.dropFirst().reduce(readies[0], &))
