@@ -19,8 +19,10 @@ public struct ActivityProfile: Sendable, Equatable {
     /// fire check repeated until quiet, then the residual flush), counting every spike sent,
     /// +1 and −1 alike: a ternary neuron sends many more spikes than its final `|z|`. Input
     /// events come in the host's order (ascending pixel); a later layer takes the spikes of the
-    /// one before neuron by neuron, which on the mesh arrive interleaved, so its counts are an
-    /// estimate. Layers after a conv or pool layer, and the output layer, get no counts.
+    /// one before neuron by neuron, each run of spikes one fire check sent (one sign) as one
+    /// event of that multiplicity, so at most one event per neuron per input event is kept. On
+    /// the mesh they arrive interleaved, one by one, so a later layer's counts are an estimate.
+    /// Layers after a conv or pool layer, and the output layer, get no counts.
     public static func measure(_ model: IntegerModel, _ set: ImageSet) -> ActivityProfile {
         let first = model.layers.first?.inputs ?? 0
         var events = [Double](repeating: 0, count: first)
@@ -40,18 +42,22 @@ public struct ActivityProfile: Sendable, Equatable {
                     for n in 0 ..< layer.outputs {
                         let row = n * layer.inputs
                         var (v, z, sent) = (layer.bias[n], Int64(0), 0)
+                        var run: Int64 = 0
                         func emit(_ q: Spike) {
                             v -= Int64(q) * layer.threshold
                             z += Int64(q)
                             sent += 1
-                            if l + 1 < hidden { next.append((n, Int64(q))) }
+                            run += Int64(q)
                         }
+                        // A fire check from a quiet state sends one sign only: its run is one event.
                         func fire() {
+                            run = 0
                             while true {
                                 let q = FunctionalNeuron.fireCondition(v: v, z: z, theta: layer.threshold, mode: layer.mode)
-                                if q == 0 { return }
+                                if q == 0 { break }
                                 emit(q)
                             }
+                            if run != 0 && l + 1 < hidden { next.append((n, run)) }
                         }
                         fire()
                         for e in input {
@@ -60,7 +66,10 @@ public struct ActivityProfile: Sendable, Equatable {
                         }
                         if layer.flush {
                             let q = FunctionalNeuron.flushCondition(v: v, z: z, theta: layer.threshold, mode: layer.mode)
-                            if q != 0 { emit(q) }
+                            if q != 0 {
+                                emit(q)
+                                if l + 1 < hidden { next.append((n, Int64(q))) }
+                            }
                         }
                         counts[n] = sent
                     }
@@ -88,8 +97,9 @@ public struct BalanceRecord: Codable, Hashable, Sendable {
     /// The digest of the model as given, before the renumbering (`model.digest` is the
     /// renumbered model's, which `model/` holds).
     public var sourceDigest: String
-    /// Predicted row-operation cycles per image of the busiest tile, and of the mean tile, with
-    /// the neurons in their given order and after.
+    /// Predicted row-operation cycles per image of the busiest tile with the neurons in their
+    /// given order and after, and of the mean tile with any predicted work (the same before
+    /// and after: renumbering moves work, it does not change it).
     public var busiestBefore: Double
     public var busiestAfter: Double
     public var meanTile: Double

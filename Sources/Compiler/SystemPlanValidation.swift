@@ -75,6 +75,9 @@ extension SystemPlan {
         if let b = balance {
             if !layers.dropLast().contains(where: { $0.name == b.layer }) { p.append("balance.layer: got '\(b.layer)', expected a hidden layer's name") }
             if b.images < 1 { p.append("balance.images: got \(b.images), expected at least 1") }
+            if b.sourceDigest.count != 64 || !b.sourceDigest.allSatisfy({ "0123456789abcdef".contains($0) }) {
+                p.append("balance.sourceDigest: got '\(b.sourceDigest.prefix(80))', expected 64 lower-case hex digits (a SHA-256)")
+            }
             for (k, v) in [("busiestBefore", b.busiestBefore), ("busiestAfter", b.busiestAfter), ("meanTile", b.meanTile)] where !(v.isFinite && v >= 0) {
                 p.append("balance.\(k): got \(v), expected a finite number of cycles, at least 0")
             }

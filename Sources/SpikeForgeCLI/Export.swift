@@ -32,29 +32,31 @@ public struct Export: ParsableCommand {
     @Option(help: ArgumentHelp("Place from profiled activity: renumber the last hidden layer's neurons so the tiles' work is even on these images (spread placement; exact, the logits do not change).",
                                discussion: "An MNIST or .npy directory (its train split), or 'generated' for SpikeForge's generated training digits."))
     var profile: String?
-    @Option(name: .customLong("profile-limit"), parsing: .unconditional, help: "Profile on the first N images.") var profileLimit: Int = 1000
+    @Option(name: .customLong("profile-limit"), parsing: .unconditional, help: "Profile on the first N images (default 1000).") var profileLimit: Int?
 
     public init() {}
 
     public func validate() throws {
         var p: [String] = []
         do { _ = try system.options() } catch { p.append("\(error)") }
-        if !(1 ... 60000).contains(profileLimit) { p.append("--profile-limit: got \(profileLimit), expected 1...60000") }
+        if let n = profileLimit {
+            if !(1 ... 60000).contains(n) { p.append("--profile-limit: got \(n), expected 1...60000") }
+            if profile == nil { p.append("--profile-limit: needs --profile DIR|generated (the images to profile)") }
+        }
         if !p.isEmpty { throw ValidationError(p.joined(separator: "\n")) }
     }
 
     /// The profiling images of `--profile` (the train split: the test images stay unseen).
     static func profileSet(_ profile: String?, limit: Int) throws(DatasetError) -> ImageSet? {
         guard let profile else { return nil }
-        if profile == "generated" { return GeneratedDigits.make(count: limit, seed: DataOptions.generatedSeed, split: "train") }
-        return try ImageSet.load(directory: profile, split: "train", limit: limit)
+        return try DataOptions.trainImages(profile == "generated" ? nil : profile, generated: limit, limit: limit)
     }
 
     public func run() throws {
         let dir = URL(fileURLWithPath: out)
         let hadRTL = FileManager.default.fileExists(atPath: dir.appendingPathComponent("rtl").path)
         let plan = try DesignDir.export(modelDir: URL(fileURLWithPath: model), options: try system.options(),
-                                        profile: try Self.profileSet(profile, limit: profileLimit), out: dir)
+                                        profile: try Self.profileSet(profile, limit: profileLimit ?? 1000), out: dir)
         Self.describe(plan, picked: system.mesh == nil)
         print("wrote \(out)/system.json, \(out)/model/ and \(out)/images/ (\(plan.system.tiles * plan.system.pe.srams.count) memories)")
         if hadRTL {

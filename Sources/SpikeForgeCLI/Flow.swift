@@ -67,7 +67,7 @@ public struct Flow: ParsableCommand {
         sys.mesh = mesh ?? (mnist ? "6x7" : "3x3")
         sys.policy = policy
         // Placed from the activity of the first 1,000 training images (the test images stay unseen).
-        let profile = try source.trainSet().prefix(1000)
+        let profile = try DataOptions.trainImages(source.data, generated: source.generatedTrain, limit: 1000)
         let plan = try DesignDir.export(modelDir: modelDir, options: try sys.options(), profile: profile, out: designDir)
         Export.describe(plan)
 

@@ -79,7 +79,9 @@ public struct Simulate: ParsableCommand {
         for e in selection.engines {
             let r = try runner.run(e, on: set)
             for line in r.report() { print(line) }
-            if tiles, let t = r.tileTable() { print("per tile, per image:\n" + t + "\n") }
+            if tiles {
+                print(r.tileTable().map { "per tile, per image:\n" + $0 + "\n" } ?? "--tiles: the \(e.rawValue) engine counts no per-tile events (the cycle model does, cycle-exact with the RTL)")
+            }
             runs.append(r)
         }
         try Self.finish(runs, results: results)

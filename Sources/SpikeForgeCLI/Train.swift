@@ -45,9 +45,13 @@ struct DataOptions: ParsableArguments {
         return MemoryBudget.problem(needs: Double(n) * (28 * 28 + 1) * 2, for: "\(flag) \(n)")
     }
 
-    func trainSet() throws(DatasetError) -> ImageSet {
-        if let data { return try ImageSet.load(directory: data, split: "train", limit: trainLimit) }
-        return GeneratedDigits.make(count: generatedTrain, seed: Self.generatedSeed, split: "train").prefix(trainLimit)
+    func trainSet() throws(DatasetError) -> ImageSet { try Self.trainImages(data, generated: generatedTrain, limit: trainLimit) }
+
+    /// The train split of `directory` (MNIST or `.npy`), or `generated` generated training
+    /// digits; the first `limit` images (only those are read from a directory).
+    static func trainImages(_ directory: String?, generated: Int, limit: Int?) throws(DatasetError) -> ImageSet {
+        if let directory { return try ImageSet.load(directory: directory, split: "train", limit: limit) }
+        return GeneratedDigits.make(count: generated, seed: generatedSeed, split: "train").prefix(limit)
     }
 
     func testSet() throws(DatasetError) -> ImageSet { try Self.testImages(data, generated: generatedTest, limit: testLimit) }

@@ -2,7 +2,10 @@
 /// (docs/SYSTEM.md, "Placement from profiled activity").
 extension IntegerModel {
     /// What stands in the way of renumbering layer `l`'s neurons by `order`, if anything: `l`
-    /// and the layer after it must be dense and `order` a permutation of `0 ..< outputs`.
+    /// and the layer after it must be dense, the layer after it the output layer or one whose
+    /// spike counts do not depend on the order of its inputs (`IntegerLayer.isExact`: `relu` or
+    /// `linear` without the flush counts its inputs in index order), and `order` a
+    /// permutation of `0 ..< outputs`.
     public func permutationProblems(layer l: Int, order: [Int]) -> [String] {
         guard layers.indices.contains(l), l + 1 < layers.count else {
             return ["layer \(l): got a layer index, expected a hidden layer 0..<\(max(0, layers.count - 1))"]
@@ -11,6 +14,9 @@ extension IntegerModel {
         let layer = layers[l], next = layers[l + 1]
         if layer.kind != .dense { p.append("\(layer.name): got a \(layer.kind) layer, expected a dense one (its neurons are renumbered)") }
         if next.kind != .dense { p.append("\(next.name): got a \(next.kind) layer, expected a dense one (its inputs are renumbered)") }
+        if !next.isExact {
+            p.append("\(next.name): got \(next.mode.rawValue)\(next.flush ? " with" : " without") the flush, expected the output layer or an exact one (reluFloor, or relu or linear with the flush): its counts depend on the order of its inputs")
+        }
         if order.count != layer.outputs { p.append("order: got \(order.count) entries, expected \(layer.outputs), one per neuron of \(layer.name)") }
         var seen = [Bool](repeating: false, count: layer.outputs)
         var bad = 0

@@ -14,10 +14,13 @@ import Trainer
     }
 
     /// Every hidden neuron's count is the number of spikes `FunctionalNeuron` (SPEC §1) sends
-    /// for the same events: pixels in ascending order for the first layer, the first layer's
-    /// spikes neuron by neuron for the second.
-    @Test func theProfileCountsEverySpikeTheReferenceNeuronSends() {
-        let m = CompilerTests.dense([16, 12, 8, 4], seed: 3, theta: 90)
+    /// for the same events: pixels in ascending order for the first layer; for the second, the
+    /// first layer's spikes neuron by neuron, each fire check's run of spikes one event of that
+    /// multiplicity. In each mode, with and without the flush.
+    @Test(arguments: [(NeuronMode.reluFloor, false), (.linear, true), (.relu, true)])
+    func theProfileCountsEverySpikeTheReferenceNeuronSends(_ mode: NeuronMode, _ flush: Bool) {
+        var m = CompilerTests.dense([16, 12, 8, 4], seed: 3, theta: 90)
+        for l in 0 ..< 2 { (m.layers[l].mode, m.layers[l].flush) = (mode, flush) }
         let set = Self.images(6, seed: 4)
         let profile = ActivityProfile.measure(m, set)
         var want = m.layers.map { [Double](repeating: 0, count: $0.isOutput ? 0 : $0.outputs) }
@@ -33,16 +36,30 @@ import Trainer
                 var next: [(j: Int, m: Int, sign: Spike)] = []
                 for n in 0 ..< layer.outputs {
                     var neuron = FunctionalNeuron(bias: layer.bias[n], theta: layer.threshold, mode: layer.mode)
-                    for e in input { neuron.input(sign: e.sign, weight: Int64(layer.weights[n * layer.inputs + e.j]), multiplicity: e.m) }
+                    var seen = 0
+                    func run() {
+                        let new = neuron.spikes[seen...]
+                        if let q = new.first { next.append((n, new.count, q)) }
+                        #expect(new.allSatisfy { $0 == new.first }, "one fire check sends one sign")
+                        seen = neuron.spikes.count
+                    }
+                    run()
+                    for e in input {
+                        neuron.input(sign: e.sign, weight: Int64(layer.weights[n * layer.inputs + e.j]), multiplicity: e.m)
+                        run()
+                    }
+                    if layer.flush {
+                        neuron.flush()
+                        run()
+                    }
                     want[l][n] += Double(neuron.spikes.count)
-                    next += neuron.spikes.map { (n, 1, $0) }
                 }
                 input = next
             }
         }
         #expect(profile.images == 6 && profile.source == "test:seed=4")
         #expect(profile.inputEvents == events.map { $0 / 6 })
-        #expect(profile.spikes[0] == want[0].map { $0 / 6 } && profile.spikes[1] == want[1].map { $0 / 6 }, "\(profile.spikes) against \(want)")
+        #expect(profile.spikes[0] == want[0].map { $0 / 6 } && profile.spikes[1] == want[1].map { $0 / 6 }, "\(mode): \(profile.spikes) against \(want)")
         #expect(profile.spikes[0].reduce(0, +) > 0 && profile.spikes[1].reduce(0, +) > 0, "the test network spikes")
         #expect(profile.spikes[2].isEmpty, "the output layer never fires")
     }
@@ -102,8 +119,10 @@ import Trainer
         plan.balance?.layer = "fc2"
         plan.balance?.images = 0
         plan.balance?.busiestAfter = -.infinity
+        plan.balance?.sourceDigest = "ABC"
         let p = plan.problems()
         #expect(p == ["balance.layer: got 'fc2', expected a hidden layer's name", "balance.images: got 0, expected at least 1",
+                      "balance.sourceDigest: got 'ABC', expected 64 lower-case hex digits (a SHA-256)",
                       "balance.busiestAfter: got -inf, expected a finite number of cycles, at least 0"], "\(p)")
     }
 }

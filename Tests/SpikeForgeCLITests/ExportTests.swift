@@ -79,10 +79,14 @@ import Testing
         let given = try String(contentsOf: Self.model.appendingPathComponent("manifest.json"), encoding: .utf8)
         #expect(manifest != given && manifest.contains("\"training\"") && manifest.contains("\"accuracy\""), "the renumbered model, with its record")
         #expect(runCLI(["simulate", "--design", design.path, "--generated-test", "8", "--load", "backdoor", "--tiles"]) == nil)
+        let files = ["system.json", "model/manifest.json", "images/manifest.json"].map { design.appendingPathComponent($0) }
+        let before = try files.map { try Data(contentsOf: $0) }
         let bad = runCLI(["export", "--model", Self.model.path, "--mesh", "2x2", "--profile", Self.root.appendingPathComponent("no-images").path,
                           "--out", design.path]) ?? ""
         #expect(bad.contains("no-images"), "\(bad)")
-        #expect(FileManager.default.fileExists(atPath: design.appendingPathComponent("system.json").path), "the old design stays whole")
+        #expect(try files.map { try Data(contentsOf: $0) } == before, "the old design stays whole")
+        let alone = runCLI(["export", "--model", Self.model.path, "--profile-limit", "20", "--out", design.path]) ?? ""
+        #expect(alone.contains("--profile-limit: needs --profile"), "\(alone)")
     }
 
     @Test func badFlagsAreAllListed() {

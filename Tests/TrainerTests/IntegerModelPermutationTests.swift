@@ -42,5 +42,13 @@ import Trainer
         #expect(p == ["order: got 8 entries, expected 9, one per neuron of fc1",
                       "order: got 2 entries out of range or repeated, expected a permutation of 0..<9"], "\(p)")
         #expect(m.permutingNeurons(ofLayer: 0, order: [1, 0]) == nil)
+        // A next hidden layer whose counts depend on its inputs' order (relu without the flush)
+        // is not renumbered under: its logits could change.
+        var inexact = m
+        inexact.layers[1].mode = .relu
+        #expect(inexact.permutationProblems(layer: 0, order: Array(0 ..< 9))
+            == ["fc2: got relu without the flush, expected the output layer or an exact one (reluFloor, or relu or linear with the flush): its counts depend on the order of its inputs"])
+        inexact.layers[1].flush = true
+        #expect(inexact.permutationProblems(layer: 0, order: Array(0 ..< 9)).isEmpty, "relu with the flush is exact")
     }
 }

@@ -234,7 +234,13 @@ public struct ShardResult: Codable, Equatable, Sendable {
                     p.append("\(at).tiles: got \(t.count) tiles' counters, expected \(plan.system.tiles) (the \(plan.system.cols)x\(plan.system.rows) mesh)")
                 }
                 if r.counters == nil { p.append("\(at).tiles: got per-tile counters without counters, expected both or neither") }
-                for (k, c) in t.enumerated() { p += Self.counterProblems(c, at: "\(at).tiles[\(k)]") }
+                let bad = t.enumerated().flatMap { k, c in Self.counterProblems(c, at: "\(at).tiles[\(k)]") }
+                p += bad
+                // Summed only when every count is in range and there is one per tile (no overflow).
+                if bad.isEmpty, let plan, t.count == plan.system.tiles, let c = r.counters, Self.counterProblems(c, at: "").isEmpty,
+                   t.reduce(PECoreModel.Counters(), +) != c {
+                    p.append("\(at).tiles: got per-tile counts whose sum is not counters, expected them to add up")
+                }
             }
             if rangeOK, r.images.count != end - first {
                 p.append("\(at).images: got \(r.images.count) images, expected \(end - first) (images [\(first), \(end)))")

@@ -101,7 +101,9 @@ import Trainer
         // Per-tile counts merge tile by tile, and the tiles add up to the whole.
         #expect(r.tileEvents == f.whole.tileEvents)
         #expect(f.whole.tileEvents?.count == f.design.plan.system.tiles)
-        #expect(f.whole.tileEvents?.reduce(PECoreModel.Counters(), +) == f.whole.events)
+        // Each tile counts its own cycles: every one saw the whole run.
+        #expect(f.whole.tileEvents?.allSatisfy { $0.cycles == f.whole.simulatedCycles && $0.rowOps > 0 } == true)
+        #expect(Set(f.whole.tileEvents?.map(\.rowOps) ?? []).count > 1, "tiles differ in their work")
         #expect(f.whole.report().contains { $0.hasPrefix("per-tile load per image (4 active tiles): busy cycles mean") }, "\(f.whole.report())")
         #expect(f.whole.tileTable()?.components(separatedBy: "\n").count == 2 + 4, "header, rule and one row per active tile")
         #expect(SimulationRun.p99(r.inferences.map(\.totalCycles)) == SimulationRun.p99(f.whole.inferences.map(\.totalCycles)))
@@ -214,6 +216,9 @@ import Trainer
                 #expect(p.contains { $0.hasPrefix(s) }, "\(s) in \(p)")
             }
         }
+        // Per-tile counts that do not add up to the counters.
+        let unsummed = Self.loadProblems(try Self.variant("unsummed.json", of: 1) { r in r.runs[0].tiles?[2].rowOps += 1 })
+        #expect(unsummed == ["runs[0].tiles: got per-tile counts whose sum is not counters, expected them to add up"], "\(unsummed)")
         // Extreme numbers are refused, never computed with (no overflow trap).
         let extreme = Self.loadProblems(try Self.variant("extreme.json", of: 1) { r in
             (r.first, r.end, r.runs[0].flitHops, r.runs[0].images[0].computeCycles) = (Int.min, Int.max, Int.max, Int.max)
