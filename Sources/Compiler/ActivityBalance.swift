@@ -28,7 +28,6 @@ public struct ActivityProfile: Sendable, Equatable {
         var events = [Double](repeating: 0, count: first)
         var spikes = model.layers.map { [Double](repeating: 0, count: $0.isOutput ? 0 : $0.outputs) }
         let hidden = model.layers.prefix { !$0.isOutput && $0.kind == .dense }.count
-        var counts = [Int](repeating: 0, count: model.layers.map(\.outputs).max() ?? 0)
         for i in 0 ..< set.count {
             var input: [(j: Int, m: Int64)] = []
             for (j, v) in model.levels(set.image(i)).prefix(first).enumerated() where v != 0 {
@@ -71,10 +70,9 @@ public struct ActivityProfile: Sendable, Equatable {
                                 if l + 1 < hidden { next.append((n, Int64(q))) }
                             }
                         }
-                        counts[n] = sent
+                        spikes[l][n] += Double(sent)
                     }
                 }
-                for n in 0 ..< layer.outputs { spikes[l][n] += Double(counts[n]) }
                 input = next
             }
         }
@@ -130,7 +128,14 @@ public enum ActivityBalance {
     /// slices) form a bin; neurons, busiest first, go to the bin whose busiest affected tile
     /// would be least loaded (ties to the earlier bin); inside a bin, in ascending order.
     public static func order(_ plan: SystemPlan, _ profile: ActivityProfile, layer l: Int) -> [Int]? {
-        guard l + 1 < plan.layers.count, var load = loads(plan, profile) else { return nil }
+        guard let load = loads(plan, profile) else { return nil }
+        return order(plan, profile, layer: l, loads: load)
+    }
+
+    /// `order`, from the plan's predicted `loads` (`loads(plan, profile)`).
+    static func order(_ plan: SystemPlan, _ profile: ActivityProfile, layer l: Int, loads: [Double]) -> [Int]? {
+        guard l + 1 < plan.layers.count, loads.count == plan.tiles.count else { return nil }
+        var load = loads
         let n = plan.layers[l].outputs
         let act = profile.spikes[l]
         guard act.count == n else { return nil }
@@ -149,9 +154,9 @@ public enum ActivityBalance {
         for i in 0 ..< n { for e in effect[i] { load[e.tile] -= e.weight * act[i] } }
         var bins: [[(tile: Int, weight: Double)]] = []
         var slots: [[Int]] = []
-        var binOf: [String: Int] = [:]
+        var binOf: [[Double]: Int] = [:]
         for i in 0 ..< n {
-            let key = effect[i].map { "\($0.tile):\($0.weight)" }.joined(separator: ",")
+            let key = effect[i].flatMap { [Double($0.tile), $0.weight] }
             if let b = binOf[key] { slots[b].append(i) } else {
                 binOf[key] = bins.count
                 bins.append(effect[i])
@@ -185,7 +190,7 @@ extension Compiler {
         let plan = try compile(model, o)
         let l = model.layers.count - 2
         guard plan.policy == .spread, l >= 0, let before = ActivityBalance.loads(plan, profile),
-              let order = ActivityBalance.order(plan, profile, layer: l),
+              let order = ActivityBalance.order(plan, profile, layer: l, loads: before),
               let renumbered = model.permutingNeurons(ofLayer: l, order: order)
         else { return (plan, model) }
         // Every layer's activity follows its neurons.

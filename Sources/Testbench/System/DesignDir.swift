@@ -58,10 +58,12 @@ public struct DesignDir: Sendable {
     /// the given model's training record, and `system.json` says so (`balance`).
     public static func export(modelDir: URL, options: CompileOptions, profile: ImageSet? = nil, out: URL) throws -> SystemPlan {
         let (given, manifest) = try ModelFile.load(modelDir)
-        var (plan, m) = (try Compiler.compile(given, options), given)
+        let plan: SystemPlan, m: IntegerModel
         if let profile {
             try given.architecture.check(profile)
             (plan, m) = try Compiler.compile(given, options, profile: ActivityProfile.measure(given, profile))
+        } else {
+            (plan, m) = (try Compiler.compile(given, options), given)
         }
         let images = SystemImages(plan: plan, model: m)
         var files: [(name: String, contents: Data)] = []

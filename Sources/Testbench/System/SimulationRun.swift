@@ -144,13 +144,18 @@ public struct SimulationRun: Sendable {
         return out
     }
 
+    /// The per-tile counts, the indices of the tiles that hold a slice (at least one) and the
+    /// image count: what `tileLoad` and `tileTable` share. Nil when the run kept no per-tile counts.
+    var activeTiles: (counts: [PECoreModel.Counters], active: [Int], images: Double)? {
+        guard let t = tileEvents, t.count == plan.tiles.count else { return nil }
+        let active = plan.tiles.indices.filter { !plan.tiles[$0].slices.isEmpty }
+        return active.isEmpty ? nil : (t, active, Double(max(count, 1)))
+    }
+
     /// The active tiles' load per image: busy cycles and row operations, the mean tile's and the
     /// busiest tile's (all phases: reset, inference and read-back).
     var tileLoad: String? {
-        guard let t = tileEvents, t.count == plan.tiles.count else { return nil }
-        let n = Double(max(count, 1))
-        let active = plan.tiles.indices.filter { !plan.tiles[$0].slices.isEmpty }
-        guard !active.isEmpty else { return nil }
+        guard let (t, active, n) = activeTiles else { return nil }
         func line(_ what: String, _ v: (PECoreModel.Counters) -> Int) -> String {
             let mean = active.map { Double(v(t[$0])) }.reduce(0, +) / Double(active.count) / n
             let k = active.max { v(t[$0]) < v(t[$1]) }!
@@ -163,10 +168,8 @@ public struct SimulationRun: Sendable {
     /// Every active tile's counts per image (`simulate --tiles`): row operations, spikes sent,
     /// busy cycles, and busy cycles against the mean active tile.
     public func tileTable() -> String? {
-        guard let t = tileEvents, t.count == plan.tiles.count else { return nil }
-        let n = Double(max(count, 1))
-        let active = plan.tiles.indices.filter { !plan.tiles[$0].slices.isEmpty }
-        let mean = active.map { Double(t[$0].busyCycles) }.reduce(0, +) / Double(max(1, active.count)) / n
+        guard let (t, active, n) = activeTiles else { return nil }
+        let mean = active.map { Double(t[$0].busyCycles) }.reduce(0, +) / Double(active.count) / n
         let rows = [["tile", "slices", "row ops", "spikes sent", "busy cycles", "vs mean"]] + active.map { k -> [String] in
             let c = t[k], tile = plan.tiles[k]
             return ["(\(tile.x),\(tile.y))", tile.slices.map { "\(plan.layers[$0.layer].name) \($0.groups)g" }.joined(separator: " + "),
