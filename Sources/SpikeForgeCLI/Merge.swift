@@ -16,17 +16,21 @@ public struct Merge: ParsableCommand {
 
     @Argument(help: "Shard result files (simulate --shard K/N --result FILE).") var files: [String] = []
     @Option(help: "Write every image's results as CSV, as simulate --results does.") var results: String?
+    @Option(parsing: .unconditional, help: "Clock (MHz) of the ms-per-image figures, as simulate --clock.") var clock: Double = SimulationRun.tileClockMHz
 
     public init() {}
 
     public func validate() throws {
-        if files.isEmpty { throw ValidationError("FILE: got none, expected the shard result files (simulate --shard K/N --result FILE)") }
+        var p: [String] = []
+        if files.isEmpty { p.append("FILE: got none, expected the shard result files (simulate --shard K/N --result FILE)") }
+        if !(clock >= 1 && clock <= 10_000) { p.append("--clock: got \(clock), expected 1...10000 (MHz)") }
+        if !p.isEmpty { throw ValidationError(p.joined(separator: "\n")) }
     }
 
     public func run() throws {
         let m = try ShardMerge.load(files.map { URL(fileURLWithPath: $0) })
         Simulate.describe(m.plan, images: m.identity.images.source, count: m.identity.images.count, load: m.identity.load, multicast: m.identity.multicast)
-        for r in m.runs { for line in r.report() { print(line) } }
+        for r in m.runs { for line in r.report(clockMHz: clock) { print(line) } }
         try Simulate.finish(m.runs, results: results)
     }
 }

@@ -28,6 +28,8 @@ public struct Simulate: ParsableCommand {
     @Option(help: "Run only shard K of N (1-based): images [count*(K-1)/N, count*K/N); needs --result. Merge the shards with spikeforge merge.")
     var shard: String?
     @Option(help: "With --shard: write the shard's results (JSON) to this file.") var result: String?
+    @Option(parsing: .unconditional, help: "Clock (MHz) of the ms-per-image figures. Default: the PE tile's ECP5-85F maximum (report fpga --block pe).")
+    var clock: Double = SimulationRun.tileClockMHz
     @Flag(help: "Print every active tile's row operations, spikes sent and busy cycles per image (cycle model).") var tiles = false
     @OptionGroup var slurm: SlurmOptions
 
@@ -39,6 +41,7 @@ public struct Simulate: ParsableCommand {
         if let e = load.problem("load") { p.append(e) }
         p += testImages.problems
         if trace != nil && engine.value == .model { p.append("--trace: needs --engine verilator or both (the waveform is the RTL's)") }
+        if !(clock >= 1 && clock <= 10_000) { p.append("--clock: got \(clock), expected 1...10000 (MHz)") }
         if timeout < 100 { p.append("--timeout: got \(timeout), expected at least 100") }
         if jobs < 1 || jobs > 64 { p.append("--jobs: got \(jobs), expected 1...64") }
         if threads < 1 || threads > 64 { p.append("--threads: got \(threads), expected 1...64") }
@@ -67,7 +70,7 @@ public struct Simulate: ParsableCommand {
         var runner = SimulationRunner(design: d, load: loadMethod, multicast: !unicast, trace: trace, timeout: timeout, jobs: jobs,
                                       log: { Swift.print($0) }, progress: { FileHandle.standardError.write(Data($0.utf8)) })
         runner.threads = threads
-        if let n = slurm.slurm { return try slurm.run(shards: n, simulate: slurmArguments(), results: results, design: d, set: set) }
+        if let n = slurm.slurm { return try slurm.run(shards: n, simulate: slurmArguments(), results: results, clock: clock, design: d, set: set) }
         if let shard, let result, case let .success(spec) = ShardSpec.parse(shard) {
             let r = try runner.shard(spec, engines: selection.engines, on: set)
             try r.write(to: URL(fileURLWithPath: result))
@@ -78,7 +81,7 @@ public struct Simulate: ParsableCommand {
         var runs: [SimulationRun] = []
         for e in selection.engines {
             let r = try runner.run(e, on: set)
-            for line in r.report() { print(line) }
+            for line in r.report(clockMHz: clock) { print(line) }
             if tiles {
                 print(r.tileTable().map { "per tile, per image:\n" + $0 + "\n" } ?? "--tiles: the \(e.rawValue) engine counts no per-tile events (the cycle model does, cycle-exact with the RTL)")
             }

@@ -83,13 +83,14 @@ struct SlurmOptions: ParsableArguments {
 
     /// Writes (and with `--submit` submits) the array and merge jobs; `simulate`: the task's
     /// arguments before `--shard`, paths absolute.
-    func run(shards n: Int, simulate: [String], results: String?, design: DesignDir, set: ImageSet) throws {
+    func run(shards n: Int, simulate: [String], results: String?, clock: Double, design: DesignDir, set: ImageSet) throws {
         try job.checkSubmit()
         let dir = job.directory(beside: design.url)
         let exe = SlurmJobOptions.executable
         let shardFile = { (k: String) in dir.appendingPathComponent("shard-\(k).json").path }
         var merge = [exe, "merge"] + (1 ... n).map { shardFile("\($0)") }
         if let results { merge += ["--results", URL(fileURLWithPath: results).standardizedFileURL.path] }
+        if clock != SimulationRun.tileClockMHz { merge += ["--clock", "\(clock)"] }
         let slurmJob = SlurmJob(name: "spikeforge-\(design.url.lastPathComponent)", directory: dir, tasks: n,
                                 task: [exe] + simulate + ["--shard", "\(SlurmJob.taskID)/\(n)", "--result", shardFile(SlurmJob.taskID)], after: merge, options: job.slurmOption)
         try job.launch(slurmJob, what: "task K runs --shard K/\(n) --result \(shardFile("K")); then spikeforge merge")

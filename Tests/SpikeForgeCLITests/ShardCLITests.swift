@@ -76,6 +76,36 @@ import Trainer
         #expect(r.status != 0 && r.text.contains("images [11, 16) on the model engine: missing"), "\(r.text)")
     }
 
+    /// Every ms-per-image figure is at the PE tile's measured clock unless `--clock` says otherwise,
+    /// and is the cycles divided by it; a Slurm run's merge job gets the same clock.
+    @Test func msPerImageIsAtTheTilesClock() throws {
+        let f = try Self.fixture.get()
+        func figures(_ text: String, clock: String) throws -> (cycles: Double, ms: Double) {
+            let lines = text.split(separator: "\n").map(String.init)
+            let cyc = try #require(lines.first { $0.hasPrefix("cycles per image: inference mean ") })
+            let msLine = try #require(lines.first { $0.hasPrefix("at \(clock) MHz (") }, "\(text)")
+            let c = try #require(Double(cyc.dropFirst("cycles per image: inference mean ".count).prefix { $0 != "," }))
+            let m = try #require(Double(msLine.split(separator: ":")[1].split(separator: " ")[0]))
+            return (c, m)
+        }
+        let whole = try Self.whole.get()
+        #expect(whole.contains("at 57.1 MHz (the PE tile's ECP5-85F clock): "), "\(whole)")
+        let atTile = try figures(whole, clock: "57.1")
+        #expect(abs(atTile.ms - atTile.cycles / 57_100) < 1e-4, "\(atTile)")
+        let fast = try Self.output(f.run + ["--clock", "200"])
+        #expect(fast.contains("at 200.0 MHz (--clock): "), "\(fast)")
+        let at200 = try figures(fast, clock: "200.0")
+        #expect(at200.cycles == atTile.cycles && abs(at200.ms - at200.cycles / 200_000) < 1e-4, "\(at200)")
+        let dir = f.root.appendingPathComponent("slurm-clock")
+        _ = try Self.output(f.run + ["--slurm", "2", "--slurm-dir", dir.path, "--clock", "80"])
+        let merge = try String(contentsOf: dir.appendingPathComponent("merge.sbatch"), encoding: .utf8)
+        #expect(merge.contains("'--clock' '80.0'"), "\(merge)")
+        let bad = runCLI(["simulate", "--clock", "0", "--jobs", "0"]) ?? ""
+        #expect(bad.contains("--clock: got 0.0, expected 1...10000 (MHz)") && bad.contains("--jobs: got 0"), "\(bad)")
+        let badMerge = runCLI(["merge", "--clock", "-5"]) ?? ""
+        #expect(badMerge.contains("--clock: got -5.0") && badMerge.contains("FILE: got none"), "\(badMerge)")
+    }
+
     @Test func badShardAndSlurmFlagsAreAllListed() {
         let a = runCLI(["simulate", "--shard", "0/4", "--jobs", "2", "--slurm", "0", "--submit"]) ?? ""
         for s in ["--shard: got '0/4': K = 0, expected 1...4", "--shard: needs --result FILE", "--shard: got --jobs 2, expected --jobs 1",

@@ -4,8 +4,9 @@
 //
 // SpikeForge PE core: 256 neurons in 64 groups of 4 lanes, 4 layers, 1024 axons, 4096 weight rows.
 // Packets in on in_*, out on out_* (the router's local port). Dispatch -> load (axon map, row ops) ->
-// memory (sync SRAM reads) -> compute (V <= sat(V + s*m*w) per lane, fire check, one spike per cycle) -> store (targets).
-// Read-after-write on the state SRAM: forwarding from the last state write (no stall).
+// memory (weight read) -> product (s*m*w per lane; state or bias read) -> add (V <= sat(V + s*m*w) per lane) -> compute (fire check, one spike per cycle,
+// write-back) -> store (targets). Read-after-write on the state SRAM: forwarding from the last state write; a row of the
+// group that compute is working on waits in the memory stage until it is written back.
 // Configuration writes, read-backs and control packets wait until the pipeline has drained.
 // Each INIT_* parameter, when not "", loads that SRAM with $readmemh (the simulation backdoor).
 //
@@ -106,22 +107,36 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     wire               cfg_we_acc;
     wire               host_re_acc;
     wire [28:0]        params_word;
+    wire               x_consume;
+    wire               p_hazard;
+    wire               p_consume;
     wire               m_consume;
     wire               issue;
     wire               l_ended;
     wire               l_continue;
+    wire signed [12:0] l0_mw;
+    wire signed [12:0] l1_mw;
+    wire signed [12:0] l2_mw;
+    wire signed [12:0] l3_mw;
+    wire [95:0]        x_base;
+    wire signed [16:0] l0_add_exact;
+    wire               l0_add_over;
+    wire               l0_add_under;
+    wire signed [16:0] l1_add_exact;
+    wire               l1_add_over;
+    wire               l1_add_under;
+    wire signed [16:0] l2_add_exact;
+    wire               l2_add_over;
+    wire               l2_add_under;
+    wire signed [16:0] l3_add_exact;
+    wire               l3_add_over;
+    wire               l3_add_under;
     wire               c_active;
     wire [1:0]         c_kind;
     wire [13:0]        c_theta;
     wire [1:0]         c_mode;
     wire [5:0]         c_group;
     wire               c_flush;
-    wire [95:0]        c_base;
-    wire signed [12:0] l0_mw;
-    wire signed [12:0] l0_delta;
-    wire signed [16:0] l0_add_exact;
-    wire               l0_add_over;
-    wire               l0_add_under;
     wire signed [15:0] l0_v;
     wire signed [7:0]  l0_z;
     wire signed [15:0] l0_theta_s;
@@ -131,11 +146,6 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     wire signed [16:0] l0_two_v;
     wire               l0_fire;
     wire               l0_down;
-    wire signed [12:0] l1_mw;
-    wire signed [12:0] l1_delta;
-    wire signed [16:0] l1_add_exact;
-    wire               l1_add_over;
-    wire               l1_add_under;
     wire signed [15:0] l1_v;
     wire signed [7:0]  l1_z;
     wire signed [15:0] l1_theta_s;
@@ -145,11 +155,6 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     wire signed [16:0] l1_two_v;
     wire               l1_fire;
     wire               l1_down;
-    wire signed [12:0] l2_mw;
-    wire signed [12:0] l2_delta;
-    wire signed [16:0] l2_add_exact;
-    wire               l2_add_over;
-    wire               l2_add_under;
     wire signed [15:0] l2_v;
     wire signed [7:0]  l2_z;
     wire signed [15:0] l2_theta_s;
@@ -159,11 +164,6 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     wire signed [16:0] l2_two_v;
     wire               l2_fire;
     wire               l2_down;
-    wire signed [12:0] l3_mw;
-    wire signed [12:0] l3_delta;
-    wire signed [16:0] l3_add_exact;
-    wire               l3_add_over;
-    wire               l3_add_under;
     wire signed [15:0] l3_v;
     wire signed [7:0]  l3_z;
     wire signed [15:0] l3_theta_s;
@@ -315,7 +315,12 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     reg  [3:0]         m_mult_q;
     reg  [13:0]        m_theta_q;
     reg  [1:0]         m_mode_q;
+    reg                p_valid_q;
+    reg  [5:0]         p_group_q;
+    reg                x_valid_q;
+    reg  [5:0]         x_group_q;
     reg                h_valid_q;
+    reg  [5:0]         h_group_q;
     reg                s_valid_q;
     reg                s_neg_q;
     reg                resp_pending_q;
@@ -324,14 +329,31 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     reg  [23:0]        stage0_q;
     reg  [23:0]        stage1_q;
     reg  [23:0]        stage2_q;
-    reg  [1:0]         h_kind_q;
-    reg  [5:0]         h_group_q;
-    reg  [13:0]        h_theta_q;
-    reg  [1:0]         h_mode_q;
-    reg  [3:0]         h_flushed_q;
+    reg  [1:0]         p_kind_q;
+    reg  [13:0]        p_theta_q;
+    reg  [1:0]         p_mode_q;
+    reg  signed [12:0] p_delta0_q;
+    reg  signed [12:0] p_delta1_q;
+    reg  signed [12:0] p_delta2_q;
+    reg  signed [12:0] p_delta3_q;
+    reg  [1:0]         x_kind_q;
+    reg  [13:0]        x_theta_q;
+    reg  [1:0]         x_mode_q;
     reg                byp_valid_q;
     reg  [5:0]         byp_addr_q;
     reg  [95:0]        byp_data_q;
+    reg  signed [15:0] x_v0_q;
+    reg  signed [7:0]  x_z0_q;
+    reg  signed [15:0] x_v1_q;
+    reg  signed [7:0]  x_z1_q;
+    reg  signed [15:0] x_v2_q;
+    reg  signed [7:0]  x_z2_q;
+    reg  signed [15:0] x_v3_q;
+    reg  signed [7:0]  x_z3_q;
+    reg  [1:0]         h_kind_q;
+    reg  [13:0]        h_theta_q;
+    reg  [1:0]         h_mode_q;
+    reg  [3:0]         h_flushed_q;
     reg  signed [15:0] h_v0_q;
     reg  signed [7:0]  h_z0_q;
     reg  signed [15:0] h_v1_q;
@@ -362,13 +384,13 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     wire [15:0]        _t0 = head[35:20];
     wire [7:0]         _t1 = head[31:24];
     wire signed [7:0]  _t2 = $signed(w_q[7:0]);
-    wire signed [15:0] _t3 = $signed(c_base[15:0]);
-    wire signed [7:0]  _t4 = $signed(w_q[15:8]);
-    wire signed [15:0] _t5 = $signed(c_base[39:24]);
-    wire signed [7:0]  _t6 = $signed(w_q[23:16]);
-    wire signed [15:0] _t7 = $signed(c_base[63:48]);
-    wire signed [7:0]  _t8 = $signed(w_q[31:24]);
-    wire signed [15:0] _t9 = $signed(c_base[87:72]);
+    wire signed [7:0]  _t3 = $signed(w_q[15:8]);
+    wire signed [7:0]  _t4 = $signed(w_q[23:16]);
+    wire signed [7:0]  _t5 = $signed(w_q[31:24]);
+    wire signed [15:0] _t6 = $signed(x_base[15:0]);
+    wire signed [15:0] _t7 = $signed(x_base[39:24]);
+    wire signed [15:0] _t8 = $signed(x_base[63:48]);
+    wire signed [15:0] _t9 = $signed(x_base[87:72]);
     wire [8:0]         _t10 = {(((l0_sel & l0_down) | (l1_sel & l1_down)) | (l2_sel & l2_down)) | (l3_sel & l3_down), {c_group, c_sel_idx}};
     wire               _t11 = push_spike | resp_pending_q;
     wire [63:0]        _t12 = resp_pending_q ? {8'd0, resp_ok_q ? ((resp_mem_q == 4'd0) ? resp_slice_weights : ((resp_mem_q == 4'd1) ? resp_slice_state : ((resp_mem_q == 4'd2) ? resp_slice_bias : ((resp_mem_q == 4'd3) ? resp_slice_axon_map : ((resp_mem_q == 4'd4) ? resp_slice_targets : ((resp_mem_q == 4'd5) ? resp_slice_params : ((resp_mem_q == 4'd6) ? resp_slice_acc : ((resp_mem_q == 4'd7) ? {8'd0, status_word} : 24'd0)))))))) : 24'd0, resp_tag_q, resp_mem_q, 3'd3, 1'b1, 16'd0} : {23'd0, 4'd1, s_neg_q, t_q[15:0], 3'd0, t_q[32], t_q[31:28], t_q[27:24], t_q[23:20], t_q[19:16]};
@@ -380,7 +402,7 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     assign head_mem = head[23:20];
     assign head_addr = head[39:24];
     assign head_data = head[63:40];
-    assign drained = (((((~a_valid_q) & (~l_active_q)) & (~m_valid_q)) & (~h_valid_q)) & (~sp_head_valid)) & (~s_valid_q);
+    assign drained = (((((((~a_valid_q) & (~l_active_q)) & (~m_valid_q)) & (~p_valid_q)) & (~x_valid_q)) & (~h_valid_q)) & (~sp_head_valid)) & (~s_valid_q);
     assign ctrl_go = ((u_in_fifo_out_valid & (head_type != 3'd0)) & drained) & (~resp_pending_q);
     assign spike_go = ((u_in_fifo_out_valid & (head_type == 3'd0)) & (~resp_pending_q)) & ((~a_valid_q) | a_take);
     assign in_pop = spike_go | ctrl_go;
@@ -414,25 +436,39 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     assign cfg_we_acc = (cfg_go & sel_acc) & (head_addr[15:12] == 4'd2);
     assign host_re_acc = read_go & sel_acc;
     assign params_word = mem_params[resp_pending_q ? resp_addr[1:0] : l_layer_q];
-    assign m_consume = m_valid_q & (~h_valid_q);
+    assign x_consume = x_valid_q & (~h_valid_q);
+    assign p_hazard = (x_valid_q | h_valid_q) & ((h_valid_q ? h_group_q : x_group_q) == p_group_q);
+    assign p_consume = (p_valid_q & ((~x_valid_q) | x_consume)) & (~p_hazard);
+    assign m_consume = m_valid_q & ((~p_valid_q) | p_consume);
     assign issue = ((l_active_q & (~l_load_q)) & (l_left_q != 7'd0)) & ((~m_valid_q) | m_consume);
     assign l_ended = (l_active_q & (~l_load_q)) & ((l_left_q == 7'd0) | ((l_left_q == 7'd1) & issue));
     assign l_continue = (l_ended & l_all_q) & (l_layer_q != 2'd3);
     assign a_take = a_valid_q & ((~l_active_q) | (l_ended & (~l_continue)));
-    assign c_active = m_consume | h_valid_q;
-    assign c_kind = h_valid_q ? h_kind_q : m_kind_q;
-    assign c_theta = h_valid_q ? h_theta_q : m_theta_q;
-    assign c_mode = h_valid_q ? h_mode_q : m_mode_q;
-    assign c_group = h_valid_q ? h_group_q : m_group_q;
-    assign c_flush = c_kind == 2'd2;
-    assign c_base = (byp_valid_q & (byp_addr_q == m_group_q)) ? byp_data_q : s_q;
     assign l0_mw = $signed({{5{_t2[7]}}, _t2}) * $signed({9'd0, m_mult_q});
-    assign l0_delta = m_neg_q ? (-l0_mw) : l0_mw;
-    assign l0_add_exact = $signed({{1{_t3[15]}}, _t3}) + $signed({{4{l0_delta[12]}}, l0_delta});
+    assign l1_mw = $signed({{5{_t3[7]}}, _t3}) * $signed({9'd0, m_mult_q});
+    assign l2_mw = $signed({{5{_t4[7]}}, _t4}) * $signed({9'd0, m_mult_q});
+    assign l3_mw = $signed({{5{_t5[7]}}, _t5}) * $signed({9'd0, m_mult_q});
+    assign x_base = (byp_valid_q & (byp_addr_q == p_group_q)) ? byp_data_q : s_q;
+    assign l0_add_exact = $signed({{1{_t6[15]}}, _t6}) + $signed({{4{p_delta0_q[12]}}, p_delta0_q});
     assign l0_add_over = l0_add_exact > 17'sd32767;
     assign l0_add_under = l0_add_exact < -17'sd32768;
-    assign l0_v = h_valid_q ? h_v0_q : ((m_kind_q == 2'd1) ? $signed(b_q[15:0]) : ((m_kind_q == 2'd0) ? (l0_add_over ? 16'sd32767 : (l0_add_under ? -16'sd32768 : $signed(l0_add_exact[15:0]))) : $signed(c_base[15:0])));
-    assign l0_z = h_valid_q ? h_z0_q : ((m_kind_q == 2'd1) ? 8'sd0 : $signed(c_base[23:16]));
+    assign l1_add_exact = $signed({{1{_t7[15]}}, _t7}) + $signed({{4{p_delta1_q[12]}}, p_delta1_q});
+    assign l1_add_over = l1_add_exact > 17'sd32767;
+    assign l1_add_under = l1_add_exact < -17'sd32768;
+    assign l2_add_exact = $signed({{1{_t8[15]}}, _t8}) + $signed({{4{p_delta2_q[12]}}, p_delta2_q});
+    assign l2_add_over = l2_add_exact > 17'sd32767;
+    assign l2_add_under = l2_add_exact < -17'sd32768;
+    assign l3_add_exact = $signed({{1{_t9[15]}}, _t9}) + $signed({{4{p_delta3_q[12]}}, p_delta3_q});
+    assign l3_add_over = l3_add_exact > 17'sd32767;
+    assign l3_add_under = l3_add_exact < -17'sd32768;
+    assign c_active = x_consume | h_valid_q;
+    assign c_kind = h_valid_q ? h_kind_q : x_kind_q;
+    assign c_theta = h_valid_q ? h_theta_q : x_theta_q;
+    assign c_mode = h_valid_q ? h_mode_q : x_mode_q;
+    assign c_group = h_valid_q ? h_group_q : x_group_q;
+    assign c_flush = c_kind == 2'd2;
+    assign l0_v = h_valid_q ? h_v0_q : x_v0_q;
+    assign l0_z = h_valid_q ? h_z0_q : x_z0_q;
     assign l0_theta_s = $signed({2'd0, c_theta});
     assign l0_z_pos = l0_z > 8'sd0;
     assign l0_neg_theta = -l0_theta_s;
@@ -440,13 +476,8 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     assign l0_two_v = $signed({{1{l0_v[15]}}, l0_v}) + $signed({{1{l0_v[15]}}, l0_v});
     assign l0_fire = ((l0_theta_on & ((~c_flush) ? (l0_v >= l0_theta_s) : (((l0_two_v > $signed({{1{l0_theta_s[15]}}, l0_theta_s})) | ((l0_two_v == $signed({{1{l0_theta_s[15]}}, l0_theta_s})) & (~l0_z[7]))) & (~c_mode[1])))) | (l0_theta_on & ((~c_flush) ? ((~c_mode[1]) ? ((l0_v <= l0_neg_theta) & ((c_mode == 2'd0) | l0_z_pos)) : (l0_v[15] & l0_z_pos)) : ((((l0_two_v < (-$signed({{1{l0_theta_s[15]}}, l0_theta_s}))) | ((l0_two_v == (-$signed({{1{l0_theta_s[15]}}, l0_theta_s}))) & (~l0_z_pos))) & ((c_mode == 2'd0) | l0_z_pos)) & (~c_mode[1]))))) & (~((h_flushed_q[0] & h_valid_q) & c_flush));
     assign l0_down = l0_theta_on & ((~c_flush) ? ((~c_mode[1]) ? ((l0_v <= l0_neg_theta) & ((c_mode == 2'd0) | l0_z_pos)) : (l0_v[15] & l0_z_pos)) : ((((l0_two_v < (-$signed({{1{l0_theta_s[15]}}, l0_theta_s}))) | ((l0_two_v == (-$signed({{1{l0_theta_s[15]}}, l0_theta_s}))) & (~l0_z_pos))) & ((c_mode == 2'd0) | l0_z_pos)) & (~c_mode[1])));
-    assign l1_mw = $signed({{5{_t4[7]}}, _t4}) * $signed({9'd0, m_mult_q});
-    assign l1_delta = m_neg_q ? (-l1_mw) : l1_mw;
-    assign l1_add_exact = $signed({{1{_t5[15]}}, _t5}) + $signed({{4{l1_delta[12]}}, l1_delta});
-    assign l1_add_over = l1_add_exact > 17'sd32767;
-    assign l1_add_under = l1_add_exact < -17'sd32768;
-    assign l1_v = h_valid_q ? h_v1_q : ((m_kind_q == 2'd1) ? $signed(b_q[31:16]) : ((m_kind_q == 2'd0) ? (l1_add_over ? 16'sd32767 : (l1_add_under ? -16'sd32768 : $signed(l1_add_exact[15:0]))) : $signed(c_base[39:24])));
-    assign l1_z = h_valid_q ? h_z1_q : ((m_kind_q == 2'd1) ? 8'sd0 : $signed(c_base[47:40]));
+    assign l1_v = h_valid_q ? h_v1_q : x_v1_q;
+    assign l1_z = h_valid_q ? h_z1_q : x_z1_q;
     assign l1_theta_s = $signed({2'd0, c_theta});
     assign l1_z_pos = l1_z > 8'sd0;
     assign l1_neg_theta = -l1_theta_s;
@@ -454,13 +485,8 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     assign l1_two_v = $signed({{1{l1_v[15]}}, l1_v}) + $signed({{1{l1_v[15]}}, l1_v});
     assign l1_fire = ((l1_theta_on & ((~c_flush) ? (l1_v >= l1_theta_s) : (((l1_two_v > $signed({{1{l1_theta_s[15]}}, l1_theta_s})) | ((l1_two_v == $signed({{1{l1_theta_s[15]}}, l1_theta_s})) & (~l1_z[7]))) & (~c_mode[1])))) | (l1_theta_on & ((~c_flush) ? ((~c_mode[1]) ? ((l1_v <= l1_neg_theta) & ((c_mode == 2'd0) | l1_z_pos)) : (l1_v[15] & l1_z_pos)) : ((((l1_two_v < (-$signed({{1{l1_theta_s[15]}}, l1_theta_s}))) | ((l1_two_v == (-$signed({{1{l1_theta_s[15]}}, l1_theta_s}))) & (~l1_z_pos))) & ((c_mode == 2'd0) | l1_z_pos)) & (~c_mode[1]))))) & (~((h_flushed_q[1] & h_valid_q) & c_flush));
     assign l1_down = l1_theta_on & ((~c_flush) ? ((~c_mode[1]) ? ((l1_v <= l1_neg_theta) & ((c_mode == 2'd0) | l1_z_pos)) : (l1_v[15] & l1_z_pos)) : ((((l1_two_v < (-$signed({{1{l1_theta_s[15]}}, l1_theta_s}))) | ((l1_two_v == (-$signed({{1{l1_theta_s[15]}}, l1_theta_s}))) & (~l1_z_pos))) & ((c_mode == 2'd0) | l1_z_pos)) & (~c_mode[1])));
-    assign l2_mw = $signed({{5{_t6[7]}}, _t6}) * $signed({9'd0, m_mult_q});
-    assign l2_delta = m_neg_q ? (-l2_mw) : l2_mw;
-    assign l2_add_exact = $signed({{1{_t7[15]}}, _t7}) + $signed({{4{l2_delta[12]}}, l2_delta});
-    assign l2_add_over = l2_add_exact > 17'sd32767;
-    assign l2_add_under = l2_add_exact < -17'sd32768;
-    assign l2_v = h_valid_q ? h_v2_q : ((m_kind_q == 2'd1) ? $signed(b_q[47:32]) : ((m_kind_q == 2'd0) ? (l2_add_over ? 16'sd32767 : (l2_add_under ? -16'sd32768 : $signed(l2_add_exact[15:0]))) : $signed(c_base[63:48])));
-    assign l2_z = h_valid_q ? h_z2_q : ((m_kind_q == 2'd1) ? 8'sd0 : $signed(c_base[71:64]));
+    assign l2_v = h_valid_q ? h_v2_q : x_v2_q;
+    assign l2_z = h_valid_q ? h_z2_q : x_z2_q;
     assign l2_theta_s = $signed({2'd0, c_theta});
     assign l2_z_pos = l2_z > 8'sd0;
     assign l2_neg_theta = -l2_theta_s;
@@ -468,13 +494,8 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     assign l2_two_v = $signed({{1{l2_v[15]}}, l2_v}) + $signed({{1{l2_v[15]}}, l2_v});
     assign l2_fire = ((l2_theta_on & ((~c_flush) ? (l2_v >= l2_theta_s) : (((l2_two_v > $signed({{1{l2_theta_s[15]}}, l2_theta_s})) | ((l2_two_v == $signed({{1{l2_theta_s[15]}}, l2_theta_s})) & (~l2_z[7]))) & (~c_mode[1])))) | (l2_theta_on & ((~c_flush) ? ((~c_mode[1]) ? ((l2_v <= l2_neg_theta) & ((c_mode == 2'd0) | l2_z_pos)) : (l2_v[15] & l2_z_pos)) : ((((l2_two_v < (-$signed({{1{l2_theta_s[15]}}, l2_theta_s}))) | ((l2_two_v == (-$signed({{1{l2_theta_s[15]}}, l2_theta_s}))) & (~l2_z_pos))) & ((c_mode == 2'd0) | l2_z_pos)) & (~c_mode[1]))))) & (~((h_flushed_q[2] & h_valid_q) & c_flush));
     assign l2_down = l2_theta_on & ((~c_flush) ? ((~c_mode[1]) ? ((l2_v <= l2_neg_theta) & ((c_mode == 2'd0) | l2_z_pos)) : (l2_v[15] & l2_z_pos)) : ((((l2_two_v < (-$signed({{1{l2_theta_s[15]}}, l2_theta_s}))) | ((l2_two_v == (-$signed({{1{l2_theta_s[15]}}, l2_theta_s}))) & (~l2_z_pos))) & ((c_mode == 2'd0) | l2_z_pos)) & (~c_mode[1])));
-    assign l3_mw = $signed({{5{_t8[7]}}, _t8}) * $signed({9'd0, m_mult_q});
-    assign l3_delta = m_neg_q ? (-l3_mw) : l3_mw;
-    assign l3_add_exact = $signed({{1{_t9[15]}}, _t9}) + $signed({{4{l3_delta[12]}}, l3_delta});
-    assign l3_add_over = l3_add_exact > 17'sd32767;
-    assign l3_add_under = l3_add_exact < -17'sd32768;
-    assign l3_v = h_valid_q ? h_v3_q : ((m_kind_q == 2'd1) ? $signed(b_q[63:48]) : ((m_kind_q == 2'd0) ? (l3_add_over ? 16'sd32767 : (l3_add_under ? -16'sd32768 : $signed(l3_add_exact[15:0]))) : $signed(c_base[87:72])));
-    assign l3_z = h_valid_q ? h_z3_q : ((m_kind_q == 2'd1) ? 8'sd0 : $signed(c_base[95:88]));
+    assign l3_v = h_valid_q ? h_v3_q : x_v3_q;
+    assign l3_z = h_valid_q ? h_z3_q : x_z3_q;
     assign l3_theta_s = $signed({2'd0, c_theta});
     assign l3_z_pos = l3_z > 8'sd0;
     assign l3_neg_theta = -l3_theta_s;
@@ -594,7 +615,7 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     assign out_room = u_out_fifo_in_ready;
     assign out_valid = u_out_fifo_out_valid;
     assign out_flit = u_out_fifo_out_data;
-    assign busy = (((((((u_in_fifo_out_valid | a_valid_q) | l_active_q) | m_valid_q) | h_valid_q) | sp_head_valid) | s_valid_q) | resp_pending_q) | u_out_fifo_out_valid;
+    assign busy = (((((((((u_in_fifo_out_valid | a_valid_q) | l_active_q) | m_valid_q) | p_valid_q) | x_valid_q) | h_valid_q) | sp_head_valid) | s_valid_q) | resp_pending_q) | u_out_fifo_out_valid;
 
     always @(posedge clk) begin
         if (rst) begin
@@ -619,7 +640,12 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
             m_mult_q <= 4'd0;
             m_theta_q <= 14'd0;
             m_mode_q <= 2'd0;
+            p_valid_q <= 1'b0;
+            p_group_q <= 6'd0;
+            x_valid_q <= 1'b0;
+            x_group_q <= 6'd0;
             h_valid_q <= 1'b0;
+            h_group_q <= 6'd0;
             s_valid_q <= 1'b0;
             s_neg_q <= 1'b0;
             resp_pending_q <= 1'b0;
@@ -628,14 +654,31 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
             stage0_q <= 24'd0;
             stage1_q <= 24'd0;
             stage2_q <= 24'd0;
-            h_kind_q <= 2'd0;
-            h_group_q <= 6'd0;
-            h_theta_q <= 14'd0;
-            h_mode_q <= 2'd0;
-            h_flushed_q <= 4'd0;
+            p_kind_q <= 2'd0;
+            p_theta_q <= 14'd0;
+            p_mode_q <= 2'd0;
+            p_delta0_q <= 13'sd0;
+            p_delta1_q <= 13'sd0;
+            p_delta2_q <= 13'sd0;
+            p_delta3_q <= 13'sd0;
+            x_kind_q <= 2'd0;
+            x_theta_q <= 14'd0;
+            x_mode_q <= 2'd0;
             byp_valid_q <= 1'b0;
             byp_addr_q <= 6'd0;
             byp_data_q <= 96'd0;
+            x_v0_q <= 16'sd0;
+            x_z0_q <= 8'sd0;
+            x_v1_q <= 16'sd0;
+            x_z1_q <= 8'sd0;
+            x_v2_q <= 16'sd0;
+            x_z2_q <= 8'sd0;
+            x_v3_q <= 16'sd0;
+            x_z3_q <= 8'sd0;
+            h_kind_q <= 2'd0;
+            h_theta_q <= 14'd0;
+            h_mode_q <= 2'd0;
+            h_flushed_q <= 4'd0;
             h_v0_q <= 16'sd0;
             h_z0_q <= 8'sd0;
             h_v1_q <= 16'sd0;
@@ -671,7 +714,12 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
             if (issue) m_mult_q <= l_mult_q;
             if (issue) m_theta_q <= params_word[13:0];
             if (issue) m_mode_q <= params_word[15:14];
+            p_valid_q <= m_consume | (p_valid_q & (~p_consume));
+            if (m_consume) p_group_q <= m_group_q;
+            x_valid_q <= p_consume | (x_valid_q & (~x_consume));
+            if (p_consume) x_group_q <= p_group_q;
             h_valid_q <= c_active & (~c_done);
+            if (x_consume) h_group_q <= x_group_q;
             s_valid_q <= s_take | (s_valid_q & (~s_consume));
             if (s_take) s_neg_q <= u_spike_fifo_out_data[8];
             resp_pending_q <= read_go | (resp_pending_q & (~out_room));
@@ -680,14 +728,31 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
             if (cfg_go & (((((((sel_weights & (head_addr[15:12] == 4'd0)) | (sel_state & (head_addr[15:6] == 10'd0))) | (sel_bias & (head_addr[15:6] == 10'd0))) | (sel_axon_map & (head_addr[15:10] == 6'd0))) | (sel_targets & (head_addr[15:8] == 8'd0))) | (sel_params & (head_addr[15:2] == 14'd0))) | (sel_acc & (head_addr[15:12] == 4'd0)))) stage0_q <= head_data;
             if (cfg_go & (((sel_state & (head_addr[15:6] == 10'd1)) | (sel_bias & (head_addr[15:6] == 10'd1))) | (sel_acc & (head_addr[15:12] == 4'd1)))) stage1_q <= head_data;
             if (cfg_go & (sel_state & (head_addr[15:6] == 10'd2))) stage2_q <= head_data;
-            if (m_consume) h_kind_q <= m_kind_q;
-            if (m_consume) h_group_q <= m_group_q;
-            if (m_consume) h_theta_q <= m_theta_q;
-            if (m_consume) h_mode_q <= m_mode_q;
-            if (c_active) h_flushed_q <= {r3_flushed, r2_flushed, r1_flushed, r0_flushed};
+            if (m_consume) p_kind_q <= m_kind_q;
+            if (m_consume) p_theta_q <= m_theta_q;
+            if (m_consume) p_mode_q <= m_mode_q;
+            if (m_consume) p_delta0_q <= m_neg_q ? (-l0_mw) : l0_mw;
+            if (m_consume) p_delta1_q <= m_neg_q ? (-l1_mw) : l1_mw;
+            if (m_consume) p_delta2_q <= m_neg_q ? (-l2_mw) : l2_mw;
+            if (m_consume) p_delta3_q <= m_neg_q ? (-l3_mw) : l3_mw;
+            if (p_consume) x_kind_q <= p_kind_q;
+            if (p_consume) x_theta_q <= p_theta_q;
+            if (p_consume) x_mode_q <= p_mode_q;
             if (state_we) byp_valid_q <= 1'b1;
             if (state_we) byp_addr_q <= state_waddr;
             if (state_we) byp_data_q <= state_wdata;
+            if (p_consume) x_v0_q <= (p_kind_q == 2'd1) ? $signed(b_q[15:0]) : ((p_kind_q == 2'd0) ? (l0_add_over ? 16'sd32767 : (l0_add_under ? -16'sd32768 : $signed(l0_add_exact[15:0]))) : $signed(x_base[15:0]));
+            if (p_consume) x_z0_q <= (p_kind_q == 2'd1) ? 8'sd0 : $signed(x_base[23:16]);
+            if (p_consume) x_v1_q <= (p_kind_q == 2'd1) ? $signed(b_q[31:16]) : ((p_kind_q == 2'd0) ? (l1_add_over ? 16'sd32767 : (l1_add_under ? -16'sd32768 : $signed(l1_add_exact[15:0]))) : $signed(x_base[39:24]));
+            if (p_consume) x_z1_q <= (p_kind_q == 2'd1) ? 8'sd0 : $signed(x_base[47:40]);
+            if (p_consume) x_v2_q <= (p_kind_q == 2'd1) ? $signed(b_q[47:32]) : ((p_kind_q == 2'd0) ? (l2_add_over ? 16'sd32767 : (l2_add_under ? -16'sd32768 : $signed(l2_add_exact[15:0]))) : $signed(x_base[63:48]));
+            if (p_consume) x_z2_q <= (p_kind_q == 2'd1) ? 8'sd0 : $signed(x_base[71:64]);
+            if (p_consume) x_v3_q <= (p_kind_q == 2'd1) ? $signed(b_q[63:48]) : ((p_kind_q == 2'd0) ? (l3_add_over ? 16'sd32767 : (l3_add_under ? -16'sd32768 : $signed(l3_add_exact[15:0]))) : $signed(x_base[87:72]));
+            if (p_consume) x_z3_q <= (p_kind_q == 2'd1) ? 8'sd0 : $signed(x_base[95:88]);
+            if (x_consume) h_kind_q <= x_kind_q;
+            if (x_consume) h_theta_q <= x_theta_q;
+            if (x_consume) h_mode_q <= x_mode_q;
+            if (c_active) h_flushed_q <= {r3_flushed, r2_flushed, r1_flushed, r0_flushed};
             if (c_active) h_v0_q <= r0_v;
             if (c_active) h_z0_q <= r0_z;
             if (c_active) h_v1_q <= r1_v;
@@ -727,7 +792,7 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
         if ((~rst) & state_we) mem_state[state_waddr] <= state_wdata;
     end
     always @(posedge clk) begin
-        if ((~rst) & ((issue & (~(l_kind_q == 2'd1))) | host_re_state)) s_q <= mem_state[host_re_state ? head_addr[5:0] : l_group_q];
+        if ((~rst) & ((m_consume & (~(m_kind_q == 2'd1))) | host_re_state)) s_q <= mem_state[host_re_state ? head_addr[5:0] : m_group_q];
     end
 
     // Memory mem_bias: 64 x 64 bits.
@@ -740,7 +805,7 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
         if ((~rst) & cfg_we_bias) mem_bias[head_addr[5:0]] <= {head_data[15:0], stage1_q, stage0_q};
     end
     always @(posedge clk) begin
-        if ((~rst) & ((issue & (l_kind_q == 2'd1)) | host_re_bias)) b_q <= mem_bias[host_re_bias ? head_addr[5:0] : l_group_q];
+        if ((~rst) & ((m_consume & (m_kind_q == 2'd1)) | host_re_bias)) b_q <= mem_bias[host_re_bias ? head_addr[5:0] : m_group_q];
     end
 
     // Memory mem_axon_map: 1024 x 27 bits.

@@ -15,7 +15,13 @@ public struct PECoreModel: Sendable {
     var lCount = 0, lCols = 0, lColsLeft = 0, lRowsLeft = 0, lRowBase = 0, lGroupBase = 0, lGroupCol = 0
     // Memory stage.
     var mValid = false, mKind = RowKind.add, mGroup = 0, mNeg = false, mMult: UInt64 = 0, mTheta: Int64 = 0, mMode: UInt64 = 0
-    // Compute hold registers and forwarding.
+    // Product stage (`±m·w` per lane) and add stage (the row applied to every lane); `npDelta`,
+    // `nxV` and `nxZ` are what they take this cycle (evaluated before the edge, copied at it).
+    var pValid = false, pKind = RowKind.add, pGroup = 0, pTheta: Int64 = 0, pMode: UInt64 = 0
+    var pDelta: [Int64], npDelta: [Int64]
+    var xValid = false, xKind = RowKind.add, xGroup = 0, xTheta: Int64 = 0, xMode: UInt64 = 0
+    var xV: [Int64], xZ: [Int64], nxV: [Int64], nxZ: [Int64]
+    // Compute hold registers.
     var hValid = false, hKind = RowKind.add, hGroup = 0, hTheta: Int64 = 0, hMode: UInt64 = 0, hFlushed: UInt64 = 0
     var hV: [Int64], hZ: [Int64]
     var bypValid = false, bypAddr = 0, bypData: [UInt64]
@@ -113,6 +119,12 @@ public struct PECoreModel: Sendable {
         outF = RingFIFO(depth: c.outFIFODepth)
         hV = Array(repeating: 0, count: c.lanes)
         hZ = hV
+        pDelta = hV
+        npDelta = hV
+        xV = hV
+        xZ = hV
+        nxV = hV
+        nxZ = hV
         resV = hV
         resZ = hV
         let maxParts = c.srams.map { c.parts($0) }.max() ?? 1
@@ -125,7 +137,7 @@ public struct PECoreModel: Sendable {
     public func outValid(rst: Bool = false) -> Bool { !rst && !outF.empty }
     public var outFlit: UInt64 { outF.head }
     public func busy(rst: Bool = false) -> Bool {
-        (!rst && (!inF.empty || !spF.empty || !outF.empty)) || aValid || lActive || mValid || hValid || sValid || respPending
+        (!rst && (!inF.empty || !spF.empty || !outF.empty)) || aValid || lActive || mValid || pValid || xValid || hValid || sValid || respPending
     }
 
     /// Nothing queued and nothing in the pipeline: with no input flit offered, a step would
@@ -143,6 +155,10 @@ public struct PECoreModel: Sendable {
         lActive = false; lKind = .add; lRow = 0; lGroup = 0; lLeft = 0; lLayer = 0; lNeg = false; lMult = 0; lAll = false; lLoad = false
         lCount = 0; lCols = 0; lColsLeft = 0; lRowsLeft = 0; lRowBase = 0; lGroupBase = 0; lGroupCol = 0
         mValid = false; mKind = .add; mGroup = 0; mNeg = false; mMult = 0; mTheta = 0; mMode = 0
+        pValid = false; pKind = .add; pGroup = 0; pTheta = 0; pMode = 0
+        for k in 0 ..< L { pDelta[k] = 0 }
+        xValid = false; xKind = .add; xGroup = 0; xTheta = 0; xMode = 0
+        for k in 0 ..< L { xV[k] = 0; xZ[k] = 0 }
         hValid = false; hKind = .add; hGroup = 0; hTheta = 0; hMode = 0; hFlushed = 0
         for k in 0 ..< L { hV[k] = 0; hZ[k] = 0 }
         bypValid = false; bypAddr = 0
@@ -202,12 +218,16 @@ public struct PECoreModel: Sendable {
         var e = PECycle()
         evaluateLoad(&e)
         evaluateDispatch(&e)
+        evaluateProduct(&e)
+        evaluateAdd(&e)
         evaluateCompute(&e)
         evaluateStore(&e)
         evaluateReadback(&e)
         updateMemories(&e)  // SRAM reads and writes: read-first, addresses from the old registers
         updateReadback(&e)
         updateCompute(&e)
+        updateAdd(&e)
+        updateProduct(&e)
         updateLoad(&e)
         updateDispatch(&e)
         updateStore(&e)

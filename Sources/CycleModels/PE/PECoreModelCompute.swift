@@ -1,18 +1,17 @@
 import SpikeForgeCore
 
-/// Compute (`PECoreCompute.swift`): the row applied per lane, the fire check, one spike per
-/// cycle from the lowest firing lane, the write-back when no spike is due.
+/// Compute (`PECoreCompute.swift`): the fire check on the add stage's row (or the held group),
+/// one spike per cycle from the lowest firing lane, the write-back when no spike is due.
 extension PECoreModel {
     @inline(__always) mutating func evaluateCompute(_ e: inout PECycle) {
-        e.active = e.mConsume || hValid
-        let kind = hValid ? hKind : mKind
-        let theta = hValid ? hTheta : mTheta
-        let mode = hValid ? hMode : mMode
-        e.group = hValid ? hGroup : mGroup
+        e.active = e.xConsume || hValid
+        let kind = hValid ? hKind : xKind
+        let theta = hValid ? hTheta : xTheta
+        let mode = hValid ? hMode : xMode
+        e.group = hValid ? hGroup : xGroup
         let isFlush = kind == .flush
         var resFire = false
         if e.active {
-            let useByp = bypValid && bypAddr == mGroup
             // Lanes other than the one that sends keep V and z, so their fire check after the
             // edge is the one before it; lanes already flushed in this sweep do not count. Only
             // the sending lane is checked again. `resV`/`resZ` take every lane as compute first
@@ -24,13 +23,9 @@ extension PECoreModel {
             var rv: [Int64] = [], rz: [Int64] = []
             swap(&rv, &resV)
             swap(&rz, &resZ)
-            if hValid {
-                for k in 0 ..< L {
-                    rv[k] = hV[k]
-                    rz[k] = hZ[k]
-                }
-            } else {
-                enteringLanes(&rv, &rz, bypass: useByp)
+            for k in 0 ..< L {
+                rv[k] = hValid ? hV[k] : xV[k]
+                rz[k] = hValid ? hZ[k] : xZ[k]
             }
             for k in 0 ..< L {
                 let v = rv[k], z = rz[k]
@@ -65,43 +60,7 @@ extension PECoreModel {
         e.cDone = e.active && !resFire
     }
 
-    /// Every lane of the memory stage's row as compute first sees it: the bias on a reset, the
-    /// saturated `V + s·m·w` on an add, the stored state on a flush.
-    /// The state word comes from the bypass register when `bypass` (the word being written back
-    /// is the one the memory stage read), else from the state read register.
-    @inline(__always) func enteringLanes(_ rv: inout [Int64], _ rz: inout [Int64], bypass: Bool) {
-        // The closures capture locals only (a closure over `self` would copy the core).
-        let lanes = L, vF = vField, zF = zField, vBits = vBits, laneBits = laneBits
-        if mKind == .reset {
-            bQ.withUnsafeBufferPointer { b in
-                for k in 0 ..< lanes {
-                    rv[k] = vF.read(b, at: k * vBits)
-                    rz[k] = 0
-                }
-            }
-            return
-        }
-        (bypass ? bypData : sQ).withUnsafeBufferPointer { s in
-            for k in 0 ..< lanes {
-                rv[k] = vF.read(s, at: k * laneBits)
-                rz[k] = zF.read(s, at: k * laneBits + vBits)
-            }
-        }
-        guard mKind == .add else { return }
-        let mult = Int64(mMult), neg = mNeg, wF = wField, slot = weightSlot
-        wQ.withUnsafeBufferPointer { w in
-            for k in 0 ..< lanes {
-                let prod = wF.read(w, at: k * slot) * mult
-                rv[k] = vF.add(rv[k], neg ? -prod : prod)
-            }
-        }
-    }
-
     @inline(__always) mutating func updateCompute(_ e: inout PECycle) {
-        if e.mConsume {
-            counters.rowOps += 1
-            if mKind == .add { counters.synapticOps += L }
-        }
         if e.active {
             for k in 0 ..< L {
                 hV[k] = resV[k]
@@ -109,11 +68,11 @@ extension PECoreModel {
             }
             hFlushed = e.flushedNext
         }
-        if e.mConsume {
-            hKind = mKind
-            hGroup = mGroup
-            hTheta = mTheta
-            hMode = mMode
+        if e.xConsume {
+            hKind = xKind
+            hGroup = xGroup
+            hTheta = xTheta
+            hMode = xMode
         }
         hValid = e.active && !e.cDone
     }

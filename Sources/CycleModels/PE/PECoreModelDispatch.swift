@@ -19,7 +19,7 @@ extension PECoreModel {
             e.ignored = e.spikeGo && !axonOK
             return
         }
-        let drained = !aValid && !lActive && !mValid && !hValid && spF.empty && !sValid
+        let drained = !aValid && !lActive && !mValid && !pValid && !xValid && !hValid && spF.empty && !sValid
         e.ctrlGo = drained && !respPending
         guard e.ctrlGo else { return }
         e.memId = L.ConfigWrite.memory.int(head)
@@ -74,12 +74,12 @@ extension PECoreModel {
             memories.banks[PEMemory.weights.rawValue].read(hostRe == .weights ? okWord : lRow, into: &wQ)
             count(.weights, read: true)
         }
-        if (e.issue && lKind != .reset) || hostRe == .state {
-            memories.banks[PEMemory.state.rawValue].read(hostRe == .state ? okWord : lGroup, into: &sQ)
+        if (e.mConsume && mKind != .reset) || hostRe == .state {
+            memories.banks[PEMemory.state.rawValue].read(hostRe == .state ? okWord : mGroup, into: &sQ)
             count(.state, read: true)
         }
-        if (e.issue && lKind == .reset) || hostRe == .bias {
-            memories.banks[PEMemory.bias.rawValue].read(hostRe == .bias ? okWord : lGroup, into: &bQ)
+        if (e.mConsume && mKind == .reset) || hostRe == .bias {
+            memories.banks[PEMemory.bias.rawValue].read(hostRe == .bias ? okWord : mGroup, into: &bQ)
             count(.bias, read: true)
         }
         if e.sTake || hostRe == .targets {

@@ -2,10 +2,15 @@ import SpikeForgeCore
 
 /// Load and the memory stage (`PECoreLoad.swift`): row operations from an axon-map entry (with
 /// `maxKernel > 1`, over its kernel window) or a reset / flush sweep; the memory stage holds the
-/// row's synchronous reads until compute takes it.
+/// row's weight read until the product stage takes it.
 extension PECoreModel {
     @inline(__always) mutating func evaluateLoad(_ e: inout PECycle) {
-        e.mConsume = mValid && !hValid
+        // The add stage takes the product stage's row unless compute works on the same group
+        // (`p_hazard`: the row waits for the write-back, which the bypass register then holds).
+        e.xConsume = xValid && !hValid
+        let hazard = (xValid || hValid) && (hValid ? hGroup : xGroup) == pGroup
+        e.pConsume = pValid && (!xValid || e.xConsume) && !hazard
+        e.mConsume = mValid && (!pValid || e.pConsume)
         e.issue = lActive && !lLoad && lLeft != 0 && (!mValid || e.mConsume)
         e.runEnd = lLeft == 1
         e.colEnd = e.runEnd && lColsLeft == 1

@@ -5,7 +5,7 @@ import SpikeForgeCore
 /// `update…` functions then read only these and their own stage's registers.
 struct PECycle {
     // Load (evaluated first: dispatch waits for load to take its spike).
-    var mConsume = false, issue = false, ended = false, cont = false, aTake = false
+    var mConsume = false, pConsume = false, xConsume = false, issue = false, ended = false, cont = false, aTake = false
     /// The row operation ends its run of `count`; with a window, also the window row; the entry.
     var runEnd = false, colEnd = false, last = false
     /// The axon-map entry the load stage takes (decoded only when `aTake`).

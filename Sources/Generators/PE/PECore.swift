@@ -7,7 +7,8 @@ import SpikeForgeCore
 /// |---|---|---|
 /// | dispatch | `PECoreDispatch.swift` | `a_*`: the spike taken from the input FIFO; configuration staging |
 /// | load | `PECoreLoad.swift` | `l_*`: row operations of an axon-map entry (its kernel window with `maxKernel > 1`) or a sweep; `m_*`: the memory stage |
-/// | compute | `PECoreCompute.swift` | `h_*`: a group held while it spikes; `byp_*`: state forwarding |
+/// | product, add | `PECoreAdd.swift` | `p_*`: `±m·w` per lane, while the state or bias SRAM is read; `x_*`: the row applied to every lane (`V + s·m·w`, the bias, or the stored state); `byp_*`: state forwarding |
+/// | compute | `PECoreCompute.swift` | `h_*`: a group held while it spikes |
 /// | store | `PECoreStore.swift` | `s_*`: the spike whose target is being read |
 /// | read-back | `PECoreReadback.swift` | `resp_*`, `status_*`, the output FIFO |
 ///
@@ -27,8 +28,9 @@ struct PECoreBuilder {
         b = ModuleBuilder(c.coreModuleName, doc: """
         SpikeForge PE core: \(c.neurons) neurons in \(c.groups) groups of \(c.lanes) lanes, \(c.layers) layers, \(c.axons) axons, \(c.weightRows) weight rows.
         Packets in on in_*, out on out_* (the router's local port). Dispatch -> load (axon map, row ops) ->
-        memory (sync SRAM reads) -> compute (V <= sat(V + s*m*w) per lane, fire check, one spike per cycle) -> store (targets).
-        Read-after-write on the state SRAM: forwarding from the last state write (no stall).
+        memory (weight read) -> product (s*m*w per lane; state or bias read) -> add (V <= sat(V + s*m*w) per lane) -> compute (fire check, one spike per cycle,
+        write-back) -> store (targets). Read-after-write on the state SRAM: forwarding from the last state write; a row of the
+        group that compute is working on waits in the memory stage until it is written back.
         Configuration writes, read-backs and control packets wait until the pipeline has drained.
         Each INIT_* parameter, when not "", loads that SRAM with $readmemh (the simulation backdoor).
         """, configuration: describe(c))
@@ -48,7 +50,7 @@ struct PECoreBuilder {
         let aValid, aNeg, aMult: Expr
         let lActive, lKind, lRow, lGroup, lLeft, lLayer, lNeg, lMult, lAll, lLoad: Expr
         let mValid, mKind, mGroup, mNeg, mMult, mTheta, mMode: Expr
-        let hValid, sValid, sNeg: Expr
+        let pValid, pGroup, xValid, xGroup, hValid, hGroup, sValid, sNeg: Expr
         let respPending, respMem, respTag, respAddrQ: Expr
         /// `resp_addr_q` as read (each memory decodes only its own bits of it).
         let respAddr: Expr
@@ -70,7 +72,9 @@ struct PECoreBuilder {
             mValid: b.reg("m_valid_q", .bool), mKind: b.reg("m_kind_q", kindT), mGroup: b.reg("m_group_q", .uint(c.groupBits)),
             mNeg: b.reg("m_neg_q", .bool), mMult: b.reg("m_mult_q", multT), mTheta: b.reg("m_theta_q", .uint(c.thresholdBits)),
             mMode: b.reg("m_mode_q", .uint(2)),
-            hValid: b.reg("h_valid_q", .bool), sValid: b.reg("s_valid_q", .bool), sNeg: b.reg("s_neg_q", .bool),
+            pValid: b.reg("p_valid_q", .bool), pGroup: b.reg("p_group_q", .uint(c.groupBits)),
+            xValid: b.reg("x_valid_q", .bool), xGroup: b.reg("x_group_q", .uint(c.groupBits)),
+            hValid: b.reg("h_valid_q", .bool), hGroup: b.reg("h_group_q", .uint(c.groupBits)), sValid: b.reg("s_valid_q", .bool), sNeg: b.reg("s_neg_q", .bool),
             respPending: b.reg("resp_pending_q", .bool), respMem: b.reg("resp_mem_q", .uint(PacketLayout.ReadRequest.memory.width)),
             respTag: b.reg("resp_tag_q", .uint(PacketLayout.ReadRequest.tag.width)), respAddrQ: respAddrQ, respAddr: respAddr,
             aTake: b.wire("a_take", .bool), spFifoValid: b.wire("sp_head_valid", .bool)
@@ -108,7 +112,9 @@ extension PEGenerator {
         let r = k.registers()
         let d = k.dispatch(r, inFIFO: inFIFO)
         let l = k.load(r, d)
-        let x = k.compute(r, d, l)
+        let p = k.product(r, l)
+        let a = k.add(r, l, p)
+        let x = k.compute(r, d, l, a)
         let s = k.store(r, d, x, spikeFIFO: spikeFIFO)
         k.readback(r, d, l, s, outFIFO: outFIFO)
         return k.b.build()

@@ -1,11 +1,10 @@
 import HWIR
 import SpikeForgeCore
 
-/// Compute: `V ← sat(V + s·m·w)` per lane with a saturating adder, then the fire check of SPEC §1
-/// (the neuron unit's `fireConditions`). A group with a spike due is held (`h_*`) and sends one
-/// spike per cycle, lowest firing lane first; when none is due its state is written back.
-/// Read-after-write on the state SRAM is solved by forwarding: the last word written is kept with
-/// its address (`byp_*`) and replaces the older SRAM read when the addresses match.
+/// Compute: the fire check of SPEC §1 (the neuron unit's `fireConditions`) on the add stage's
+/// registered row. A group with a spike due is held (`h_*`) and sends one spike per cycle, lowest
+/// firing lane first; when none is due its state is written back (and into the bypass register
+/// of the add stage).
 extension PECoreBuilder {
     struct Compute {
         /// A spike enters the spike FIFO: its neuron index and sign.
@@ -19,29 +18,26 @@ extension PECoreBuilder {
         let v, z, fire, down, theta: Expr
     }
 
-    func compute(_ r: Registers, _ d: Dispatch, _ l: Load) -> Compute {
+    func compute(_ r: Registers, _ d: Dispatch, _ l: Load, _ a: Add) -> Compute {
         let L = c.lanes
         let hKind = b.reg("h_kind_q", .uint(RowKind.bits))
-        let hGroup = b.reg("h_group_q", .uint(c.groupBits))
+        let hGroup = r.hGroup
         let hTheta = b.reg("h_theta_q", .uint(c.thresholdBits))
         let hMode = b.reg("h_mode_q", .uint(2))
         let hFlushed = b.reg("h_flushed_q", .uint(L))
-        let byValid = b.reg("byp_valid_q", .bool)
-        let byAddr = b.reg("byp_addr_q", .uint(c.groupBits))
-        let byData = b.reg("byp_data_q", .uint(L * c.stateLaneBits))
-        let active = b.node("c_active", l.mConsume | r.hValid)
-        let kind = b.node("c_kind", hKind.when(r.hValid, else: r.mKind))
-        let theta = b.node("c_theta", hTheta.when(r.hValid, else: r.mTheta))
-        let mode = b.node("c_mode", hMode.when(r.hValid, else: r.mMode))
-        let group = b.node("c_group", hGroup.when(r.hValid, else: r.mGroup))
+        let (byValid, byAddr, byData) = (a.bypValid, a.bypAddr, a.bypData)
+        let active = b.node("c_active", l.xConsume | r.hValid)
+        let kind = b.node("c_kind", hKind.when(r.hValid, else: a.kind))
+        let theta = b.node("c_theta", hTheta.when(r.hValid, else: a.theta))
+        let mode = b.node("c_mode", hMode.when(r.hValid, else: a.mode))
+        let group = b.node("c_group", hGroup.when(r.hValid, else: r.xGroup))
         let isFlush = b.node("c_flush", kind.eq(RowKind.flush.rawValue))
-        let base = b.node("c_base", byData.when(byValid & byAddr.eq(r.mGroup), else: l.sQ))
         var hV: [Expr] = [], hZ: [Expr] = []
         let lanes = (0 ..< L).map { k -> Lane in
             let rv = b.reg("h_v\(k)_q", .sint(c.vBits)), rz = b.reg("h_z\(k)_q", .sint(c.zBits))
             hV.append(rv)
             hZ.append(rz)
-            return lane(k, r, l, base: base, hV: rv, hZ: rz, hFlushed: hFlushed, isFlush: isFlush, theta: theta, mode: mode)
+            return lane(k, r, v: rv.when(r.hValid, else: a.v[k]), z: rz.when(r.hValid, else: a.z[k]), hFlushed: hFlushed, isFlush: isFlush, theta: theta, mode: mode)
         }
         // The lowest firing lane spikes first.
         var sel: [Expr] = [], seen = Expr.zero
@@ -86,10 +82,10 @@ extension PECoreBuilder {
         let res = b.node("c_result", .concat(resWord.reversed()))
         let cDone = b.node("c_done", active & ~resFire)
         b.next(r.hValid, active & ~cDone)
-        b.next(hKind, r.mKind, when: l.mConsume)
-        b.next(hGroup, r.mGroup, when: l.mConsume)
-        b.next(hTheta, r.mTheta, when: l.mConsume)
-        b.next(hMode, r.mMode, when: l.mConsume)
+        b.next(hKind, a.kind, when: l.xConsume)
+        b.next(hGroup, r.xGroup, when: l.xConsume)
+        b.next(hTheta, a.theta, when: l.xConsume)
+        b.next(hMode, a.mode, when: l.xConsume)
         b.next(hFlushed, .concat(flushedNext.reversed()), when: active)
         // State write-back (or a configuration write), remembered for forwarding.
         let cfgState = d.cfgWe[.state]!
@@ -110,24 +106,10 @@ extension PECoreBuilder {
         return Compute(emit: emit, neuron: neuron, negative: selNeg, spRoom: spRoom)
     }
 
-    /// Lane `k`: the value entering compute (held, or the memory stage's row applied: add, reset
-    /// or flush) and its fire check.
-    func lane(_ k: Int, _ r: Registers, _ l: Load, base: Expr, hV rv: Expr, hZ rz: Expr, hFlushed: Expr, isFlush: Expr, theta: Expr, mode: Expr) -> Lane {
-        let vB = c.vBits, zB = c.zBits, SL = c.stateLaneBits
-        // w·m: a signed weight times the unsigned multiplicity, with room for the sign.
-        let pw = c.wBits + PacketLayout.Spike.multiplicity.width + 1
-        let mIsAdd = r.mKind.eq(RowKind.add.rawValue), mIsReset = r.mKind.eq(RowKind.reset.rawValue)
-        let vOld = base.bits(k * SL + vB - 1, k * SL).asSigned
-        let zOld = base.bits(k * SL + SL - 1, k * SL + vB).asSigned
-        let w = l.wQ.bits(k * c.weightSlot + c.wBits - 1, k * c.weightSlot).asSigned
-        let prod = b.node("l\(k)_mw", w.resized(pw) * r.mMult.resized(pw).asSigned)
-        let delta = b.node("l\(k)_delta", (-prod).when(r.mNeg, else: prod))
-        let (vAdd, _) = Arith.saturatingAdd(b, vOld, delta, outWidth: vB, name: "l\(k)_add")
-        let bias = l.bQ.bits(k * vB + vB - 1, k * vB).asSigned
-        let firstV = bias.when(mIsReset, else: vAdd.when(mIsAdd, else: vOld))
-        let firstZ = Expr.lit(0, .sint(zB)).when(mIsReset, else: zOld)
-        let v = b.node("l\(k)_v", rv.when(r.hValid, else: firstV))
-        let z = b.node("l\(k)_z", rz.when(r.hValid, else: firstZ))
+    /// Lane `k`: the value compute works on (held, or the add stage's) and its fire check.
+    func lane(_ k: Int, _ r: Registers, v vIn: Expr, z zIn: Expr, hFlushed: Expr, isFlush: Expr, theta: Expr, mode: Expr) -> Lane {
+        let v = b.node("l\(k)_v", vIn)
+        let z = b.node("l\(k)_z", zIn)
         let done = hFlushed.bit(k) & r.hValid & isFlush
         let (up, down, th) = NeuronGenerator.fireConditions(b, prefix: "l\(k)_", v: v, z: z, theta: theta, mode: .runtime, modeCode: mode, flushing: isFlush)
         return Lane(v: v, z: z, fire: b.node("l\(k)_fire", (up | down) & ~done), down: b.node("l\(k)_down", down), theta: th)

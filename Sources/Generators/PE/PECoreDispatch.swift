@@ -43,7 +43,7 @@ extension PECoreBuilder {
         let data = b.node("head_data", head.field(L.ConfigWrite.data(flitWidth: c.flitWidth)))
         b.allowUnused(data, because: "a word narrower than the data field ignores its upper bits")
 
-        let drained = b.node("drained", ~r.aValid & ~r.lActive & ~r.mValid & ~r.hValid & ~r.spFifoValid & ~r.sValid)
+        let drained = b.node("drained", ~r.aValid & ~r.lActive & ~r.mValid & ~r.pValid & ~r.xValid & ~r.hValid & ~r.spFifoValid & ~r.sValid)
         let ctrlGo = b.node("ctrl_go", hv & hType.ne(FlitType.spike.rawValue) & drained & ~r.respPending)
         let spikeGo = b.node("spike_go", hv & hType.eq(FlitType.spike.rawValue) & ~r.respPending & (~r.aValid | r.aTake))
         b.assign(popIn, spikeGo | ctrlGo)

@@ -16,8 +16,9 @@ extension PECoreBuilder {
         let axonQ: Expr
         /// The params word (an asynchronous read: the layer of the load stage or of a read-back).
         let paramsWord: Expr
-        /// Compute takes the memory stage's row this cycle.
-        let mConsume: Expr
+        /// The product stage takes the memory stage's row this cycle, the add stage the product
+        /// stage's, compute the add stage's.
+        let mConsume, pConsume, xConsume: Expr
         /// The synchronous read registers of the weight, state and bias SRAMs.
         let wQ, sQ, bQ: Expr
     }
@@ -39,7 +40,13 @@ extension PECoreBuilder {
         let pStrides = c.windowed ? (row: pf[4], group: pf[5]) : nil
         write(.params, when: d.cfgWe[.params]!, address: d.word[.params]!, data: d.committed[.params]!)
 
-        let mConsume = b.node("m_consume", r.mValid & ~r.hValid)
+        // Compute works on the held group, or on the add stage's row when it takes it. A row of
+        // the same group waits in the product stage until that group is written back (then the
+        // bypass register has it), so the add stage never adds to a stale word.
+        let xConsume = b.node("x_consume", r.xValid & ~r.hValid)
+        let hazard = b.node("p_hazard", (r.xValid | r.hValid) & r.hGroup.when(r.hValid, else: r.xGroup).eq(r.pGroup))
+        let pConsume = b.node("p_consume", r.pValid & (~r.xValid | xConsume) & ~hazard)
+        let mConsume = b.node("m_consume", r.mValid & (~r.pValid | pConsume))
         let issue = b.node("issue", r.lActive & ~r.lLoad & r.lLeft.ne(0) & (~r.mValid | mConsume))
         // The last row operation of the entry (or sweep): the last of its run, and with windows
         // the last run of the last window row.
@@ -75,14 +82,15 @@ extension PECoreBuilder {
         b.next(r.lAll, d.startReset, when: r.aTake | ctrlStart)
         b.next(r.lLoad, cont | ctrlStart)
 
-        // Memory stage: synchronous reads, held until compute takes them.
-        let isAddL = r.lKind.eq(RowKind.add.rawValue), isResetL = r.lKind.eq(RowKind.reset.rawValue)
+        // Memory stage: the weight read, held until the product stage takes it; the state (or on
+        // a reset the bias) is read as the product stage takes the row, so it is as fresh as can be.
+        let isAddL = r.lKind.eq(RowKind.add.rawValue), isResetM = r.mKind.eq(RowKind.reset.rawValue)
         let wQ = syncRead(.weights, when: (issue & isAddL) | d.hostRe[.weights]!,
                           address: d.word[.weights]!.when(d.hostRe[.weights]!, else: r.lRow), into: "w_q")
-        let sQ = syncRead(.state, when: (issue & ~isResetL) | d.hostRe[.state]!,
-                          address: d.word[.state]!.when(d.hostRe[.state]!, else: r.lGroup), into: "s_q")
-        let bQ = syncRead(.bias, when: (issue & isResetL) | d.hostRe[.bias]!,
-                          address: d.word[.bias]!.when(d.hostRe[.bias]!, else: r.lGroup), into: "b_q")
+        let sQ = syncRead(.state, when: (mConsume & ~isResetM) | d.hostRe[.state]!,
+                          address: d.word[.state]!.when(d.hostRe[.state]!, else: r.mGroup), into: "s_q")
+        let bQ = syncRead(.bias, when: (mConsume & isResetM) | d.hostRe[.bias]!,
+                          address: d.word[.bias]!.when(d.hostRe[.bias]!, else: r.mGroup), into: "b_q")
         write(.weights, when: d.cfgWe[.weights]!, address: d.word[.weights]!, data: d.committed[.weights]!)
         write(.bias, when: d.cfgWe[.bias]!, address: d.word[.bias]!, data: d.committed[.bias]!)
         b.next(r.mValid, issue | (r.mValid & ~mConsume))
@@ -92,7 +100,7 @@ extension PECoreBuilder {
         b.next(r.mMult, r.lMult, when: issue)
         b.next(r.mTheta, pTheta, when: issue)
         b.next(r.mMode, pMode, when: issue)
-        return Load(axonQ: axonQ, paramsWord: pWord, mConsume: mConsume, wQ: wQ, sQ: sQ, bQ: bQ)
+        return Load(axonQ: axonQ, paramsWord: pWord, mConsume: mConsume, pConsume: pConsume, xConsume: xConsume, wQ: wQ, sQ: sQ, bQ: bQ)
     }
 }
 

@@ -45,7 +45,7 @@ extension PECoreBuilder {
         b.assign(s.outRoom, fout["in_ready"]!)
         b.output("out_valid", fout["out_valid"]!, doc: "a packet for the router")
         b.output("out_flit", fout["out_data"]!, doc: "")
-        b.output("busy", d.headValid | r.aValid | r.lActive | r.mValid | r.hValid | r.spFifoValid | r.sValid | r.respPending | fout["out_valid"]!,
+        b.output("busy", d.headValid | r.aValid | r.lActive | r.mValid | r.pValid | r.xValid | r.hValid | r.spFifoValid | r.sValid | r.respPending | fout["out_valid"]!,
                  doc: "some packet or row operation is in flight")
     }
 

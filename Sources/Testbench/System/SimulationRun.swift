@@ -31,6 +31,12 @@ public struct SimulationRun: Sendable {
 
     public var timing = Timing.wallClock(jobs: 1)
 
+    /// The clock every "ms per image" figure assumes unless told otherwise: the PE tile's (router
+    /// and core) maximum frequency after place and route on ECP5-85F, as `spikeforge report fpga
+    /// --block pe` measures it (seed 1; docs/PE.md, "FPGA figures"). Re-measure it when the PE's
+    /// RTL changes.
+    public static let tileClockMHz = 57.1
+
     public init(engine: SimulationEngine, plan: SystemPlan, loadCycles: Int) {
         self.engine = engine
         self.plan = plan
@@ -95,7 +101,7 @@ public struct SimulationRun: Sendable {
     /// The report of the run, one element per printed line (an element may hold a table):
     /// accuracy, cycles per image against the lower bound, spikes, NoC and SRAM activity, the
     /// energy estimate (when the engine counted events) and the simulation speed.
-    public func report() -> [String] {
+    public func report(clockMHz: Double = tileClockMHz) -> [String] {
         var out: [String] = []
         let s = summary
         let n = Double(max(count, 1))
@@ -107,7 +113,9 @@ public struct SimulationRun: Sendable {
                           s.inferenceMean, s.inferenceP99, s.resetMean, s.readBackMean, s.totalMean, s.totalP99, loadCycles))
         out.append(String(format: "lower bound (synaptic ops %.0f / (%d active tiles x %d lanes)): %.1f cycles; inference / bound = %.2fx", s.synapticOps,
                           plan.activeTiles, plan.system.pe.lanes, s.bound, s.boundRatio))
-        out.append(String(format: "at 100 MHz: %.4f ms per image (inference), %.4f ms with reset and read-back; YOSO reports 47.71 ms", s.inferenceMean / 1e5, s.totalMean / 1e5))
+        let clock = clockMHz == Self.tileClockMHz ? "the PE tile's ECP5-85F clock" : "--clock"
+        out.append(String(format: "at %.1f MHz (%@): %.4f ms per image (inference), %.4f ms with reset and read-back; YOSO reports 47.71 ms", clockMHz, clock,
+                          s.inferenceMean / (clockMHz * 1e3), s.totalMean / (clockMHz * 1e3)))
         out.append("spikes per image: input events \(String(format: "%.1f", s.inputEvents))"
             + zip(plan.layers, s.spikesPerLayer).map { ", \($0.0.name) \(String(format: "%.1f", $0.1))" }.joined())
         if let e = events {
