@@ -37,6 +37,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace {
@@ -498,16 +499,30 @@ struct Host {
     }
 
     std::vector<int64_t> readLogits() {
+        // Each part is read once, in the order the outputs first need it (SystemDriver's order:
+        // neighbouring lanes' V share parts).
         std::vector<Read> reads;
-        for (const OutputPart &o : h.outputParts)
-            for (int p = 0; p < o.parts; ++p) reads.push_back({o.x, o.y, o.memory, o.word, o.firstPart + p});
+        std::map<std::tuple<int, int, int, int, int>, size_t> index;
+        std::vector<std::vector<size_t>> partsOf;
+        for (const OutputPart &o : h.outputParts) {
+            std::vector<size_t> at;
+            for (int p = 0; p < o.parts; ++p) {
+                auto key = std::make_tuple(o.x, o.y, o.memory, o.word, o.firstPart + p);
+                auto it = index.find(key);
+                if (it == index.end()) {
+                    it = index.emplace(key, reads.size()).first;
+                    reads.push_back({o.x, o.y, o.memory, o.word, o.firstPart + p});
+                }
+                at.push_back(it->second);
+            }
+            partsOf.push_back(at);
+        }
         std::vector<uint64_t> data = read(reads);
         std::vector<int64_t> logits(h.outputs, 0);
-        size_t at = 0;
-        for (const OutputPart &o : h.outputParts) {
+        for (size_t k = 0; k < h.outputParts.size(); ++k) {
+            const OutputPart &o = h.outputParts[k];
             unsigned __int128 bits = 0;
-            for (int p = 0; p < o.parts; ++p) bits |= (unsigned __int128)data[at + p] << (p * h.partBits);
-            at += o.parts;
+            for (int p = 0; p < o.parts; ++p) bits |= (unsigned __int128)data[partsOf[k][p]] << (p * h.partBits);
             uint64_t v = (uint64_t)(bits >> o.lo) & mask(o.width);
             int64_t sv = (o.width < 64 && (v >> (o.width - 1) & 1)) ? (int64_t)(v | ~mask(o.width)) : (int64_t)v;
             logits.at(o.neuron) += sv;

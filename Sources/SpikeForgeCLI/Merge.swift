@@ -23,7 +23,7 @@ public struct Merge: ParsableCommand {
     public func validate() throws {
         var p: [String] = []
         if files.isEmpty { p.append("FILE: got none, expected the shard result files (simulate --shard K/N --result FILE)") }
-        if !(clock >= 1 && clock <= 10_000) { p.append("--clock: got \(clock), expected 1...10000 (MHz)") }
+        if let e = Simulate.clockProblem(clock) { p.append(e) }
         if !p.isEmpty { throw ValidationError(p.joined(separator: "\n")) }
     }
 

@@ -41,7 +41,7 @@ public struct Simulate: ParsableCommand {
         if let e = load.problem("load") { p.append(e) }
         p += testImages.problems
         if trace != nil && engine.value == .model { p.append("--trace: needs --engine verilator or both (the waveform is the RTL's)") }
-        if !(clock >= 1 && clock <= 10_000) { p.append("--clock: got \(clock), expected 1...10000 (MHz)") }
+        if let e = Self.clockProblem(clock) { p.append(e) }
         if timeout < 100 { p.append("--timeout: got \(timeout), expected at least 100") }
         if jobs < 1 || jobs > 64 { p.append("--jobs: got \(jobs), expected 1...64") }
         if threads < 1 || threads > 64 { p.append("--threads: got \(threads), expected 1...64") }
@@ -58,6 +58,11 @@ public struct Simulate: ParsableCommand {
         }
         p += slurm.problems(trace: trace != nil, jobs: jobs)
         if !p.isEmpty { throw ValidationError(p.joined(separator: "\n")) }
+    }
+
+    /// What is wrong with a `--clock` value (simulate's and merge's), if anything.
+    static func clockProblem(_ clock: Double) -> String? {
+        clock >= 1 && clock <= 10_000 ? nil : "--clock: got \(clock), expected 1...10000 (MHz)"
     }
 
     public func run() throws {

@@ -22,6 +22,27 @@ import Testing
         // Every SRAM but the state and the accumulated weights, on every tile: 4 tiles x 5.
         #expect(host.split(separator: "\n").filter { $0.hasPrefix("load ") }.count == 20)
         #expect(!host.contains("_state.bin") && !host.contains("_acc.bin"))
+        // The state word packs every lane's V first: in each group the potentials lie at 0, w, 2w, ...,
+        // so the group's distinct parts are ⌈n·w / part_bits⌉, each read once (SystemDriver, system_tb.cpp).
+        let hostLines = host.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        let P = try #require(hostLines.first { $0.first == "part_bits" }.flatMap { Int($0[1]) })
+        var groups: [[Int]: [Int]] = [:], width = 0
+        for o in hostLines where o.first == "output" {
+            let n = o.dropFirst().compactMap { Int($0) }
+            try #require(n.count == 9, "\(o)")
+            let (x, y, word, first, parts, lo, w) = (n[1], n[2], n[4], n[5], n[6], n[7], n[8])
+            #expect(lo + w <= parts * P && lo < P, "\(o)")
+            groups[[x, y, word], default: []].append(first * P + lo)
+            width = w
+        }
+        #expect(!groups.isEmpty)
+        var distinct = 0
+        for (g, starts) in groups {
+            #expect(starts.sorted() == (0 ..< starts.count).map { $0 * width }, "group \(g): potentials at \(starts.sorted())")
+            distinct += (starts.count * width + P - 1) / P
+        }
+        let fieldParts = hostLines.filter { $0.first == "output" }.map { Int($0[7])! }.reduce(0, +)
+        #expect(distinct < fieldParts, "neighbouring potentials share parts: \(distinct) distinct of \(fieldParts)")
         let lines = events.split(separator: "\n")
         #expect(lines.filter { $0.hasPrefix("image ") }.count == 7 && lines.filter { $0 == "end" }.count == 7)
         #expect(lines.filter { $0.hasPrefix("expect ") }.allSatisfy { $0.split(separator: " ").count == 11 })

@@ -77,25 +77,43 @@ import Trainer
     }
 
     /// Every ms-per-image figure is at the PE tile's measured clock unless `--clock` says otherwise,
-    /// and is the cycles divided by it; a Slurm run's merge job gets the same clock.
+    /// and is the cycles divided by it, in `simulate` and in `merge`; a Slurm run's merge job gets
+    /// the same clock.
     @Test func msPerImageIsAtTheTilesClock() throws {
         let f = try Self.fixture.get()
-        func figures(_ text: String, clock: String) throws -> (cycles: Double, ms: Double) {
+        // (inference cycles, total cycles, inference ms, total ms) from a report.
+        func figures(_ text: String, clock: String) throws -> [Double] {
             let lines = text.split(separator: "\n").map(String.init)
-            let cyc = try #require(lines.first { $0.hasPrefix("cycles per image: inference mean ") })
+            let cyc = try #require(lines.first { $0.hasPrefix("cycles per image: inference mean ") }, "\(text)")
             let msLine = try #require(lines.first { $0.hasPrefix("at \(clock) MHz (") }, "\(text)")
-            let c = try #require(Double(cyc.dropFirst("cycles per image: inference mean ".count).prefix { $0 != "," }))
-            let m = try #require(Double(msLine.split(separator: ":")[1].split(separator: " ")[0]))
-            return (c, m)
+            func number(after key: String, in line: String) throws -> Double {
+                let r = try #require(line.range(of: key), "\(key) in \(line)")
+                return try #require(Double(line[r.upperBound...].prefix { $0.isNumber || $0 == "." }), "\(line)")
+            }
+            return [try number(after: "inference mean ", in: cyc), try number(after: "total mean ", in: cyc),
+                    try number(after: "): ", in: msLine), try number(after: "(inference), ", in: msLine)]
+        }
+        func expectAt(_ mhz: Double, _ v: [Double]) {
+            for (cycles, ms) in [(v[0], v[2]), (v[1], v[3])] {
+                let want = cycles / (mhz * 1000)
+                // The report prints 4 decimals: off by at most half the last one.
+                #expect(abs(ms - want) <= 0.5e-4 + 1e-9, "\(ms) ms for \(cycles) cycles at \(mhz) MHz")
+            }
         }
         let whole = try Self.whole.get()
         #expect(whole.contains("at 57.1 MHz (the PE tile's ECP5-85F clock): "), "\(whole)")
         let atTile = try figures(whole, clock: "57.1")
-        #expect(abs(atTile.ms - atTile.cycles / 57_100) < 1e-4, "\(atTile)")
-        let fast = try Self.output(f.run + ["--clock", "200"])
-        #expect(fast.contains("at 200.0 MHz (--clock): "), "\(fast)")
-        let at200 = try figures(fast, clock: "200.0")
-        #expect(at200.cycles == atTile.cycles && abs(at200.ms - at200.cycles / 200_000) < 1e-4, "\(at200)")
+        expectAt(57.1, atTile)
+        let slow = try Self.output(f.run + ["--clock", "2"])
+        #expect(slow.contains("at 2.0 MHz (--clock): "), "\(slow)")
+        let at2 = try figures(slow, clock: "2.0")
+        #expect(at2[0] == atTile[0] && at2[1] == atTile[1], "the same run: \(at2) against \(atTile)")
+        expectAt(2, at2)
+        // merge prints the whole run's report at its --clock.
+        let shard = f.root.appendingPathComponent("clock-shard.json").path
+        _ = try Self.output(f.run + ["--shard", "1/1", "--result", shard])
+        let merged = try Self.output(["merge", shard, "--clock", "2"])
+        #expect(try figures(merged, clock: "2.0") == at2, "\(merged)")
         let dir = f.root.appendingPathComponent("slurm-clock")
         _ = try Self.output(f.run + ["--slurm", "2", "--slurm-dir", dir.path, "--clock", "80"])
         let merge = try String(contentsOf: dir.appendingPathComponent("merge.sbatch"), encoding: .utf8)

@@ -21,10 +21,11 @@ public struct PECoreModel: Sendable {
     var pDelta: [Int64], npDelta: [Int64]
     var xValid = false, xKind = RowKind.add, xGroup = 0, xTheta: Int64 = 0, xMode: UInt64 = 0
     var xV: [Int64], xZ: [Int64], nxV: [Int64], nxZ: [Int64]
+    // Forwarding (read by the add stage, written with the state by compute).
+    var bypValid = false, bypAddr = 0, bypData: [UInt64]
     // Compute hold registers.
     var hValid = false, hKind = RowKind.add, hGroup = 0, hTheta: Int64 = 0, hMode: UInt64 = 0, hFlushed: UInt64 = 0
     var hV: [Int64], hZ: [Int64]
-    var bypValid = false, bypAddr = 0, bypData: [UInt64]
     // Store and responses.
     var sValid = false, sNeg = false
     var respPending = false, respMem = 0, respAddr = 0, respTag: UInt64 = 0, respOK = false
@@ -61,7 +62,8 @@ public struct PECoreModel: Sendable {
 
     let L: Int, P: Int, lw: Int
     // The configuration's derived sizes, computed once (`PEConfig` derives them on each use).
-    let vBits: Int, laneBits: Int, weightSlot: Int, neuronBits: Int
+    /// The state word: lane `k`'s `V` at `k·vBits`, its `z` at `zBase + k·zBits` (`PEConfig.stateVLo`/`stateZLo`).
+    let vBits: Int, zBits: Int, zBase: Int, weightSlot: Int, neuronBits: Int
     let dataField: BitField
     let axonBits: Int, layerBits: Int, axonMask: Int, layerMask: Int, rowMask: Int, groupMask: Int, flitMask: UInt64, paramsMask: UInt64, layers: Int, windowed: Bool
     /// Decoded layer parameters, each with the raw word it was decoded from (re-decoded when
@@ -81,7 +83,8 @@ public struct PECoreModel: Sendable {
         P = c.partBits
         lw = Bits.addressWidth(c.lanes)
         vBits = c.vBits
-        laneBits = c.stateLaneBits
+        zBits = c.zBits
+        zBase = c.stateZLo(0)
         weightSlot = c.weightSlot
         neuronBits = c.neuronBits
         axonBits = c.axonBits

@@ -45,7 +45,7 @@ extension PECoreModel {
     /// Every lane of the product stage's row as the add stage leaves it.
     @inline(__always) func enteringLanes(_ rv: inout [Int64], _ rz: inout [Int64], bypass: Bool) {
         // The closures capture locals only (a closure over `self` would copy the core).
-        let lanes = L, vF = vField, zF = zField, vBits = vBits, laneBits = laneBits
+        let lanes = L, vF = vField, zF = zField, vBits = vBits, zBase = zBase, zBits = zBits
         if pKind == .reset {
             bQ.withUnsafeBufferPointer { b in
                 for k in 0 ..< lanes {
@@ -57,8 +57,8 @@ extension PECoreModel {
         }
         (bypass ? bypData : sQ).withUnsafeBufferPointer { s in
             for k in 0 ..< lanes {
-                rv[k] = vF.read(s, at: k * laneBits)
-                rz[k] = zF.read(s, at: k * laneBits + vBits)
+                rv[k] = vF.read(s, at: k * vBits)
+                rz[k] = zF.read(s, at: zBase + k * zBits)
             }
         }
         guard pKind == .add else { return }

@@ -102,11 +102,11 @@ extension PECoreModel {
                 bypData = word
             }
         } else if e.cDone {
-            let vF = vField, zF = zField, laneBits = laneBits, vBits = vBits, lanes = L, resV = resV, resZ = resZ
+            let vF = vField, zF = zField, vBits = vBits, zBase = zBase, zBits = zBits, lanes = L, resV = resV, resZ = resZ
             bypData.withUnsafeMutableBufferPointer { b in
                 for k in 0 ..< lanes {
-                    vF.write(b, at: k * laneBits, resV[k])
-                    zF.write(b, at: k * laneBits + vBits, resZ[k])
+                    vF.write(b, at: k * vBits, resV[k])
+                    zF.write(b, at: zBase + k * zBits, resZ[k])
                 }
             }
             memories.banks[PEMemory.state.rawValue].write(e.group, bypData)

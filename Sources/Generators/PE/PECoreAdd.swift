@@ -59,11 +59,11 @@ extension PECoreBuilder {
         let byData = b.reg("byp_data_q", .uint(c.lanes * c.stateLaneBits))
         let base = b.node("x_base", byData.when(byValid & byAddr.eq(r.pGroup), else: l.sQ))
         let isAdd = p.kind.eq(RowKind.add.rawValue), isReset = p.kind.eq(RowKind.reset.rawValue)
-        let vB = c.vBits, zB = c.zBits, SL = c.stateLaneBits
+        let vB = c.vBits, zB = c.zBits
         var xv: [Expr] = [], xz: [Expr] = []
         for k in 0 ..< c.lanes {
-            let vOld = base.bits(k * SL + vB - 1, k * SL).asSigned
-            let zOld = base.bits(k * SL + SL - 1, k * SL + vB).asSigned
+            let vOld = base.bits(c.stateVLo(k) + vB - 1, c.stateVLo(k)).asSigned
+            let zOld = base.bits(c.stateZLo(k) + zB - 1, c.stateZLo(k)).asSigned
             let (vAdd, _) = Arith.saturatingAdd(b, vOld, p.delta[k], outWidth: vB, name: "l\(k)_add")
             let bias = l.bQ.bits(k * vB + vB - 1, k * vB).asSigned
             let rv = b.reg("x_v\(k)_q", .sint(vB)), rz = b.reg("x_z\(k)_q", .sint(zB))

@@ -55,7 +55,7 @@ extension PECoreBuilder {
         }
         let selIdx: Expr? = L == 1 ? nil : b.node("c_sel_idx", .concat(idxBits))
         let selNeg = (0 ..< L).map { sel[$0] & lanes[$0].down }.reduce(Expr.zero, |)
-        var resWord: [Expr] = [], resFire = Expr.zero, flushedNext: [Expr] = []
+        var resV: [Expr] = [], resZ: [Expr] = [], resFire = Expr.zero, flushedNext: [Expr] = []
         for k in 0 ..< L {
             let spikeHere = b.node("l\(k)_spike", emit & sel[k])
             let x = lanes[k]
@@ -74,12 +74,14 @@ extension PECoreBuilder {
             let rz = b.node("r\(k)_z", zDown.when(x.down, else: zUp).when(spikeHere, else: x.z))
             let fl = b.node("r\(k)_flushed", (hFlushed.bit(k) & r.hValid) | (spikeHere & isFlush))
             resFire = resFire | againAfterSpike.when(spikeHere, else: x.fire)
-            resWord.append(.concat([rz.asUnsigned, rv.asUnsigned]))
+            resV.append(rv.asUnsigned)
+            resZ.append(rz.asUnsigned)
             flushedNext.append(fl)
             b.next(hV[k], rv, when: active)
             b.next(hZ[k], rz, when: active)
         }
-        let res = b.node("c_result", .concat(resWord.reversed()))
+        // The state word: every lane's V, then every lane's z (`PEConfig.stateVLo`/`stateZLo`).
+        let res = b.node("c_result", .concat(resZ.reversed() + resV.reversed()))
         let cDone = b.node("c_done", active & ~resFire)
         b.next(r.hValid, active & ~cDone)
         b.next(hKind, a.kind, when: l.xConsume)

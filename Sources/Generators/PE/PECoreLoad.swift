@@ -3,7 +3,8 @@ import SpikeForgeCore
 
 /// Load: an axon-map entry (YOSO's spike-address SRAM, read in dispatch) or a reset / flush
 /// sweep over a layer's groups becomes row operations, one per cycle; each issues the
-/// synchronous reads of the weight, state or bias SRAM (the memory stage, `m_*`).
+/// synchronous read of the weight SRAM (the memory stage, `m_*`). The state or bias SRAM is read
+/// as the product stage takes the row (`PECoreAdd.swift`).
 ///
 /// With `maxKernel > 1` an entry iterates a kernel window (`AxonEntry`): runs of `count` row
 /// operations, `windowCols` runs per window row, `windowRows` window rows. The weight row steps

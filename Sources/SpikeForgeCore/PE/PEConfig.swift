@@ -89,6 +89,11 @@ public struct PEConfig: BlockConfig {
     public var neuronBits: Int { Bits.addressWidth(targetDepth) }
     public var axonBits: Int { Bits.addressWidth(axons) }
     public var stateLaneBits: Int { vBits + zBits }
+    /// Where lane `k`'s `V` and `z` lie in a state word: every lane's `V` first (lane 0 lowest),
+    /// then every lane's `z`. Packing the `V`s together lets the host read a group's potentials
+    /// in `⌈lanes·vBits / partBits⌉` parts (docs/PE.md, "Memories").
+    public func stateVLo(_ k: Int) -> Int { k * vBits }
+    public func stateZLo(_ k: Int) -> Int { lanes * vBits + k * zBits }
     /// Whether axon-map entries carry a kernel window and layers their strides (`maxKernel > 1`).
     public var windowed: Bool { maxKernel > 1 }
     /// Bits of a window extent (0 … `maxKernel`); 0 when the words have no window fields.

@@ -49,8 +49,8 @@ public struct PEImages: Hashable, Sendable {
         // Biases and state near zero (in thresholds), so spikes come from the inputs.
         for i in 0 ..< c.targetDepth {
             img.setBias(neuron: i, Int64(r(161)) - 80)
-            img.set(.state, word: i / c.lanes, lo: (i % c.lanes) * c.stateLaneBits, width: c.vBits, Bits.raw(Int64(r(61)) - 30, width: c.vBits))
-            img.set(.state, word: i / c.lanes, lo: (i % c.lanes) * c.stateLaneBits + c.vBits, width: c.zBits, UInt64(r(4)))
+            img.set(.state, word: i / c.lanes, lo: c.stateVLo(i % c.lanes), width: c.vBits, Bits.raw(Int64(r(61)) - 30, width: c.vBits))
+            img.set(.state, word: i / c.lanes, lo: c.stateZLo(i % c.lanes), width: c.zBits, UInt64(r(4)))
         }
         for l in 0 ..< c.paramDepth {
             let first = r(c.stateDepth)

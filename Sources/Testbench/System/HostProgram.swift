@@ -42,7 +42,7 @@ public enum HostProgram {
         for t in plan.tiles {
             for s in t.slices where s.layer == plan.outputLayer {
                 for n in s.neuronLo ..< s.neuronHi {
-                    let k = n - s.neuronLo, group = s.firstGroup + k / L, lo = (k % L) * c.stateLaneBits
+                    let k = n - s.neuronLo, group = s.firstGroup + k / L, lo = c.stateVLo(k % L)
                     let p0 = lo / P, p1 = (lo + c.vBits - 1) / P
                     out.append(OutputField(neuron: n, x: t.x, y: t.y, word: group, firstPart: p0, parts: p1 - p0 + 1, lo: lo - p0 * P, width: c.vBits))
                 }

@@ -66,7 +66,7 @@ public struct SystemDriver<D: HostPortDevice> {
     // (and where each neuron's V lies in them), and the tiles whose spikes are counted.
     let inputTiles: [(x: Int, y: Int)]
     let logitReads: [ReadRequest]
-    let logitFields: [(neuron: Int, firstRead: Int, lo: Int, parts: Int)]
+    let logitFields: [(neuron: Int, reads: [Int], lo: Int)]
     let firing: [(tile: Int, layer: Int)]
 
     /// One read: tile, memory, word and part.
@@ -84,10 +84,18 @@ public struct SystemDriver<D: HostPortDevice> {
         port = HostPort(inputs: device.inputLayout, outputs: device.outputLayout)!
         lastSpikes = Array(repeating: 0, count: plan.system.tiles)
         inputTiles = plan.tiles.filter { $0.slices.contains { $0.layer == 0 } }.map { ($0.x, $0.y) }
-        var reads: [ReadRequest] = [], fields: [(neuron: Int, firstRead: Int, lo: Int, parts: Int)] = []
+        // Each part is read once, in the order the fields first need it: neighbouring lanes' V
+        // share parts (`HostProgram.outputFields`; sim/system_tb.cpp reads the same way).
+        var reads: [ReadRequest] = [], fields: [(neuron: Int, reads: [Int], lo: Int)] = []
+        var index: [[Int]: Int] = [:]
         for f in HostProgram.outputFields(plan) {
-            fields.append((f.neuron, reads.count, f.lo, f.parts))
-            for p in f.firstPart ..< f.firstPart + f.parts { reads.append((f.x, f.y, .state, f.word, p)) }
+            let parts = (f.firstPart ..< f.firstPart + f.parts).map { p in
+                if let i = index[[f.x, f.y, f.word, p]] { return i }
+                index[[f.x, f.y, f.word, p]] = reads.count
+                reads.append((f.x, f.y, .state, f.word, p))
+                return reads.count - 1
+            }
+            fields.append((f.neuron, parts, f.lo))
         }
         logitReads = reads
         logitFields = fields
@@ -230,8 +238,8 @@ public struct SystemDriver<D: HostPortDevice> {
         let data = try read(logitReads)
         var logits = [Int64](repeating: 0, count: plan.layers[plan.outputLayer].outputs)
         for f in logitFields {
-            var bits = [UInt64](repeating: 0, count: (f.parts * P + 63) / 64 + 1)
-            for p in 0 ..< f.parts { Bits.setField(&bits, lo: p * P, width: P, data[f.firstRead + p]) }
+            var bits = [UInt64](repeating: 0, count: (f.reads.count * P + 63) / 64 + 1)
+            for (p, r) in f.reads.enumerated() { Bits.setField(&bits, lo: p * P, width: P, data[r]) }
             logits[f.neuron] += Bits.signExtend(Bits.field(bits[...], lo: f.lo, width: c.vBits), width: c.vBits)
         }
         return logits

@@ -116,8 +116,8 @@ import VerilatorBridge
             }
             for k in 0 ..< c.lanes {
                 let i = g * c.lanes + k
-                let v = Bits.signExtend(Bits.field(word[...], lo: k * c.stateLaneBits, width: c.vBits), width: c.vBits)
-                let z = Bits.signExtend(Bits.field(word[...], lo: k * c.stateLaneBits + c.vBits, width: c.zBits), width: c.zBits)
+                let v = Bits.signExtend(Bits.field(word[...], lo: c.stateVLo(k), width: c.vBits), width: c.vBits)
+                let z = Bits.signExtend(Bits.field(word[...], lo: c.stateZLo(k), width: c.zBits), width: c.zBits)
                 if i < Self.hidden {
                     let x = (0 ..< Self.inputs).reduce(h.b[i]) { $0 + h.w[i][$1] * a0[$1] }
                     let want = IntegerActivation.exact(x, theta: theta, mode: mode, flush: mode == .relu)!
@@ -263,7 +263,7 @@ import VerilatorBridge
             }
             for k in 0 ..< c.lanes {
                 let i = g * c.lanes + k
-                let z = Bits.signExtend(Bits.field(word[...], lo: k * c.stateLaneBits + c.vBits, width: c.zBits), width: c.zBits)
+                let z = Bits.signExtend(Bits.field(word[...], lo: c.stateZLo(k), width: c.zBits), width: c.zBits)
                 guard let ref = want[i] else {
                     if z != 0 || sent[i] != 0 { mismatches.append("neuron \(i) (an empty lane): z = \(z), \(sent[i]) spikes sent") }
                     continue
