@@ -503,26 +503,15 @@ struct Host {
         // neighbouring lanes' V share parts).
         std::vector<Read> reads;
         std::map<std::tuple<int, int, int, int, int>, size_t> index;
-        std::vector<std::vector<size_t>> partsOf;
-        for (const OutputPart &o : h.outputParts) {
-            std::vector<size_t> at;
-            for (int p = 0; p < o.parts; ++p) {
-                auto key = std::make_tuple(o.x, o.y, o.memory, o.word, o.firstPart + p);
-                auto it = index.find(key);
-                if (it == index.end()) {
-                    it = index.emplace(key, reads.size()).first;
-                    reads.push_back({o.x, o.y, o.memory, o.word, o.firstPart + p});
-                }
-                at.push_back(it->second);
-            }
-            partsOf.push_back(at);
-        }
+        auto key = [](const OutputPart &o, int p) { return std::make_tuple(o.x, o.y, o.memory, o.word, o.firstPart + p); };
+        for (const OutputPart &o : h.outputParts)
+            for (int p = 0; p < o.parts; ++p)
+                if (index.emplace(key(o, p), reads.size()).second) reads.push_back({o.x, o.y, o.memory, o.word, o.firstPart + p});
         std::vector<uint64_t> data = read(reads);
         std::vector<int64_t> logits(h.outputs, 0);
-        for (size_t k = 0; k < h.outputParts.size(); ++k) {
-            const OutputPart &o = h.outputParts[k];
+        for (const OutputPart &o : h.outputParts) {
             unsigned __int128 bits = 0;
-            for (int p = 0; p < o.parts; ++p) bits |= (unsigned __int128)data[partsOf[k][p]] << (p * h.partBits);
+            for (int p = 0; p < o.parts; ++p) bits |= (unsigned __int128)data[index.at(key(o, p))] << (p * h.partBits);
             uint64_t v = (uint64_t)(bits >> o.lo) & mask(o.width);
             int64_t sv = (o.width < 64 && (v >> (o.width - 1) & 1)) ? (int64_t)(v | ~mask(o.width)) : (int64_t)v;
             logits.at(o.neuron) += sv;
