@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import SpikeForgeCore
+import Testbench
 import Testing
 import Trainer
 
@@ -101,9 +102,10 @@ import Trainer
             }
         }
         let whole = try Self.whole.get()
-        #expect(whole.contains("at 57.1 MHz (the PE tile's ECP5-85F clock): "), "\(whole)")
-        let atTile = try figures(whole, clock: "57.1")
-        expectAt(57.1, atTile)
+        let tile = String(format: "%.1f", SimulationRun.tileClockMHz)
+        #expect(whole.contains("at \(tile) MHz (the PE tile's ECP5-85F clock): "), "\(whole)")
+        let atTile = try figures(whole, clock: tile)
+        expectAt(SimulationRun.tileClockMHz, atTile)
         let slow = try Self.output(f.run + ["--clock", "2"])
         #expect(slow.contains("at 2.0 MHz (--clock): "), "\(slow)")
         let at2 = try figures(slow, clock: "2.0")
