@@ -1,5 +1,6 @@
 import Foundation
 import SpikeForgeCLI
+import Testbench
 import Testing
 
 /// `spikeforge host-program`: host.txt and events.txt for the C++ testbench in sim/.
@@ -43,6 +44,12 @@ import Testing
         }
         let fieldParts = hostLines.filter { $0.first == "output" }.map { Int($0[7])! }.reduce(0, +)
         #expect(distinct < fieldParts, "neighbouring potentials share parts: \(distinct) distinct of \(fieldParts)")
+        // The Swift host reads exactly those parts, each once (system_tb.cpp alike: SimTestbenchTests).
+        let plan = try DesignDir.open(design).plan
+        let (reads, fields) = HostProgram.logitReads(plan)
+        #expect(reads.count == distinct, "\(reads.count) reads for \(distinct) distinct parts")
+        #expect(Set(reads.map { [$0.x, $0.y, $0.word, $0.part] }).count == reads.count)
+        #expect(fields.map(\.reads.count).reduce(0, +) == fieldParts)
         let lines = events.split(separator: "\n")
         #expect(lines.filter { $0.hasPrefix("image ") }.count == 7 && lines.filter { $0 == "end" }.count == 7)
         #expect(lines.filter { $0.hasPrefix("expect ") }.allSatisfy { $0.split(separator: " ").count == 11 })

@@ -6,7 +6,7 @@
 // Packets in on in_*, out on out_* (the router's local port). Dispatch -> load (axon map, row ops) ->
 // memory (weight read) -> product (s*m*w per lane; state or bias read) -> add (V <= sat(V + s*m*w) per lane) -> compute (fire check, one spike per cycle,
 // write-back) -> store (targets). Read-after-write on the state SRAM: forwarding from the last state write; a row of the
-// group that compute is working on waits in the memory stage until it is written back.
+// group that the add stage or compute holds waits in the product stage until it is written back.
 // Configuration writes, read-backs and control packets wait until the pipeline has drained.
 // Each INIT_* parameter, when not "", loads that SRAM with $readmemh (the simulation backdoor).
 //

@@ -10,14 +10,17 @@ import SpikeForgeCore
 ///    SRAM); other packets wait until the pipeline has drained, then configure, read back or start
 ///    a reset / flush sweep.
 /// 2. **load** turns an axon-map entry (with `maxKernel > 1`, every run of its kernel window) or a
-///    sweep over a layer's groups into row operations and issues the synchronous reads of the
-///    weight, state and bias SRAMs.
-/// 3. **compute** adds `s·m·w` with a saturating adder per lane, then runs the fire check of
-///    SPEC §1 (the neuron unit's `fireConditions`); it sends one spike per cycle and holds the
-///    group while more are due, then writes the state back. Read-after-write on the state SRAM is
-///    solved by **forwarding**: the last word written is kept with its address and replaces the
-///    (older) SRAM read when the addresses match, so the pipeline never stalls for it.
-/// 4. **store** looks up the spiking neuron's target and sends a (multicast) spike packet.
+///    sweep over a layer's groups into row operations and issues the synchronous read of the
+///    weight SRAM.
+/// 3. **product** registers `s·m·w` per lane while the state (or bias) SRAM is read; **add**
+///    registers `sat(V + s·m·w)` (or the bias, or the stored state).
+/// 4. **compute** runs the fire check of SPEC §1 (the neuron unit's `fireConditions`); it sends
+///    one spike per cycle and holds the group while more are due, then writes the state back.
+///    Read-after-write on the state SRAM is solved by **forwarding**: the last word written is
+///    kept with its address and replaces the (older) SRAM read when the addresses match; a row
+///    whose group is still in the add stage or compute waits in the product stage until it is
+///    written (`PECoreAdd.swift`).
+/// 5. **store** looks up the spiking neuron's target and sends a (multicast) spike packet.
 public enum PEGenerator: BlockGenerator {
     public static func design(_ c: PEConfig) throws(ConfigError) -> Design {
         try c.validate()

@@ -3,7 +3,7 @@ public enum PEMemory: Int, CaseIterable, Sendable, Codable, CustomStringConverti
     /// `lanes` weights per word: weight row `r`, lane `k` is the synapse from the axon that
     /// names row `r` to neuron `k` of the group.
     case weights = 0
-    /// `lanes` × (`V` in the low `vBits`, then `z`).
+    /// Every lane's `V` (`vBits` each, lane 0 lowest), then every lane's `z` (`PEConfig.stateVLo`/`stateZLo`).
     case state = 1
     /// `lanes` × `vBits`: the start value of `V` (`V ← b` on reset).
     case bias = 2

@@ -51,6 +51,27 @@ public enum HostProgram {
         return out
     }
 
+    /// The reads that fetch the output potentials (tile, memory, word, part), and for each partial
+    /// sum of `outputFields` the reads holding its parts (lowest first) and where its `V` starts in
+    /// them. Each part is read once, in the order the partial sums first need it: neighbouring
+    /// lanes' `V` share parts. `SystemDriver` reads these; sim/system_tb.cpp derives the same from
+    /// the `output` lines.
+    public static func logitReads(_ plan: SystemPlan)
+        -> (reads: [(x: Int, y: Int, memory: PEMemory, word: Int, part: Int)], fields: [(neuron: Int, reads: [Int], lo: Int)]) {
+        var reads: [(x: Int, y: Int, memory: PEMemory, word: Int, part: Int)] = [], fields: [(neuron: Int, reads: [Int], lo: Int)] = []
+        var index: [[Int]: Int] = [:]
+        for f in outputFields(plan) {
+            let parts = (f.firstPart ..< f.firstPart + f.parts).map { p in
+                if let i = index[[f.x, f.y, f.word, p]] { return i }
+                index[[f.x, f.y, f.word, p]] = reads.count
+                reads.append((f.x, f.y, .state, f.word, p))
+                return reads.count - 1
+            }
+            fields.append((f.neuron, parts, f.lo))
+        }
+        return (reads, fields)
+    }
+
     /// As `SystemDriver` derives them: the tiles whose "spikes out" counter is read after each
     /// image, and the layer each one's spikes count for.
     public static func spikeCounters(_ plan: SystemPlan) -> [(x: Int, y: Int, layer: Int)] {

@@ -84,21 +84,7 @@ public struct SystemDriver<D: HostPortDevice> {
         port = HostPort(inputs: device.inputLayout, outputs: device.outputLayout)!
         lastSpikes = Array(repeating: 0, count: plan.system.tiles)
         inputTiles = plan.tiles.filter { $0.slices.contains { $0.layer == 0 } }.map { ($0.x, $0.y) }
-        // Each part is read once, in the order the fields first need it: neighbouring lanes' V
-        // share parts (`HostProgram.outputFields`; sim/system_tb.cpp reads the same way).
-        var reads: [ReadRequest] = [], fields: [(neuron: Int, reads: [Int], lo: Int)] = []
-        var index: [[Int]: Int] = [:]
-        for f in HostProgram.outputFields(plan) {
-            let parts = (f.firstPart ..< f.firstPart + f.parts).map { p in
-                if let i = index[[f.x, f.y, f.word, p]] { return i }
-                index[[f.x, f.y, f.word, p]] = reads.count
-                reads.append((f.x, f.y, .state, f.word, p))
-                return reads.count - 1
-            }
-            fields.append((f.neuron, parts, f.lo))
-        }
-        logitReads = reads
-        logitFields = fields
+        (logitReads, logitFields) = HostProgram.logitReads(plan)
         firing = HostProgram.spikeCounters(plan).map { ($0.y * plan.system.cols + $0.x, $0.layer) }
     }
 
