@@ -51,14 +51,19 @@ public enum HostProgram {
         return out
     }
 
+    /// One read of the host: tile, memory, word and part.
+    public typealias ReadRequest = (x: Int, y: Int, memory: PEMemory, word: Int, part: Int)
+    /// One partial sum of an output neuron: the reads holding its parts (lowest first) and where
+    /// its `V` starts in their concatenation.
+    public typealias LogitField = (neuron: Int, reads: [Int], lo: Int)
+
     /// The reads that fetch the output potentials (tile, memory, word, part), and for each partial
     /// sum of `outputFields` the reads holding its parts (lowest first) and where its `V` starts in
     /// them. Each part is read once, in the order the partial sums first need it: neighbouring
     /// lanes' `V` share parts. `SystemDriver` reads these; sim/system_tb.cpp derives the same from
     /// the `output` lines.
-    public static func logitReads(_ plan: SystemPlan)
-        -> (reads: [(x: Int, y: Int, memory: PEMemory, word: Int, part: Int)], fields: [(neuron: Int, reads: [Int], lo: Int)]) {
-        var reads: [(x: Int, y: Int, memory: PEMemory, word: Int, part: Int)] = [], fields: [(neuron: Int, reads: [Int], lo: Int)] = []
+    public static func logitReads(_ plan: SystemPlan) -> (reads: [ReadRequest], fields: [LogitField]) {
+        var reads: [ReadRequest] = [], fields: [LogitField] = []
         var index: [[Int]: Int] = [:]
         for f in outputFields(plan) {
             let parts = (f.firstPart ..< f.firstPart + f.parts).map { p in

@@ -66,11 +66,11 @@ public struct SystemDriver<D: HostPortDevice> {
     // (and where each neuron's V lies in them), and the tiles whose spikes are counted.
     let inputTiles: [(x: Int, y: Int)]
     let logitReads: [ReadRequest]
-    let logitFields: [(neuron: Int, reads: [Int], lo: Int)]
+    let logitFields: [HostProgram.LogitField]
     let firing: [(tile: Int, layer: Int)]
 
     /// One read: tile, memory, word and part.
-    public typealias ReadRequest = (x: Int, y: Int, memory: PEMemory, word: Int, part: Int)
+    public typealias ReadRequest = HostProgram.ReadRequest
     /// Cycles a phase may take before the run is declared stuck.
     public var limit = 5_000_000
     /// Back-pressure from the host: when set, `host_out_ready` is low in the cycles it stalls
