@@ -65,7 +65,19 @@ public struct Memory: Hashable, Sendable {
     public var depth: Int
     /// A string parameter naming a `$readmemh` file; loaded in an `initial` block when not "".
     public var initParameter: String?
+    /// When the image holds wider words that several memories share (one memory split into
+    /// banks): this memory takes bits `lo ..< lo + width` of each `imageWidth`-bit image word.
+    public var initSlice: InitSlice?
     public var loc: SourceLoc
+
+    public struct InitSlice: Hashable, Sendable {
+        public var lo: Int
+        public var imageWidth: Int
+        public init(lo: Int, imageWidth: Int) {
+            self.lo = lo
+            self.imageWidth = imageWidth
+        }
+    }
 
     public var addressWidth: Int {
         var w = 1

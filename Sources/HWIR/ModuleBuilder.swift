@@ -97,8 +97,9 @@ public final class ModuleBuilder {
     // MARK: Memories
 
     @discardableResult
-    public func memory(_ name: String, width: Int, depth: Int, initParameter: String? = nil, file: String = #fileID, line: Int = #line) -> Memory {
-        let mem = Memory(name: name, width: width, depth: depth, initParameter: initParameter, loc: .init(file: file, line: line))
+    public func memory(_ name: String, width: Int, depth: Int, initParameter: String? = nil, initSlice: Memory.InitSlice? = nil,
+                       file: String = #fileID, line: Int = #line) -> Memory {
+        let mem = Memory(name: name, width: width, depth: depth, initParameter: initParameter, initSlice: initSlice, loc: .init(file: file, line: line))
         m.memories.append(mem)
         return mem
     }

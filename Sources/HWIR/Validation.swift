@@ -127,6 +127,13 @@ struct ModuleChecker {
             if let p = mem.initParameter, !module.parameters.contains(where: { if $0.name == p, case .string = $0.defaultValue { true } else { false } }) {
                 errors.append(.badMemory(module: name, memory: mem.name, reason: "init parameter '\(p)' is not a string parameter of the module", at: mem.loc))
             }
+            if let s = mem.initSlice {
+                let shared = module.memories.filter { $0.initParameter == mem.initParameter }
+                if mem.initParameter == nil || s.lo < 0 || s.lo + mem.width > s.imageWidth
+                    || shared.contains(where: { $0.depth != mem.depth || $0.initSlice?.imageWidth != s.imageWidth }) {
+                    errors.append(.badMemory(module: name, memory: mem.name, reason: "init slice [\(s.lo), \(s.lo + mem.width)) of \(s.imageWidth)-bit image words: needs an init parameter, to lie within the word, and the same depth and image width as every memory sharing the image", at: mem.loc))
+                }
+            }
             memories[mem.name] = mem
         }
         for rd in module.memReads { declare(rd.output, .readPort, .uint(memories[rd.memory]?.width ?? 1), rd.loc) }

@@ -236,7 +236,25 @@ final class ModuleEmitter {
         var blocks: [String] = []
         for mem in m.memories {
             var b: [String] = ["    // Memory \(mem.name): \(mem.depth) x \(mem.width) bits."]
-            if let p = mem.initParameter {
+            if let p = mem.initParameter, let slice = mem.initSlice {
+                // Banks of one image: the first bank loads the image once and fills every bank.
+                let banks = m.memories.filter { $0.initParameter == p }
+                if banks.first?.name == mem.name {
+                    let fills = banks.map { k in "                    \(k.name)[i] = image[i][\((k.initSlice?.lo ?? 0) + k.width - 1):\(k.initSlice?.lo ?? 0)];" }
+                    b += ["    generate",
+                          "        if (\(p) != \"\") begin : g_\(mem.name)_init",
+                          "            reg [\(slice.imageWidth - 1):0] image [0:\(mem.depth - 1)];",
+                          "            integer i;",
+                          "            initial begin",
+                          "                $readmemh(\(p), image);",
+                          "                for (i = 0; i < \(mem.depth); i = i + 1) begin"]
+                        + fills
+                        + ["                end",
+                           "            end",
+                           "        end",
+                           "    endgenerate"]
+                }
+            } else if let p = mem.initParameter {
                 b += ["    generate",
                       "        if (\(p) != \"\") begin : g_\(mem.name)_init",
                       "            initial $readmemh(\(p), \(mem.name));",

@@ -114,11 +114,14 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     wire               issue;
     wire               l_ended;
     wire               l_continue;
+    wire               s_read;
+    wire [95:0]        s_q;
     wire signed [12:0] l0_mw;
     wire signed [12:0] l1_mw;
     wire signed [12:0] l2_mw;
     wire signed [12:0] l3_mw;
     wire [95:0]        x_base;
+    wire               x_z_clear;
     wire signed [16:0] l0_add_exact;
     wire               l0_add_over;
     wire               l0_add_under;
@@ -267,6 +270,9 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     wire               r3_flushed;
     wire [95:0]        c_result;
     wire               c_done;
+    wire               c_row_emitted;
+    wire               state_we_v;
+    wire               state_we_z;
     wire               state_we;
     wire [5:0]         state_waddr;
     wire [95:0]        state_wdata;
@@ -354,6 +360,7 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     reg  [13:0]        h_theta_q;
     reg  [1:0]         h_mode_q;
     reg  [3:0]         h_flushed_q;
+    reg                h_emitted_q;
     reg  signed [15:0] h_v0_q;
     reg  signed [7:0]  h_z0_q;
     reg  signed [15:0] h_v1_q;
@@ -369,17 +376,19 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     reg                resp_ok_q;
     reg  [26:0]        axon_q;
     reg  [31:0]        w_q;
-    reg  [95:0]        s_q;
+    reg  [63:0]        s_q_v;
+    reg  [31:0]        s_q_z;
     reg  [63:0]        b_q;
     reg  [33:0]        t_q;
     reg  [63:0]        acc_q;
     reg  [31:0]        mem_weights [0:4095];
-    reg  [95:0]        mem_state [0:63];
     reg  [63:0]        mem_bias [0:63];
     reg  [26:0]        mem_axon_map [0:1023];
     reg  [33:0]        mem_targets [0:255];
     reg  [28:0]        mem_params [0:3];
     reg  [63:0]        mem_acc [0:4095];
+    reg  [63:0]        mem_state_v [0:63];
+    reg  [31:0]        mem_state_z [0:63];
 
     wire [15:0]        _t0 = head[35:20];
     wire [7:0]         _t1 = head[31:24];
@@ -444,11 +453,14 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     assign l_ended = (l_active_q & (~l_load_q)) & ((l_left_q == 7'd0) | ((l_left_q == 7'd1) & issue));
     assign l_continue = (l_ended & l_all_q) & (l_layer_q != 2'd3);
     assign a_take = a_valid_q & ((~l_active_q) | (l_ended & (~l_continue)));
+    assign s_read = m_consume & (~(m_kind_q == 2'd1));
+    assign s_q = {s_q_z, s_q_v};
     assign l0_mw = $signed({{5{_t2[7]}}, _t2}) * $signed({9'd0, m_mult_q});
     assign l1_mw = $signed({{5{_t3[7]}}, _t3}) * $signed({9'd0, m_mult_q});
     assign l2_mw = $signed({{5{_t4[7]}}, _t4}) * $signed({9'd0, m_mult_q});
     assign l3_mw = $signed({{5{_t5[7]}}, _t5}) * $signed({9'd0, m_mult_q});
     assign x_base = (byp_valid_q & (byp_addr_q == p_group_q)) ? byp_data_q : s_q;
+    assign x_z_clear = (p_kind_q == 2'd1) | (p_theta_q == 14'd0);
     assign l0_add_exact = $signed({{1{_t6[15]}}, _t6}) + $signed({{4{p_delta0_q[12]}}, p_delta0_q});
     assign l0_add_over = l0_add_exact > 17'sd32767;
     assign l0_add_under = l0_add_exact < -17'sd32768;
@@ -596,7 +608,10 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     assign r3_flushed = (h_flushed_q[3] & h_valid_q) | (l3_spike & c_flush);
     assign c_result = {$unsigned(r3_z), $unsigned(r2_z), $unsigned(r1_z), $unsigned(r0_z), $unsigned(r3_v), $unsigned(r2_v), $unsigned(r1_v), $unsigned(r0_v)};
     assign c_done = c_active & (~((((l0_spike ? l0_again : l0_fire) | (l1_spike ? l1_again : l1_fire)) | (l2_spike ? l2_again : l2_fire)) | (l3_spike ? l3_again : l3_fire)));
-    assign state_we = c_done | cfg_we_state;
+    assign c_row_emitted = c_emit | (h_emitted_q & h_valid_q);
+    assign state_we_v = (c_done & (c_row_emitted | (~c_flush))) | cfg_we_state;
+    assign state_we_z = (c_done & (c_row_emitted | (c_kind == 2'd1))) | cfg_we_state;
+    assign state_we = state_we_v | state_we_z;
     assign state_waddr = cfg_we_state ? head_addr[5:0] : c_group;
     assign state_wdata = cfg_we_state ? {head_data, stage2_q, stage1_q, stage0_q} : c_result;
     assign sp_room = u_spike_fifo_in_ready;
@@ -679,6 +694,7 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
             h_theta_q <= 14'd0;
             h_mode_q <= 2'd0;
             h_flushed_q <= 4'd0;
+            h_emitted_q <= 1'b0;
             h_v0_q <= 16'sd0;
             h_z0_q <= 8'sd0;
             h_v1_q <= 16'sd0;
@@ -742,17 +758,18 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
             if (state_we) byp_addr_q <= state_waddr;
             if (state_we) byp_data_q <= state_wdata;
             if (p_consume) x_v0_q <= (p_kind_q == 2'd1) ? $signed(b_q[15:0]) : ((p_kind_q == 2'd0) ? (l0_add_over ? 16'sd32767 : (l0_add_under ? -16'sd32768 : $signed(l0_add_exact[15:0]))) : $signed(x_base[15:0]));
-            if (p_consume) x_z0_q <= (p_kind_q == 2'd1) ? 8'sd0 : $signed(x_base[71:64]);
+            if (p_consume) x_z0_q <= x_z_clear ? 8'sd0 : $signed(x_base[71:64]);
             if (p_consume) x_v1_q <= (p_kind_q == 2'd1) ? $signed(b_q[31:16]) : ((p_kind_q == 2'd0) ? (l1_add_over ? 16'sd32767 : (l1_add_under ? -16'sd32768 : $signed(l1_add_exact[15:0]))) : $signed(x_base[31:16]));
-            if (p_consume) x_z1_q <= (p_kind_q == 2'd1) ? 8'sd0 : $signed(x_base[79:72]);
+            if (p_consume) x_z1_q <= x_z_clear ? 8'sd0 : $signed(x_base[79:72]);
             if (p_consume) x_v2_q <= (p_kind_q == 2'd1) ? $signed(b_q[47:32]) : ((p_kind_q == 2'd0) ? (l2_add_over ? 16'sd32767 : (l2_add_under ? -16'sd32768 : $signed(l2_add_exact[15:0]))) : $signed(x_base[47:32]));
-            if (p_consume) x_z2_q <= (p_kind_q == 2'd1) ? 8'sd0 : $signed(x_base[87:80]);
+            if (p_consume) x_z2_q <= x_z_clear ? 8'sd0 : $signed(x_base[87:80]);
             if (p_consume) x_v3_q <= (p_kind_q == 2'd1) ? $signed(b_q[63:48]) : ((p_kind_q == 2'd0) ? (l3_add_over ? 16'sd32767 : (l3_add_under ? -16'sd32768 : $signed(l3_add_exact[15:0]))) : $signed(x_base[63:48]));
-            if (p_consume) x_z3_q <= (p_kind_q == 2'd1) ? 8'sd0 : $signed(x_base[95:88]);
+            if (p_consume) x_z3_q <= x_z_clear ? 8'sd0 : $signed(x_base[95:88]);
             if (x_consume) h_kind_q <= x_kind_q;
             if (x_consume) h_theta_q <= x_theta_q;
             if (x_consume) h_mode_q <= x_mode_q;
             if (c_active) h_flushed_q <= {r3_flushed, r2_flushed, r1_flushed, r0_flushed};
+            if (c_active) h_emitted_q <= c_row_emitted;
             if (c_active) h_v0_q <= r0_v;
             if (c_active) h_z0_q <= r0_z;
             if (c_active) h_v1_q <= r1_v;
@@ -780,19 +797,6 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     end
     always @(posedge clk) begin
         if ((~rst) & ((issue & (l_kind_q == 2'd0)) | host_re_weights)) w_q <= mem_weights[host_re_weights ? head_addr[11:0] : l_row_q];
-    end
-
-    // Memory mem_state: 64 x 96 bits.
-    generate
-        if (INIT_STATE != "") begin : g_mem_state_init
-            initial $readmemh(INIT_STATE, mem_state);
-        end
-    endgenerate
-    always @(posedge clk) begin
-        if ((~rst) & state_we) mem_state[state_waddr] <= state_wdata;
-    end
-    always @(posedge clk) begin
-        if ((~rst) & ((m_consume & (~(m_kind_q == 2'd1))) | host_re_state)) s_q <= mem_state[host_re_state ? head_addr[5:0] : m_group_q];
     end
 
     // Memory mem_bias: 64 x 64 bits.
@@ -855,6 +859,35 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     end
     always @(posedge clk) begin
         if ((~rst) & host_re_acc) acc_q <= mem_acc[head_addr[11:0]];
+    end
+
+    // Memory mem_state_v: 64 x 64 bits.
+    generate
+        if (INIT_STATE != "") begin : g_mem_state_v_init
+            reg [95:0] image [0:63];
+            integer i;
+            initial begin
+                $readmemh(INIT_STATE, image);
+                for (i = 0; i < 64; i = i + 1) begin
+                    mem_state_v[i] = image[i][63:0];
+                    mem_state_z[i] = image[i][95:64];
+                end
+            end
+        end
+    endgenerate
+    always @(posedge clk) begin
+        if ((~rst) & state_we_v) mem_state_v[state_waddr] <= state_wdata[63:0];
+    end
+    always @(posedge clk) begin
+        if ((~rst) & (s_read | host_re_state)) s_q_v <= mem_state_v[host_re_state ? head_addr[5:0] : m_group_q];
+    end
+
+    // Memory mem_state_z: 64 x 32 bits.
+    always @(posedge clk) begin
+        if ((~rst) & state_we_z) mem_state_z[state_waddr] <= state_wdata[95:64];
+    end
+    always @(posedge clk) begin
+        if ((~rst) & ((s_read & (~(m_theta_q == 14'd0))) | host_re_state)) s_q_z <= mem_state_z[host_re_state ? head_addr[5:0] : m_group_q];
     end
 
     SyncFIFO_w64_d4 u_in_fifo (

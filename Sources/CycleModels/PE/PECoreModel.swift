@@ -24,7 +24,7 @@ public struct PECoreModel: Sendable {
     // Forwarding (read by the add stage, written with the state by compute).
     var bypValid = false, bypAddr = 0, bypData: [UInt64]
     // Compute hold registers.
-    var hValid = false, hKind = RowKind.add, hGroup = 0, hTheta: Int64 = 0, hMode: UInt64 = 0, hFlushed: UInt64 = 0
+    var hValid = false, hKind = RowKind.add, hGroup = 0, hTheta: Int64 = 0, hMode: UInt64 = 0, hFlushed: UInt64 = 0, hEmitted = false
     var hV: [Int64], hZ: [Int64]
     // Store and responses.
     var sValid = false, sNeg = false
@@ -37,7 +37,10 @@ public struct PECoreModel: Sendable {
     /// Event counts since construction (not reset by `rst`): for energy and throughput figures.
     public struct Counters: Hashable, Codable, Sendable {
         public var rowOps = 0, synapticOps = 0, spikesSent = 0, busyCycles = 0, cycles = 0
+        /// Per memory (by `PEMemory.rawValue`); the state's count its `V` bank, `stateZReads` and
+        /// `stateZWrites` its `z` bank (the core reads and writes each bank only when needed).
         public var sramReads: [Int] = Array(repeating: 0, count: 8), sramWrites: [Int] = Array(repeating: 0, count: 8)
+        public var stateZReads = 0, stateZWrites = 0
         public init() {}
 
         /// Field by field: `a + b` adds the counts of two cores (cycles become core-cycles), and
@@ -51,6 +54,8 @@ public struct PECoreModel: Sendable {
             r.cycles = op(a.cycles, b.cycles)
             r.sramReads = zip(a.sramReads, b.sramReads).map(op)
             r.sramWrites = zip(a.sramWrites, b.sramWrites).map(op)
+            r.stateZReads = op(a.stateZReads, b.stateZReads)
+            r.stateZWrites = op(a.stateZWrites, b.stateZWrites)
             return r
         }
 
@@ -162,7 +167,7 @@ public struct PECoreModel: Sendable {
         for k in 0 ..< L { pDelta[k] = 0 }
         xValid = false; xKind = .add; xGroup = 0; xTheta = 0; xMode = 0
         for k in 0 ..< L { xV[k] = 0; xZ[k] = 0 }
-        hValid = false; hKind = .add; hGroup = 0; hTheta = 0; hMode = 0; hFlushed = 0
+        hValid = false; hKind = .add; hGroup = 0; hTheta = 0; hMode = 0; hFlushed = 0; hEmitted = false
         for k in 0 ..< L { hV[k] = 0; hZ[k] = 0 }
         bypValid = false; bypAddr = 0
         for k in bypData.indices { bypData[k] = 0 }

@@ -5,7 +5,8 @@ import SpikeForgeCore
 /// row applied to every lane and registered: the saturated `V + s·m·w` on an add, the bias on a
 /// reset, the stored state on a flush. The state word comes from the bypass register when it
 /// holds the product stage's group (the load stage keeps a row of compute's group back until it
-/// is written, so that write is the newest).
+/// is written, so that write is the newest). A layer with θ = 0 never fires: its `z` bank is not
+/// read and its `z` is taken as 0.
 extension PECoreModel {
     @inline(__always) mutating func evaluateProduct(_ e: inout PECycle) {
         guard e.mConsume, mKind == .add else { return }
@@ -55,10 +56,12 @@ extension PECoreModel {
             }
             return
         }
+        // A layer that never fires (θ = 0) did not read its z bank: its z is taken as 0.
+        let zRead = pTheta != 0
         (bypass ? bypData : sQ).withUnsafeBufferPointer { s in
             for k in 0 ..< lanes {
                 rv[k] = vF.read(s, at: k * vBits)
-                rz[k] = zF.read(s, at: zBase + k * zBits)
+                rz[k] = zRead ? zF.read(s, at: zBase + k * zBits) : 0
             }
         }
         guard pKind == .add else { return }

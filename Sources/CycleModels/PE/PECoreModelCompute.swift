@@ -58,6 +58,10 @@ extension PECoreModel {
             }
         }
         e.cDone = e.active && !resFire
+        // Which banks the write-back writes: V unless a flush sent nothing, z on a reset or after a spike.
+        e.rowEmitted = e.emit || (hValid && hEmitted)
+        e.writeV = e.cDone && (e.rowEmitted || !isFlush)
+        e.writeZ = e.cDone && (e.rowEmitted || kind == .reset)
     }
 
     @inline(__always) mutating func updateCompute(_ e: inout PECycle) {
@@ -67,6 +71,7 @@ extension PECoreModel {
                 hZ[k] = resZ[k]
             }
             hFlushed = e.flushedNext
+            hEmitted = e.rowEmitted
         }
         if e.xConsume {
             hKind = xKind

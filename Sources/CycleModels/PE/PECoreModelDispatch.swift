@@ -75,8 +75,11 @@ extension PECoreModel {
             count(.weights, read: true)
         }
         if (e.mConsume && mKind != .reset) || hostRe == .state {
+            // Both banks into `sQ`; the z bank counts only when read (the RTL's `s_q_v`/`s_q_z`:
+            // a row of a θ = 0 layer leaves `s_q_z` stale, and the add stage takes its z as 0).
             memories.banks[PEMemory.state.rawValue].read(hostRe == .state ? okWord : mGroup, into: &sQ)
             count(.state, read: true)
+            if hostRe == .state || mTheta != 0 { counters.stateZReads += 1 }
         }
         if (e.mConsume && mKind == .reset) || hostRe == .bias {
             memories.banks[PEMemory.bias.rawValue].read(hostRe == .bias ? okWord : mGroup, into: &bQ)
@@ -97,11 +100,12 @@ extension PECoreModel {
             memories.banks[m.rawValue].write(okWord, word)
             count(m, write: true)
             if m == .state {
+                counters.stateZWrites += 1
                 bypValid = true
                 bypAddr = okWord
                 bypData = word
             }
-        } else if e.cDone {
+        } else if e.writeV || e.writeZ {
             let vF = vField, zF = zField, vBits = vBits, zBase = zBase, zBits = zBits, lanes = L, resV = resV, resZ = resZ
             bypData.withUnsafeMutableBufferPointer { b in
                 for k in 0 ..< lanes {
@@ -109,8 +113,17 @@ extension PECoreModel {
                     zF.write(b, at: zBase + k * zBits, resZ[k])
                 }
             }
-            memories.banks[PEMemory.state.rawValue].write(e.group, bypData)
-            count(.state, write: true)
+            if e.writeV && e.writeZ {
+                memories.banks[PEMemory.state.rawValue].write(e.group, bypData)
+            } else {
+                // One bank: its lanes' fields only (the other bank keeps its word).
+                for k in 0 ..< lanes {
+                    if e.writeV { memories.banks[PEMemory.state.rawValue].setField(e.group, lo: k * vBits, width: vBits, UInt64(bitPattern: resV[k])) }
+                    if e.writeZ { memories.banks[PEMemory.state.rawValue].setField(e.group, lo: zBase + k * zBits, width: zBits, UInt64(bitPattern: resZ[k])) }
+                }
+            }
+            if e.writeV { count(.state, write: true) }
+            if e.writeZ { counters.stateZWrites += 1 }
             bypValid = true
             bypAddr = e.group
         }

@@ -33,6 +33,11 @@ public struct WordMemory: Hashable, Sendable {
         }
     }
 
+    /// Replaces the `w`-bit field at bit `lo` of word `a` (a write of one bank of a split word).
+    @inline(__always) public mutating func setField(_ a: Int, lo: Int, width w: Int, _ value: UInt64) {
+        Bits.setField(&storage, lo: a * wordsPerEntry * 64 + lo, width: w, value)
+    }
+
     /// Loads words from a `$readmemh` image (what the RTL's `INIT_*` parameter does).
     public mutating func load(_ words: [[UInt64]]) {
         for (a, w) in words.prefix(depth).enumerated() { write(a, w) }

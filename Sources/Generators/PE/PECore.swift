@@ -22,6 +22,10 @@ struct PECoreBuilder {
     /// The core's input ports: a packet from the router, and the router taking ours.
     let inValid: Expr, inFlit: Expr, outReady: Expr
     var mem: [PEMemory: Memory] = [:]
+    /// The state SRAM as two banks at the same addresses: every lane's `V`, every lane's `z`
+    /// (`PEConfig.stateVLo`/`stateZLo`). Each is read and written only when its part is needed;
+    /// the host sees one memory.
+    var stateBank: (v: Memory, z: Memory)?
 
     init(_ c: PEConfig) {
         self.c = c
@@ -82,10 +86,28 @@ struct PECoreBuilder {
     }
 
     mutating func memories() {
-        for m in c.srams {
+        for m in c.srams where m != .state {
             let (w, d) = c.geometry(m)
             mem[m] = b.memory("mem_\(m.rtlName)", width: w, depth: d, initParameter: m.initParameter)
         }
+        let (w, d) = c.geometry(.state), p = PEMemory.state.initParameter
+        stateBank = (b.memory("mem_state_v", width: c.lanes * c.vBits, depth: d, initParameter: p, initSlice: .init(lo: c.stateVLo(0), imageWidth: w)),
+                     b.memory("mem_state_z", width: c.lanes * c.zBits, depth: d, initParameter: p, initSlice: .init(lo: c.stateZLo(0), imageWidth: w)))
+    }
+
+    /// Reads the state banks whose enables hold; the word as `PEConfig.stateVLo`/`stateZLo` lay it out.
+    func stateRead(v: Expr, z: Expr, address: Expr) -> Expr {
+        let banks = stateBank!
+        let qv = b.syncRead(banks.v, when: ~rst & v, address: address, into: "s_q_v")
+        let qz = b.syncRead(banks.z, when: ~rst & z, address: address, into: "s_q_z")
+        return b.node("s_q", .concat([qz, qv]))
+    }
+
+    /// Writes the state banks whose enables hold, each its part of `data`.
+    func stateWrite(v: Expr, z: Expr, address: Expr, data: Expr) {
+        let banks = stateBank!, vw = c.lanes * c.vBits, zLo = c.stateZLo(0)
+        b.write(banks.v, when: ~rst & v, address: address, data: data.bits(vw - 1, 0))
+        b.write(banks.z, when: ~rst & z, address: address, data: data.bits(zLo + c.lanes * c.zBits - 1, zLo))
     }
 
     // No SRAM is read or written while reset is high, so a reset mid-operation leaves them alone.

@@ -5,7 +5,8 @@ import SpikeForgeCore
 /// - Product (`p_*`): `±m·w` per lane from the weight read, registered; as the row enters, the
 ///   state SRAM (or on a reset the bias SRAM) is read for its group.
 /// - Add (`x_*`): `V ← sat(V + s·m·w)` with a saturating adder on an add, `V ← bias, z ← 0` on a
-///   reset, the stored state on a flush, registered.
+///   reset, the stored state on a flush, registered. A layer with θ = 0 never fires: its `z`
+///   bank is not read, and its `z` is taken as 0 (reset leaves it 0 and nothing changes it).
 ///
 /// Compute then starts from registers: no SRAM output, product or adder is on the path of the
 /// fire check and the lane select (docs/PE.md, "FPGA figures").
@@ -59,6 +60,8 @@ extension PECoreBuilder {
         let byData = b.reg("byp_data_q", .uint(c.lanes * c.stateLaneBits))
         let base = b.node("x_base", byData.when(byValid & byAddr.eq(r.pGroup), else: l.sQ))
         let isAdd = p.kind.eq(RowKind.add.rawValue), isReset = p.kind.eq(RowKind.reset.rawValue)
+        // z ← 0 on a reset, and for a layer that never fires (θ = 0), whose z bank was not read.
+        let zClear = b.node("x_z_clear", isReset | p.theta.eq(0))
         let vB = c.vBits, zB = c.zBits
         var xv: [Expr] = [], xz: [Expr] = []
         for k in 0 ..< c.lanes {
@@ -68,7 +71,7 @@ extension PECoreBuilder {
             let bias = l.bQ.bits(k * vB + vB - 1, k * vB).asSigned
             let rv = b.reg("x_v\(k)_q", .sint(vB)), rz = b.reg("x_z\(k)_q", .sint(zB))
             b.next(rv, bias.when(isReset, else: vAdd.when(isAdd, else: vOld)), when: l.pConsume)
-            b.next(rz, Expr.lit(0, .sint(zB)).when(isReset, else: zOld), when: l.pConsume)
+            b.next(rz, Expr.lit(0, .sint(zB)).when(zClear, else: zOld), when: l.pConsume)
             xv.append(rv)
             xz.append(rz)
         }

@@ -25,6 +25,7 @@ extension PECoreBuilder {
         let hTheta = b.reg("h_theta_q", .uint(c.thresholdBits))
         let hMode = b.reg("h_mode_q", .uint(2))
         let hFlushed = b.reg("h_flushed_q", .uint(L))
+        let hEmitted = b.reg("h_emitted_q", .bool)
         let (byValid, byAddr, byData) = (a.bypValid, a.bypAddr, a.bypData)
         let active = b.node("c_active", l.xConsume | r.hValid)
         let kind = b.node("c_kind", hKind.when(r.hValid, else: a.kind))
@@ -89,12 +90,20 @@ extension PECoreBuilder {
         b.next(hTheta, a.theta, when: l.xConsume)
         b.next(hMode, a.mode, when: l.xConsume)
         b.next(hFlushed, .concat(flushedNext.reversed()), when: active)
-        // State write-back (or a configuration write), remembered for forwarding.
+        // Whether the row has sent a spike: only then has its z changed (and a flush its V).
+        let rowEmitted = b.node("c_row_emitted", emit | (hEmitted & r.hValid))
+        b.next(hEmitted, rowEmitted, when: active)
+        // State write-back (or a configuration write), remembered for forwarding. Each bank is
+        // written only when its part may have changed: V unless a flush sent nothing, z on a
+        // reset or after a spike.
         let cfgState = d.cfgWe[.state]!
-        let sWe = b.node("state_we", cDone | cfgState)
+        let isReset = kind.eq(RowKind.reset.rawValue)
+        let sWeV = b.node("state_we_v", (cDone & (rowEmitted | ~isFlush)) | cfgState)
+        let sWeZ = b.node("state_we_z", (cDone & (rowEmitted | isReset)) | cfgState)
+        let sWe = b.node("state_we", sWeV | sWeZ)
         let sWAddr = b.node("state_waddr", d.word[.state]!.when(cfgState, else: group))
         let sWData = b.node("state_wdata", d.committed[.state]!.when(cfgState, else: res))
-        write(.state, when: sWe, address: sWAddr, data: sWData)
+        stateWrite(v: sWeV, z: sWeZ, address: sWAddr, data: sWData)
         b.next(byValid, .one, when: sWe)
         b.next(byAddr, sWAddr, when: sWe)
         b.next(byData, sWData, when: sWe)

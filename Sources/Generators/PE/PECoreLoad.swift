@@ -88,8 +88,10 @@ extension PECoreBuilder {
         let isAddL = r.lKind.eq(RowKind.add.rawValue), isResetM = r.mKind.eq(RowKind.reset.rawValue)
         let wQ = syncRead(.weights, when: (issue & isAddL) | d.hostRe[.weights]!,
                           address: d.word[.weights]!.when(d.hostRe[.weights]!, else: r.lRow), into: "w_q")
-        let sQ = syncRead(.state, when: (mConsume & ~isResetM) | d.hostRe[.state]!,
-                          address: d.word[.state]!.when(d.hostRe[.state]!, else: r.mGroup), into: "s_q")
+        // A layer that never fires (θ = 0) needs no z: that bank is not read for it.
+        let sRead = b.node("s_read", mConsume & ~isResetM)
+        let sQ = stateRead(v: sRead | d.hostRe[.state]!, z: (sRead & ~r.mTheta.eq(0)) | d.hostRe[.state]!,
+                           address: d.word[.state]!.when(d.hostRe[.state]!, else: r.mGroup))
         let bQ = syncRead(.bias, when: (mConsume & isResetM) | d.hostRe[.bias]!,
                           address: d.word[.bias]!.when(d.hostRe[.bias]!, else: r.mGroup), into: "b_q")
         write(.weights, when: d.cfgWe[.weights]!, address: d.word[.weights]!, data: d.committed[.weights]!)

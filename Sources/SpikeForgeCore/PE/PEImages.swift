@@ -35,7 +35,7 @@ public struct PEImages: Hashable, Sendable {
 
     /// Seeded random contents that still make sense: axon entries inside the weight and state
     /// SRAMs (with `maxKernel > 1`, random windows up to `maxKernel` and random strides), small
-    /// thresholds so neurons fire often, every mode, multicast and host targets.
+    /// thresholds so neurons fire often (but for the last layer's θ = 0), every mode, multicast and host targets.
     /// No target covers the PE's own column (`x`), so no spike can come back to it: a PE that
     /// feeds itself can fill its FIFOs in a loop and deadlock (docs/PE.md).
     public static func random(_ c: PEConfig, seed: UInt64, x: Int) -> PEImages {
@@ -54,7 +54,9 @@ public struct PEImages: Hashable, Sendable {
         }
         for l in 0 ..< c.paramDepth {
             let first = r(c.stateDepth)
-            var p = LayerParams(theta: 16 + r(300), mode: NeuronMode.allCases[r(3)], firstGroup: first, groupCount: 1 + r(c.stateDepth - first))
+            // The last layer never fires (θ = 0), as an output layer: the core neither reads nor
+            // writes its z bank, and the random z it holds must stay as loaded.
+            var p = LayerParams(theta: l == c.layers - 1 ? 0 : 16 + r(300), mode: NeuronMode.allCases[r(3)], firstGroup: first, groupCount: 1 + r(c.stateDepth - first))
             if c.windowed {
                 // Any strides: window rows may wrap around either memory.
                 p.rowStride = r(c.weightRows)

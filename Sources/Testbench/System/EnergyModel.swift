@@ -31,9 +31,20 @@ public enum EnergyModel {
 
     public static func sram(_ c: PEConfig, _ m: PEMemory) -> Event {
         let (w, d) = c.geometry(m)
+        return sram(name: "\(m)", width: w, depth: d)
+    }
+
+    /// The state SRAM's two banks (`V` of every lane, `z` of every lane), each accessed alone.
+    public static func stateBanks(_ c: PEConfig) -> (v: Event, z: Event) {
+        let d = c.geometry(.state).depth
+        return (sram(name: "state V bank", width: c.lanes * c.vBits, depth: d), sram(name: "state z bank", width: c.lanes * c.zBits, depth: d))
+    }
+
+    static func sram(name: String, width w: Int, depth d: Int) -> Event {
         let bytes = w * d / 8
         let e = sramPerBit(bytes: bytes) * Double(w)
-        return Event(name: "\(m) SRAM access (\(w)-bit word, \(bytes / 1024) KB)", picojoules: e,
+        let size = bytes < 1024 ? "\(bytes) B" : "\(bytes / 1024) KB"
+        return Event(name: "\(name) SRAM access (\(w)-bit word, \(size))", picojoules: e,
                      source: "Horowitz, ISSCC 2014, 45 nm: 64-bit SRAM read 10 pJ (8 KB) / 20 pJ (32 KB), per bit, interpolated by size")
     }
 
@@ -50,7 +61,14 @@ public enum EnergyModel {
         var r = Estimate()
         r.items.append((add, Double(e.synapticOps) / n))
         for m in c.srams where e.sramReads[m.rawValue] + e.sramWrites[m.rawValue] > 0 {
-            r.items.append((sram(c, m), Double(e.sramReads[m.rawValue] + e.sramWrites[m.rawValue]) / n))
+            let accesses = Double(e.sramReads[m.rawValue] + e.sramWrites[m.rawValue]) / n
+            if m == .state {
+                let banks = stateBanks(c)
+                r.items.append((banks.v, accesses))
+                r.items.append((banks.z, Double(e.stateZReads + e.stateZWrites) / n))
+            } else {
+                r.items.append((sram(c, m), accesses))
+            }
         }
         r.items.append((flitHop(bits: c.flitWidth), Double(flitHops) / n))
         return r

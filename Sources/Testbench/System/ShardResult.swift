@@ -125,7 +125,7 @@ public struct EngineShard: Codable, Equatable, Sendable {
 /// image's results and the counters. Written as JSON (`write`), read back through the decoding
 /// layer (`load`).
 public struct ShardResult: Codable, Equatable, Sendable {
-    public static let formatName = "spikeforge-shard-result", currentVersion = 1
+    public static let formatName = "spikeforge-shard-result", currentVersion = 2
     public var format = ShardResult.formatName
     public var formatVersion = ShardResult.currentVersion
     public var generator = "spikeforge \(SpikeForgeVersion.string)"
@@ -256,7 +256,7 @@ public struct ShardResult: Codable, Equatable, Sendable {
         if c.sramReads.count != n || c.sramWrites.count != n {
             p.append("\(at): got \(c.sramReads.count) SRAM read and \(c.sramWrites.count) write counts, expected \(n) each")
         }
-        if ([c.rowOps, c.synapticOps, c.spikesSent, c.busyCycles, c.cycles] + c.sramReads + c.sramWrites).contains(where: { $0 < 0 || $0 > Self.maxTotal }) {
+        if ([c.rowOps, c.synapticOps, c.spikesSent, c.busyCycles, c.cycles, c.stateZReads, c.stateZWrites] + c.sramReads + c.sramWrites).contains(where: { $0 < 0 || $0 > Self.maxTotal }) {
             p.append("\(at): got a count outside 0...\(Self.maxTotal), expected counts within it")
         }
         return p

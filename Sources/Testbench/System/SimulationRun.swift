@@ -140,7 +140,8 @@ public struct SimulationRun: Sendable {
         let c = plan.system.pe
         out.append(String(format: "NoC flit-hops per image: %.1f", Double(flitHops) / n))
         out.append("SRAM accesses per image (reads / writes): " + c.srams.map { m in
-            String(format: "%@ %.0f / %.0f", "\(m)", Double(e.sramReads[m.rawValue]) / n, Double(e.sramWrites[m.rawValue]) / n)
+            String(format: "%@ %.0f / %.0f", m == .state ? "state V" : "\(m)", Double(e.sramReads[m.rawValue]) / n, Double(e.sramWrites[m.rawValue]) / n)
+                + (m == .state ? String(format: ", state z %.0f / %.0f", Double(e.stateZReads) / n, Double(e.stateZWrites) / n) : "")
         }.joined(separator: ", "))
         let estimate = EnergyModel.estimate(c, events: e, flitHops: flitHops, images: n)
         let rows = [["event", "per image", "pJ each", "nJ per image", "source"]] + estimate.items.map { ev, count in

@@ -13,8 +13,9 @@ import Testing
         let d = try PEGenerator.design(c)
         #expect(d.keepsMemoriesAsMacros)
         let r = try TestSupport.gates(d)
-        // Seven SRAMs, three core FIFOs and the router's ten input queues.
-        #expect(r.memories == 7 + 3 + 10)
+        // Seven SRAMs (the state SRAM as two banks, V and z: eight memories), three core FIFOs
+        // and the router's ten input queues.
+        #expect(r.memories == 8 + 3 + 10)
         #expect(r.cellTypes.keys.contains { $0.hasPrefix("$mem") }, "SRAMs must survive synthesis as memories")
         #expect(r.cells > 1000)
     }
@@ -22,7 +23,7 @@ import Testing
     @Test func withoutAccumulatedWeights() throws {
         let c = PEConfig(neurons: 64, lanes: 2, layers: 2, axons: 64, weightRows: 256, weightWordBits: 32, accumulatedWeights: false, flitWidth: 48)
         let r = try TestSupport.gates(try PEGenerator.design(c), mapMemories: false)
-        #expect(r.memories == 6 + 3 + 10)
+        #expect(r.memories == 7 + 3 + 10)
     }
 
     /// Kernel windows (`maxKernel > 1`): the load stage's window counters and the wider axon-map
@@ -33,7 +34,7 @@ import Testing
         #expect(c.moduleName.hasSuffix("_k\(k)"))
         let d = try PEGenerator.design(c)
         let r = try TestSupport.gates(d)
-        #expect(r.memories == 7 + 3 + 10)
+        #expect(r.memories == 8 + 3 + 10)
         #expect(r.cellTypes.keys.contains { $0.hasPrefix("$mem") }, "SRAMs must survive synthesis as memories")
     }
 

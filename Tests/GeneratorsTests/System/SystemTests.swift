@@ -13,8 +13,8 @@ import Testing
     @Test func twoByTwoPassesGates() throws {
         let d = try SystemGenerator.design(Self.small)
         let r = try TestSupport.gates(d)
-        // Per tile: seven SRAMs, three core FIFOs and ten router queues.
-        #expect(r.memories == 4 * (7 + 3 + 10))
+        // Per tile: seven SRAMs (the state SRAM in two banks), three core FIFOs and ten router queues.
+        #expect(r.memories == 4 * (8 + 3 + 10))
         let top = d.modules.last!
         #expect(top.name == Self.small.moduleName)
         #expect(top.parameters.count == 4 * 7)
