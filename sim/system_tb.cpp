@@ -420,39 +420,40 @@ struct Host {
         int x, y, memory, word, part;
     };
 
-    // Read requests in batches of max_in_flight (tags 0...), each batch until every response came.
+    // Read requests, max_in_flight in flight as a sliding window: each response frees its tag,
+    // and the next request goes out with it (SystemDriver.read).
     std::vector<uint64_t> read(const std::vector<Read> &requests) {
         std::vector<uint64_t> data(requests.size(), 0);
-        size_t start = 0;
         const Field &tagF = h.field("response.tag"), &dataF = h.field("response.data");
-        while (start < requests.size()) {
-            size_t n = std::min(requests.size(), start + (size_t)h.maxInFlight) - start;
-            received.clear();
-            for (size_t k = 0; k < n; ++k) {
-                const Read &r = requests[start + k];
-                send(pk.readRequest(r.x, r.y, r.memory, r.word, r.part, (int)k));
+        const Field &typeF = h.field("header.type");
+        const uint64_t response = h.code("type.response");
+        size_t tags = std::min(requests.size(), (size_t)h.maxInFlight), sent = 0;
+        std::vector<long> owner(tags, -1);  // the request each tag is out for (-1: free)
+        received.clear();
+        auto request = [&](size_t i, size_t tag) {
+            const Read &r = requests[i];
+            send(pk.readRequest(r.x, r.y, r.memory, r.word, r.part, (int)tag));
+            owner[tag] = (long)i;
+        };
+        for (; sent < tags; ++sent) request(sent, sent);
+        // A response answers the request its tag is out for; anything else received neither
+        // answers nor lands anywhere.
+        uint64_t progress = cycle;
+        size_t missing = requests.size(), next = 0;
+        while (missing > 0) {
+            tick();
+            if (cycle - progress > (uint64_t)limit)
+                throw Timeout("image " + std::to_string(image) + ": " + std::to_string(missing) + " read responses never arrived (cycle " +
+                              std::to_string(cycle) + ")");
+            for (; next < received.size(); ++next) {
+                uint64_t f = received[next], tag = tagF.get(f);
+                if (typeF.get(f) != response || tag >= tags || owner[tag] < 0) continue;
+                data[(size_t)owner[tag]] = dataF.get(f) & mask(h.partBits);
+                --missing;
+                progress = cycle;
+                owner[tag] = -1;
+                if (sent < requests.size()) request(sent++, tag);
             }
-            // Each tag is answered once; anything else received neither ends the batch nor lands
-            // anywhere (SystemDriver.read).
-            uint64_t begin = cycle;
-            std::vector<bool> answered(n, false);
-            size_t missing = n, next = 0;
-            const Field &typeF = h.field("header.type");
-            const uint64_t response = h.code("type.response");
-            while (missing > 0) {
-                tick();
-                if (cycle - begin > (uint64_t)limit)
-                    throw Timeout("image " + std::to_string(image) + ": " + std::to_string(missing) + " read responses never arrived (cycle " +
-                                  std::to_string(cycle) + ")");
-                for (; next < received.size(); ++next) {
-                    uint64_t f = received[next], tag = tagF.get(f);
-                    if (typeF.get(f) != response || tag >= n || answered[tag]) continue;
-                    answered[tag] = true;
-                    --missing;
-                    data[start + tag] = dataF.get(f) & mask(h.partBits);
-                }
-            }
-            start += n;
         }
         return data;
     }

@@ -270,10 +270,8 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     wire               r3_flushed;
     wire [95:0]        c_result;
     wire               c_done;
-    wire               c_row_emitted;
-    wire               state_we_v;
-    wire               state_we_z;
     wire               state_we;
+    wire               state_we_z;
     wire [5:0]         state_waddr;
     wire [95:0]        state_wdata;
     wire               s_take;
@@ -360,7 +358,6 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     reg  [13:0]        h_theta_q;
     reg  [1:0]         h_mode_q;
     reg  [3:0]         h_flushed_q;
-    reg                h_emitted_q;
     reg  signed [15:0] h_v0_q;
     reg  signed [7:0]  h_z0_q;
     reg  signed [15:0] h_v1_q;
@@ -608,10 +605,8 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
     assign r3_flushed = (h_flushed_q[3] & h_valid_q) | (l3_spike & c_flush);
     assign c_result = {$unsigned(r3_z), $unsigned(r2_z), $unsigned(r1_z), $unsigned(r0_z), $unsigned(r3_v), $unsigned(r2_v), $unsigned(r1_v), $unsigned(r0_v)};
     assign c_done = c_active & (~((((l0_spike ? l0_again : l0_fire) | (l1_spike ? l1_again : l1_fire)) | (l2_spike ? l2_again : l2_fire)) | (l3_spike ? l3_again : l3_fire)));
-    assign c_row_emitted = c_emit | (h_emitted_q & h_valid_q);
-    assign state_we_v = (c_done & (c_row_emitted | (~c_flush))) | cfg_we_state;
-    assign state_we_z = (c_done & (c_row_emitted | (c_kind == 2'd1))) | cfg_we_state;
-    assign state_we = state_we_v | state_we_z;
+    assign state_we = c_done | cfg_we_state;
+    assign state_we_z = (c_done & (c_emit | (c_kind == 2'd1))) | cfg_we_state;
     assign state_waddr = cfg_we_state ? head_addr[5:0] : c_group;
     assign state_wdata = cfg_we_state ? {head_data, stage2_q, stage1_q, stage0_q} : c_result;
     assign sp_room = u_spike_fifo_in_ready;
@@ -694,7 +689,6 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
             h_theta_q <= 14'd0;
             h_mode_q <= 2'd0;
             h_flushed_q <= 4'd0;
-            h_emitted_q <= 1'b0;
             h_v0_q <= 16'sd0;
             h_z0_q <= 8'sd0;
             h_v1_q <= 16'sd0;
@@ -769,7 +763,6 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
             if (x_consume) h_theta_q <= x_theta_q;
             if (x_consume) h_mode_q <= x_mode_q;
             if (c_active) h_flushed_q <= {r3_flushed, r2_flushed, r1_flushed, r0_flushed};
-            if (c_active) h_emitted_q <= c_row_emitted;
             if (c_active) h_v0_q <= r0_v;
             if (c_active) h_z0_q <= r0_z;
             if (c_active) h_v1_q <= r1_v;
@@ -876,7 +869,7 @@ module PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4 #(
         end
     endgenerate
     always @(posedge clk) begin
-        if ((~rst) & state_we_v) mem_state_v[state_waddr] <= state_wdata[63:0];
+        if ((~rst) & state_we) mem_state_v[state_waddr] <= state_wdata[63:0];
     end
     always @(posedge clk) begin
         if ((~rst) & (s_read | host_re_state)) s_q_v <= mem_state_v[host_re_state ? head_addr[5:0] : m_group_q];

@@ -24,7 +24,7 @@ public struct PECoreModel: Sendable {
     // Forwarding (read by the add stage, written with the state by compute).
     var bypValid = false, bypAddr = 0, bypData: [UInt64]
     // Compute hold registers.
-    var hValid = false, hKind = RowKind.add, hGroup = 0, hTheta: Int64 = 0, hMode: UInt64 = 0, hFlushed: UInt64 = 0, hEmitted = false
+    var hValid = false, hKind = RowKind.add, hGroup = 0, hTheta: Int64 = 0, hMode: UInt64 = 0, hFlushed: UInt64 = 0
     var hV: [Int64], hZ: [Int64]
     // Store and responses.
     var sValid = false, sNeg = false
@@ -167,7 +167,7 @@ public struct PECoreModel: Sendable {
         for k in 0 ..< L { pDelta[k] = 0 }
         xValid = false; xKind = .add; xGroup = 0; xTheta = 0; xMode = 0
         for k in 0 ..< L { xV[k] = 0; xZ[k] = 0 }
-        hValid = false; hKind = .add; hGroup = 0; hTheta = 0; hMode = 0; hFlushed = 0; hEmitted = false
+        hValid = false; hKind = .add; hGroup = 0; hTheta = 0; hMode = 0; hFlushed = 0
         for k in 0 ..< L { hV[k] = 0; hZ[k] = 0 }
         bypValid = false; bypAddr = 0
         for k in bypData.indices { bypData[k] = 0 }

@@ -58,10 +58,10 @@ extension PECoreModel {
             }
         }
         e.cDone = e.active && !resFire
-        // Which banks the write-back writes: V unless a flush sent nothing, z on a reset or after a spike.
-        e.rowEmitted = e.emit || (hValid && hEmitted)
-        e.writeV = e.cDone && (e.rowEmitted || !isFlush)
-        e.writeZ = e.cDone && (e.rowEmitted || kind == .reset)
+        // Which banks the write-back writes: V always, z on a reset or when the row sent a spike,
+        // which it did in this cycle if at all (a held group is done only in a cycle that sends).
+        e.writeV = e.cDone
+        e.writeZ = e.cDone && (e.emit || kind == .reset)
     }
 
     @inline(__always) mutating func updateCompute(_ e: inout PECycle) {
@@ -71,7 +71,6 @@ extension PECoreModel {
                 hZ[k] = resZ[k]
             }
             hFlushed = e.flushedNext
-            hEmitted = e.rowEmitted
         }
         if e.xConsume {
             hKind = xKind

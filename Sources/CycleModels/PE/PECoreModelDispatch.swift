@@ -105,7 +105,9 @@ extension PECoreModel {
                 bypAddr = okWord
                 bypData = word
             }
-        } else if e.writeV || e.writeZ {
+        } else if e.cDone {
+            // The bypass register takes every write-back; each bank is written only when its
+            // part may have changed (`PECoreModelCompute`).
             let vF = vField, zF = zField, vBits = vBits, zBase = zBase, zBits = zBits, lanes = L, resV = resV, resZ = resZ
             bypData.withUnsafeMutableBufferPointer { b in
                 for k in 0 ..< lanes {
@@ -115,7 +117,7 @@ extension PECoreModel {
             }
             if e.writeV && e.writeZ {
                 memories.banks[PEMemory.state.rawValue].write(e.group, bypData)
-            } else {
+            } else if e.writeV || e.writeZ {
                 // One bank: its lanes' fields only (the other bank keeps its word).
                 for k in 0 ..< lanes {
                     if e.writeV { memories.banks[PEMemory.state.rawValue].setField(e.group, lo: k * vBits, width: vBits, UInt64(bitPattern: resV[k])) }

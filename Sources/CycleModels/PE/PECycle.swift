@@ -25,8 +25,8 @@ struct PECycle {
     // Compute.
     var active = false, group = 0, emit = false, sel = -1, selNeg = false, cDone = false
     var flushedNext: UInt64 = 0
-    /// The row has sent a spike (this cycle or while held); which state banks its write-back writes.
-    var rowEmitted = false, writeV = false, writeZ = false
+    /// Which state banks the write-back writes.
+    var writeV = false, writeZ = false
     // Store.
     var outRoom = false, sConsume = false, sTake = false, pushSpike = false
     // Read-back: the flit the output FIFO takes this cycle, if any.

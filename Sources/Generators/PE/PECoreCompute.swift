@@ -25,7 +25,6 @@ extension PECoreBuilder {
         let hTheta = b.reg("h_theta_q", .uint(c.thresholdBits))
         let hMode = b.reg("h_mode_q", .uint(2))
         let hFlushed = b.reg("h_flushed_q", .uint(L))
-        let hEmitted = b.reg("h_emitted_q", .bool)
         let (byValid, byAddr, byData) = (a.bypValid, a.bypAddr, a.bypData)
         let active = b.node("c_active", l.xConsume | r.hValid)
         let kind = b.node("c_kind", hKind.when(r.hValid, else: a.kind))
@@ -90,17 +89,16 @@ extension PECoreBuilder {
         b.next(hTheta, a.theta, when: l.xConsume)
         b.next(hMode, a.mode, when: l.xConsume)
         b.next(hFlushed, .concat(flushedNext.reversed()), when: active)
-        // Whether the row has sent a spike: only then has its z changed (and a flush its V).
-        let rowEmitted = b.node("c_row_emitted", emit | (hEmitted & r.hValid))
-        b.next(hEmitted, rowEmitted, when: active)
-        // State write-back (or a configuration write), remembered for forwarding. Each bank is
-        // written only when its part may have changed: V unless a flush sent nothing, z on a
-        // reset or after a spike.
+        // State write-back (or a configuration write), remembered for forwarding. The V bank is
+        // written by every write-back, the z bank only on a reset or when the row sent a spike
+        // (only then can z have changed). A row that sent one is written back in the cycle of its
+        // last spike: compute holds a group only while a lane fires, and a held lane that fires
+        // sends (or waits for room, and is not done). The bypass register takes every write-back.
         let cfgState = d.cfgWe[.state]!
         let isReset = kind.eq(RowKind.reset.rawValue)
-        let sWeV = b.node("state_we_v", (cDone & (rowEmitted | ~isFlush)) | cfgState)
-        let sWeZ = b.node("state_we_z", (cDone & (rowEmitted | isReset)) | cfgState)
-        let sWe = b.node("state_we", sWeV | sWeZ)
+        let sWe = b.node("state_we", cDone | cfgState)
+        let sWeV = sWe
+        let sWeZ = b.node("state_we_z", (cDone & (emit | isReset)) | cfgState)
         let sWAddr = b.node("state_waddr", d.word[.state]!.when(cfgState, else: group))
         let sWData = b.node("state_wdata", d.committed[.state]!.when(cfgState, else: res))
         stateWrite(v: sWeV, z: sWeZ, address: sWAddr, data: sWData)

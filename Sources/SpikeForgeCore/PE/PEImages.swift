@@ -54,8 +54,8 @@ public struct PEImages: Hashable, Sendable {
         }
         for l in 0 ..< c.paramDepth {
             let first = r(c.stateDepth)
-            // The last layer never fires (θ = 0), as an output layer: the core neither reads nor
-            // writes its z bank, and the random z it holds must stay as loaded.
+            // The last layer never fires (θ = 0), as an output layer: the core does not read its
+            // z bank and writes it only on a reset, so the random z it holds stays until then.
             var p = LayerParams(theta: l == c.layers - 1 ? 0 : 16 + r(300), mode: NeuronMode.allCases[r(3)], firstGroup: first, groupCount: 1 + r(c.stateDepth - first))
             if c.windowed {
                 // Any strides: window rows may wrap around either memory.

@@ -65,7 +65,7 @@ public enum EnergyModel {
             if m == .state {
                 let banks = stateBanks(c)
                 r.items.append((banks.v, accesses))
-                r.items.append((banks.z, Double(e.stateZReads + e.stateZWrites) / n))
+                if e.stateZReads + e.stateZWrites > 0 { r.items.append((banks.z, Double(e.stateZReads + e.stateZWrites) / n)) }
             } else {
                 r.items.append((sram(c, m), accesses))
             }

@@ -84,7 +84,12 @@ public enum HostProgram {
     }
 
     /// The text of `host.txt` for a compiled system.
-    public static func hostText(_ plan: SystemPlan) -> String {
+    /// The most read requests in flight: one per tag.
+    public static let maxReadsInFlight = 1 << PacketLayout.ReadRequest.tag.width
+
+    /// `readsInFlight`: the read window the testbench keeps (at most `maxReadsInFlight`, one per
+    /// tag; `SystemDriver.readsInFlight` is the Swift host's).
+    public static func hostText(_ plan: SystemPlan, readsInFlight: Int? = nil) -> String {
         let c = plan.system.pe, sys = plan.system
         var l: [String] = [
             "# SpikeForge host program: what sim/system_tb.cpp needs to load and run \(sys.moduleName)",
@@ -101,7 +106,7 @@ public enum HostProgram {
         let fields = packetFields(c)
         let tagBits = fields.first { $0.packet == "read" && $0.name == "tag" }!.width
         let multBits = fields.first { $0.packet == "spike" && $0.name == "multiplicity" }!.width
-        l += ["tag_bits \(tagBits)", "max_in_flight \(1 << tagBits)", "max_multiplicity \((1 << multBits) - 1)",
+        l += ["tag_bits \(tagBits)", "max_in_flight \(min(max(readsInFlight ?? (1 << tagBits), 1), 1 << tagBits))", "max_multiplicity \((1 << multBits) - 1)",
               "counter_bits \(PEConfig.statusCounterBits)"]
         l.append("# field <packet> <name> <lo> <width>: bits lo ..< lo+width of the flit")
         l += fields.map { "field \($0.packet) \($0.name) \($0.lo) \($0.width)" }
@@ -160,7 +165,7 @@ public enum HostProgram {
     }
 
     /// Writes `host.txt` and `events.txt` into `dir`, atomically.
-    public static func write(plan: SystemPlan, images: [Image], source: String = "", to dir: URL) throws(OutputError) {
-        try AtomicOutput.write(files: [("host.txt", Data(hostText(plan).utf8)), ("events.txt", Data(eventsText(images, source: source).utf8))], to: dir)
+    public static func write(plan: SystemPlan, images: [Image], source: String = "", readsInFlight: Int? = nil, to dir: URL) throws(OutputError) {
+        try AtomicOutput.write(files: [("host.txt", Data(hostText(plan, readsInFlight: readsInFlight).utf8)), ("events.txt", Data(eventsText(images, source: source).utf8))], to: dir)
     }
 }

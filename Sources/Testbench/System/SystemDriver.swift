@@ -73,6 +73,9 @@ public struct SystemDriver<D: HostPortDevice> {
     public typealias ReadRequest = HostProgram.ReadRequest
     /// Cycles a phase may take before the run is declared stuck.
     public var limit = 5_000_000
+    /// Read requests in flight (the sliding window of `read`): one per tag, 256, unless set
+    /// lower (clamped to 1 ... 256; `HostProgram.hostText(readsInFlight:)` sets the testbench's).
+    public var readsInFlight = HostProgram.maxReadsInFlight
     /// Back-pressure from the host: when set, `host_out_ready` is low in the cycles it stalls
     /// (responses wait in the mesh). nil, the default: the host always takes what is offered.
     public var hostStall: RandomStall?
@@ -144,36 +147,46 @@ public struct SystemDriver<D: HostPortDevice> {
         return try drain(phase: "configuration")
     }
 
-    /// Reads parts of words back: one read request per (tile, memory, word, part), at most 256
-    /// in flight (the tag is 8 bits). Returns the data of each, in order.
+    /// Reads parts of words back: one read request per (tile, memory, word, part), `readsInFlight`
+    /// (256: the tag is 8 bits) in flight as a sliding window: each response frees its tag, and
+    /// the next request is queued with it at once (behind any requests not yet sent). Returns
+    /// the data of each, in order.
     public mutating func read(_ requests: [ReadRequest]) throws(SystemRunError) -> [UInt64] {
         var data = [UInt64](repeating: 0, count: requests.count)
-        var start = 0
-        while start < requests.count {
-            let batch = requests[start ..< min(requests.count, start + (1 << PacketLayout.ReadRequest.tag.width))]
-            received.removeAll(keepingCapacity: true)
-            for (k, r) in batch.enumerated() {
-                send([PEPacket.readRequest(x: r.x, y: r.y, memory: r.memory.rawValue, address: c.packetAddress(r.memory, word: r.word, part: r.part), tag: k)])
-            }
-            // Each tag is answered once; anything else the host receives (there is nothing else
-            // in a compiled system) neither ends the batch nor lands anywhere.
-            let begin = cycle
-            var answered = [Bool](repeating: false, count: batch.count), missing = batch.count, next = 0
-            while missing > 0 {
-                // Each response answers at most one tag: at least `missing` more must arrive.
-                advance(HostRequest(maxCycles: limit + 1 - (cycle - begin), untilReceived: missing))
-                if cycle - begin > limit { throw .missingResponses(image: images, missing: missing, cycle: cycle) }
-                while next < received.count {
-                    defer { next += 1 }
-                    guard let r = PEPacket.response(received[next]), r.tag < batch.count, !answered[r.tag] else { continue }
-                    answered[r.tag] = true
-                    missing -= 1
-                    data[start + r.tag] = r.data & Bits.mask(c.partBits)
+        let tags = min(requests.count, max(1, min(readsInFlight, HostProgram.maxReadsInFlight)))
+        // The request each tag is out for (-1: free).
+        var owner = [Int](repeating: -1, count: tags)
+        received.removeAll(keepingCapacity: true)
+        var sent = 0
+        while sent < tags {
+            sendRead(requests[sent], tag: sent)
+            owner[sent] = sent
+            sent += 1
+        }
+        // A response answers the request its tag is out for; anything else the host receives
+        // (there is nothing else in a compiled system) neither answers nor lands anywhere.
+        var progress = cycle, missing = requests.count, next = 0
+        while missing > 0 {
+            advance(HostRequest(maxCycles: limit + 1 - (cycle - progress), untilReceived: 1))
+            if cycle - progress > limit { throw .missingResponses(image: images, missing: missing, cycle: cycle) }
+            while next < received.count {
+                defer { next += 1 }
+                guard let r = PEPacket.response(received[next]), r.tag < tags, owner[r.tag] >= 0 else { continue }
+                data[owner[r.tag]] = r.data & Bits.mask(c.partBits)
+                missing -= 1
+                progress = cycle
+                owner[r.tag] = sent < requests.count ? sent : -1
+                if sent < requests.count {
+                    sendRead(requests[sent], tag: r.tag)
+                    sent += 1
                 }
             }
-            start += batch.count
         }
         return data
+    }
+
+    mutating func sendRead(_ r: ReadRequest, tag: Int) {
+        send([PEPacket.readRequest(x: r.x, y: r.y, memory: r.memory.rawValue, address: c.packetAddress(r.memory, word: r.word, part: r.part), tag: tag)])
     }
 
     /// The input spike packets of one image: one event per pixel with a non-zero level (split

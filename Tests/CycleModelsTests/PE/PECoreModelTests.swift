@@ -32,7 +32,7 @@ import Testing
             AxonEntry(row: r(c.weightRows), group: r(c.stateDepth), count: r(6), layer: r(c.layers), windowRows: k > 1 ? r(k + 1) : 1, windowCols: k > 1 ? r(k + 1) : 1)
         }
         core.memories[.axonMap]!.load(entries.map { [$0.encode(c)] })
-        // Random z: a layer with θ = 0 neither reads nor writes the z bank, so it must stay.
+        // Random z: rows of a layer with θ = 0 (no reset here) neither read nor write the z bank, so it must stay.
         var stateWords = [[UInt64]](repeating: [0, 0], count: c.stateDepth)
         for g in 0 ..< c.stateDepth {
             for l in 0 ..< c.lanes { Bits.setField(&stateWords[g], lo: c.stateZLo(l), width: c.zBits, UInt64(r(1 << c.zBits))) }

@@ -224,5 +224,24 @@ import Trainer
         for (k, (g, w)) in zip(gotStalled, wantStalled).enumerated() {
             #expect(g == Line(w), "image \(k), --stall 0.3 (seed \(seed)): testbench \(g), Swift host \(Line(w))")
         }
+
+        // A read window of 3 (`max_in_flight 3`, `SystemDriver.readsInFlight`), fewer than the
+        // reads, so tags are reused as responses free them: the same cycles on both hosts.
+        var narrow = SystemDriver(try TestSupport.build(design), plan: plan)
+        narrow.readsInFlight = 3
+        #expect(HostProgram.logitReads(plan).reads.count > 2 * narrow.readsInFlight)
+        narrow.powerOnReset()
+        try narrow.load(images)
+        let wantNarrow = try SystemDriverTests.run(&narrow, m, inputs, seed: seed)
+        let hostNarrow = dir.appendingPathComponent("host-narrow")
+        try HostProgram.write(plan: plan, images: list, readsInFlight: 3, to: hostNarrow)
+        let (s4, out4) = try Self.run(exe.path, ["--host", hostNarrow.appendingPathComponent("host.txt").path, "--images", dir.appendingPathComponent("images").path,
+                                                 "--events", hostNarrow.appendingPathComponent("events.txt").path])
+        #expect(s4 == 0, "testbench with max_in_flight 3: exit status \(s4) (seed \(seed)):\n\(out4)")
+        let gotNarrow = out4.split(separator: "\n").compactMap(Line.init)
+        #expect(gotNarrow.count == inputs.count && gotNarrow.map(\.readout) != got.map(\.readout), "a narrow window must change the read-back timing (seed \(seed))")
+        for (k, (g, w)) in zip(gotNarrow, wantNarrow).enumerated() {
+            #expect(g == Line(w), "image \(k), max_in_flight 3 (seed \(seed)): testbench \(g), Swift host \(Line(w))")
+        }
     }
 }

@@ -93,6 +93,37 @@ import VerilatorBridge
         #expect(b == want, "Verilator (packets) and the cycle model differ (seed \(seed))")
     }
 
+    /// More reads than tags: every part of every weight word of every tile (1,024 reads, 256
+    /// tags). Each answer is the word the images hold, and the tags slide: the whole read takes
+    /// about one round trip more than its requests, where batches of 256 would add one per batch.
+    @Test func readsSlideTheirTagWindow() throws {
+        let seed = Lockstep.seed(default: 0x7A65)
+        let m = Self.model(seed: seed)
+        let plan = try Self.compile(m, .spread)
+        let images = SystemImages(plan: plan, model: m)
+        let c = plan.system.pe, cols = plan.system.cols
+        var reqs: [HostProgram.ReadRequest] = []
+        // Tile after tile in turn: one tile answers a read every other cycle, the host port one per cycle.
+        for w in 0 ..< c.weightRows {
+            for p in 0 ..< c.parts(.weights) {
+                for t in images.tiles.indices { reqs.append((x: t % cols, y: t / cols, memory: .weights, word: w, part: p)) }
+            }
+        }
+        #expect(reqs.count > 3 * 256)
+        var d = Self.modelDriver(plan, backdoor: images)
+        let start = d.cycle
+        _ = try d.read([reqs[reqs.count - 1]])
+        let one = d.cycle - start
+        let data = try d.read(reqs)
+        let all = d.cycle - start - one
+        let bad = reqs.indices.filter { i in
+            let r = reqs[i], word = images.tiles[r.y * cols + r.x].words[.weights]![r.word]
+            return data[i] != Bits.field(word[...], lo: r.part * c.partBits, width: c.partBits)
+        }
+        #expect(bad.isEmpty, "seed \(seed): \(bad.count) of \(reqs.count) reads differ from the images, first \(bad.prefix(5))")
+        #expect(all <= reqs.count + 2 * one, "\(reqs.count) reads took \(all) cycles; one read takes \(one)")
+    }
+
     /// Runs `run` on the Verilated system loaded by the `$readmemh` backdoor (the images as
     /// exported, at a fixed path named by `name` and the model digest, so the build is cached)
     /// and by configuration packets.
