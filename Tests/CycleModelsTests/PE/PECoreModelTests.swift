@@ -9,6 +9,19 @@ import Testing
 /// neuron's `V` must be the sum the definition gives. (The RTL equals this model cycle for
 /// cycle: `TestbenchTests/PE/PELockstepTests`.)
 @Suite struct PECoreModelTests {
+    /// Offers `flits` in order (the host always ready) until all went in and the core is idle,
+    /// or 100,000 cycles; returns the cycles.
+    static func drive(_ core: inout PECoreModel, _ flits: inout [UInt64]) -> Int {
+        var cycle = 0
+        while !flits.isEmpty || core.busy(), cycle < 100_000 {
+            let offer = flits.first
+            if offer != nil && core.inReady() { flits.removeFirst() }
+            core.step(inValid: offer != nil, inFlit: offer ?? 0, outReady: true)
+            cycle += 1
+        }
+        return cycle
+    }
+
     @Test(arguments: [1, 3, 5])
     func windowsDoWhatTheEntrySays(_ k: Int) throws {
         let c = PEConfig(neurons: 64, lanes: 2, vBits: 24, zBits: 8, layers: 2, axons: 64, weightRows: 128, maxKernel: k)
@@ -52,13 +65,7 @@ import Testing
             }
             slots += max(1, e.rowOperations)
         }
-        var cycle = 0
-        while !flits.isEmpty || core.busy(), cycle < 100_000 {
-            let offer = flits.first
-            if offer != nil && core.inReady() { flits.removeFirst() }
-            core.step(inValid: offer != nil, inFlit: offer ?? 0, outReady: true)
-            cycle += 1
-        }
+        let cycle = Self.drive(&core, &flits)
         #expect(flits.isEmpty && !core.busy(), "seed \(seed): not drained after \(cycle) cycles")
         #expect(core.counters.rowOps == ops, "seed \(seed): \(core.counters.rowOps) row operations, the entries make \(ops)")
         // One row operation per cycle (an empty entry takes one), plus the pipeline's fill and drain and
@@ -96,13 +103,7 @@ import Testing
         // Every neuron's spikes go to the host, so every spike is counted as sent.
         core.memories[.targets]!.load((0 ..< c.targetDepth).map { i in [TargetEntry(axon: i, x0: 0, x1: 0, y0: 0, y1: 0, host: true).encode()] })
         var flits = (0 ..< 400).map { _ in PEPacket.spike(x: 0, y: 0, axon: r(c.axons), negative: rng.chance(0.3), multiplicity: 1 + r(3)) }
-        var cycle = 0
-        while !flits.isEmpty || core.busy(), cycle < 100_000 {
-            let offer = flits.first
-            if offer != nil && core.inReady() { flits.removeFirst() }
-            core.step(inValid: offer != nil, inFlit: offer ?? 0, outReady: true)
-            cycle += 1
-        }
+        let cycle = Self.drive(&core, &flits)
         let n = core.counters, s = PEMemory.state.rawValue
         #expect(flits.isEmpty && !core.busy() && n.spikesSent > 50, "not drained after \(cycle) cycles, or too few spikes (\(n.spikesSent))")
         #expect(n.sramReads[s] == n.rowOps && n.stateZReads == n.rowOps && n.sramWrites[s] == n.rowOps,
