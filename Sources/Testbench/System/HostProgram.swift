@@ -83,11 +83,10 @@ public enum HostProgram {
         plan.tiles.compactMap { t in t.slices.first { !plan.layers[$0.layer].isOutput }.map { (t.x, t.y, $0.layer) } }
     }
 
-    /// The text of `host.txt` for a compiled system.
     /// The most read requests in flight: one per tag.
     public static let maxReadsInFlight = 1 << PacketLayout.ReadRequest.tag.width
 
-    /// `readsInFlight`: the read window the testbench keeps (at most `maxReadsInFlight`, one per
+    /// The text of `host.txt` for a compiled system. `readsInFlight`: the read window the testbench keeps (at most `maxReadsInFlight`, one per
     /// tag; `SystemDriver.readsInFlight` is the Swift host's).
     public static func hostText(_ plan: SystemPlan, readsInFlight: Int? = nil) -> String {
         let c = plan.system.pe, sys = plan.system

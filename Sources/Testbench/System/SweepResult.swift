@@ -55,7 +55,9 @@ public enum SweepError: Error, Equatable, Sendable, CustomStringConvertible {
 /// file as in a whole sweep.
 public struct SweepPointResult: Codable, Hashable, Sendable {
     public var format = SweepPointResult.formatName
-    public var formatVersion = 1
+    /// 2 since the state SRAM's two banks changed how `energyNJ` is counted (docs/ENERGY.md).
+    public var formatVersion = SweepPointResult.currentVersion
+    public static let currentVersion = 2
     /// The spec's digest (`SweepSpec.digest`).
     public var sweep: String
     public var point: SweepPoint
@@ -96,8 +98,8 @@ public struct SweepPointResult: Codable, Hashable, Sendable {
         case let .failure(e): throw fail(e.problems)
         }
         var p: [String] = []
-        if r.format != formatName || r.formatVersion != 1 {
-            p.append("format: got \(r.format) version \(r.formatVersion), expected \(formatName) version 1")
+        if r.format != formatName || r.formatVersion != SweepPointResult.currentVersion {
+            p.append("format: got \(r.format) version \(r.formatVersion), expected \(formatName) version \(SweepPointResult.currentVersion)")
         }
         if r.sweep != digest { p.append("sweep: got \(r.sweep), expected \(digest) (the point is from another sweep: other flags, model or images)") }
         if r.point != want { p.append("point: got \(r.point.index) (\(r.point)), expected \(want.index) (\(want))") }

@@ -142,17 +142,22 @@ import FoundationXML
         for k in 1 ... 12 { #expect(svg.components(separatedBy: "<title>point \(k): ").count == 3, "point \(k)") }
         #expect(svg.contains("stroke-dasharray") && svg.contains("SRAM bits") && svg.contains("energy per image"))
 
-        // Collection refuses a missing point and a point of another sweep, both at once.
+        // Collection refuses a missing point, a point of another sweep and a point file of
+        // version 1 (energy counted before the state SRAM's banks), all at once.
         try FileManager.default.removeItem(at: SweepPointResult.file(3, in: c))
         var foreign = s
         foreign.images = "other images"
         let other = try Sweep(spec: foreign, model: Self.model, images: Self.images, engine: .model, load: .backdoor)
         try AtomicOutput.write(try other.run(point: 5).json(), to: SweepPointResult.file(5, in: c))
+        var old = try sweep.run(point: 7)
+        old.formatVersion = 1
+        try AtomicOutput.write(try old.json(), to: SweepPointResult.file(7, in: c))
         #expect(throws: (any Error).self) { try Sweep.collect(s, from: c) }
         do { _ = try Sweep.collect(s, from: c) } catch {
-            #expect(error.problems.count == 2, "\(error)")
+            #expect(error.problems.count == 3, "\(error)")
             #expect(error.problems[0].hasPrefix("point-3.json: missing (point 3: neurons=8 weightRows=128 lanes=4 outFIFODepth=2 mesh=2x2"), "\(error)")
             #expect(error.problems[1].hasPrefix("point-5.json: sweep: got \(foreign.digest), expected \(s.digest)"), "\(error)")
+            #expect(error.problems[2].hasPrefix("point-7.json: format: got spikeforge-sweep-point version 1, expected spikeforge-sweep-point version 2"), "\(error)")
         }
     }
 }
