@@ -58,9 +58,8 @@ extension PECoreModel {
             }
         }
         e.cDone = e.active && !resFire
-        // Which banks the write-back writes: V always, z on a reset or when the row sent a spike,
-        // which it did in this cycle if at all (a held group is done only in a cycle that sends).
-        e.writeV = e.cDone
+        // The write-back writes V always, z on a reset or when the row sent a spike, which it did
+        // in this cycle if at all (a held group is done only in a cycle that sends).
         e.writeZ = e.cDone && (e.emit || kind == .reset)
     }
 

@@ -115,17 +115,14 @@ extension PECoreModel {
                     zF.write(b, at: zBase + k * zBits, resZ[k])
                 }
             }
-            if e.writeV && e.writeZ {
+            if e.writeZ {
                 memories.banks[PEMemory.state.rawValue].write(e.group, bypData)
-            } else if e.writeV || e.writeZ {
-                // One bank: its lanes' fields only (the other bank keeps its word).
-                for k in 0 ..< lanes {
-                    if e.writeV { memories.banks[PEMemory.state.rawValue].setField(e.group, lo: k * vBits, width: vBits, UInt64(bitPattern: resV[k])) }
-                    if e.writeZ { memories.banks[PEMemory.state.rawValue].setField(e.group, lo: zBase + k * zBits, width: zBits, UInt64(bitPattern: resZ[k])) }
-                }
+                counters.stateZWrites += 1
+            } else {
+                // The V bank alone: its lanes' fields (the z bank keeps its word).
+                for k in 0 ..< lanes { memories.banks[PEMemory.state.rawValue].setField(e.group, lo: k * vBits, width: vBits, UInt64(bitPattern: resV[k])) }
             }
-            if e.writeV { count(.state, write: true) }
-            if e.writeZ { counters.stateZWrites += 1 }
+            count(.state, write: true)
             bypValid = true
             bypAddr = e.group
         }

@@ -25,8 +25,8 @@ struct PECycle {
     // Compute.
     var active = false, group = 0, emit = false, sel = -1, selNeg = false, cDone = false
     var flushedNext: UInt64 = 0
-    /// Which state banks the write-back writes.
-    var writeV = false, writeZ = false
+    /// The write-back writes the z bank too (the V bank it always writes).
+    var writeZ = false
     // Store.
     var outRoom = false, sConsume = false, sTake = false, pushSpike = false
     // Read-back: the flit the output FIFO takes this cycle, if any.

@@ -97,11 +97,10 @@ extension PECoreBuilder {
         let cfgState = d.cfgWe[.state]!
         let isReset = kind.eq(RowKind.reset.rawValue)
         let sWe = b.node("state_we", cDone | cfgState)
-        let sWeV = sWe
         let sWeZ = b.node("state_we_z", (cDone & (emit | isReset)) | cfgState)
         let sWAddr = b.node("state_waddr", d.word[.state]!.when(cfgState, else: group))
         let sWData = b.node("state_wdata", d.committed[.state]!.when(cfgState, else: res))
-        stateWrite(v: sWeV, z: sWeZ, address: sWAddr, data: sWData)
+        stateWrite(v: sWe, z: sWeZ, address: sWAddr, data: sWData)
         b.next(byValid, .one, when: sWe)
         b.next(byAddr, sWAddr, when: sWe)
         b.next(byData, sWData, when: sWe)

@@ -85,6 +85,8 @@ public enum HostProgram {
 
     /// The most read requests in flight: one per tag.
     public static let maxReadsInFlight = 1 << PacketLayout.ReadRequest.tag.width
+    /// A read window as the hosts keep it: `n` (all tags when nil) clamped to 1 ... `maxReadsInFlight`.
+    public static func readWindow(_ n: Int?) -> Int { min(max(n ?? maxReadsInFlight, 1), maxReadsInFlight) }
 
     /// The text of `host.txt` for a compiled system. `readsInFlight`: the read window the testbench keeps (at most `maxReadsInFlight`, one per
     /// tag; `SystemDriver.readsInFlight` is the Swift host's).
@@ -105,7 +107,7 @@ public enum HostProgram {
         let fields = packetFields(c)
         let tagBits = fields.first { $0.packet == "read" && $0.name == "tag" }!.width
         let multBits = fields.first { $0.packet == "spike" && $0.name == "multiplicity" }!.width
-        l += ["tag_bits \(tagBits)", "max_in_flight \(min(max(readsInFlight ?? (1 << tagBits), 1), 1 << tagBits))", "max_multiplicity \((1 << multBits) - 1)",
+        l += ["tag_bits \(tagBits)", "max_in_flight \(readWindow(readsInFlight))", "max_multiplicity \((1 << multBits) - 1)",
               "counter_bits \(PEConfig.statusCounterBits)"]
         l.append("# field <packet> <name> <lo> <width>: bits lo ..< lo+width of the flit")
         l += fields.map { "field \($0.packet) \($0.name) \($0.lo) \($0.width)" }

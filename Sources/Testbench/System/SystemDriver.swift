@@ -153,7 +153,7 @@ public struct SystemDriver<D: HostPortDevice> {
     /// the data of each, in order.
     public mutating func read(_ requests: [ReadRequest]) throws(SystemRunError) -> [UInt64] {
         var data = [UInt64](repeating: 0, count: requests.count)
-        let tags = min(requests.count, max(1, min(readsInFlight, HostProgram.maxReadsInFlight)))
+        let tags = min(requests.count, HostProgram.readWindow(readsInFlight))
         // The request each tag is out for (-1: free).
         var owner = [Int](repeating: -1, count: tags)
         received.removeAll(keepingCapacity: true)
