@@ -24,14 +24,16 @@ module RRArbiter_n5 (
 );
 
     wire [4:0] masked;
-    wire [4:0] pick;
+    wire [9:0] both;
+    wire [9:0] both_low;
     wire [4:0] grant_onehot;
     wire [2:0] index;
-    reg  [2:0] ptr_q;
+    reg  [4:0] after_q;
 
-    assign masked = req & (5'h1f << ptr_q);
-    assign pick = (|masked) ? masked : req;
-    assign grant_onehot = pick & ((~pick) + 5'd1);
+    assign masked = req & after_q;
+    assign both = {req, masked};
+    assign both_low = both & ((~both) + 10'd1);
+    assign grant_onehot = both_low[9:5] | both_low[4:0];
     assign grant_valid = |req;
     assign index = {|(grant_onehot & 5'h10), |(grant_onehot & 5'h0c), |(grant_onehot & 5'h0a)};
     assign grant = grant_onehot;
@@ -39,9 +41,9 @@ module RRArbiter_n5 (
 
     always @(posedge clk) begin
         if (rst) begin
-            ptr_q <= 3'd0;
+            after_q <= 5'd0;
         end else begin
-            if (advance & grant_valid) ptr_q <= (index == 3'd4) ? 3'd0 : (index + 3'd1);
+            if (advance & grant_valid) after_q <= {((grant_onehot[0] | grant_onehot[1]) | grant_onehot[2]) | grant_onehot[3], (grant_onehot[0] | grant_onehot[1]) | grant_onehot[2], grant_onehot[0] | grant_onehot[1], grant_onehot[0], 1'b0};
         end
     end
 endmodule

@@ -23,15 +23,17 @@ module RRArbiter_n10 (
     output wire [3:0]  grant_index  // index of the granted requester
 );
 
-    wire [9:0] masked;
-    wire [9:0] pick;
-    wire [9:0] grant_onehot;
-    wire [3:0] index;
-    reg  [3:0] ptr_q;
+    wire [9:0]  masked;
+    wire [19:0] both;
+    wire [19:0] both_low;
+    wire [9:0]  grant_onehot;
+    wire [3:0]  index;
+    reg  [9:0]  after_q;
 
-    assign masked = req & (10'h3ff << ptr_q);
-    assign pick = (|masked) ? masked : req;
-    assign grant_onehot = pick & ((~pick) + 10'd1);
+    assign masked = req & after_q;
+    assign both = {req, masked};
+    assign both_low = both & ((~both) + 20'd1);
+    assign grant_onehot = both_low[19:10] | both_low[9:0];
     assign grant_valid = |req;
     assign index = {|(grant_onehot & 10'h300), |(grant_onehot & 10'h0f0), |(grant_onehot & 10'h0cc), |(grant_onehot & 10'h2aa)};
     assign grant = grant_onehot;
@@ -39,9 +41,9 @@ module RRArbiter_n10 (
 
     always @(posedge clk) begin
         if (rst) begin
-            ptr_q <= 4'd0;
+            after_q <= 10'd0;
         end else begin
-            if (advance & grant_valid) ptr_q <= (index == 4'd9) ? 4'd0 : (index + 4'd1);
+            if (advance & grant_valid) after_q <= {(((((((grant_onehot[0] | grant_onehot[1]) | grant_onehot[2]) | grant_onehot[3]) | grant_onehot[4]) | grant_onehot[5]) | grant_onehot[6]) | grant_onehot[7]) | grant_onehot[8], ((((((grant_onehot[0] | grant_onehot[1]) | grant_onehot[2]) | grant_onehot[3]) | grant_onehot[4]) | grant_onehot[5]) | grant_onehot[6]) | grant_onehot[7], (((((grant_onehot[0] | grant_onehot[1]) | grant_onehot[2]) | grant_onehot[3]) | grant_onehot[4]) | grant_onehot[5]) | grant_onehot[6], ((((grant_onehot[0] | grant_onehot[1]) | grant_onehot[2]) | grant_onehot[3]) | grant_onehot[4]) | grant_onehot[5], (((grant_onehot[0] | grant_onehot[1]) | grant_onehot[2]) | grant_onehot[3]) | grant_onehot[4], ((grant_onehot[0] | grant_onehot[1]) | grant_onehot[2]) | grant_onehot[3], (grant_onehot[0] | grant_onehot[1]) | grant_onehot[2], grant_onehot[0] | grant_onehot[1], grant_onehot[0], 1'b0};
         end
     end
 endmodule

@@ -1,7 +1,6 @@
 RRArbiter_n10.v
-SyncFIFO_w69_d4.v
-MeshRouter_c4_r4_f64_b4_q2.v
 SyncFIFO_w64_d4.v
+MeshRouter_c4_r4_f64_b4_q2.v
 SyncFIFO_w9_d4.v
 PECore_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4.v
 PETile_n256_l4_w8_v16_z8_t14_L4_a1024_r4096_ww32_acc16_f444_F64_m4x4b4.v

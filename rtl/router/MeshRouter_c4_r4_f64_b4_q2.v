@@ -64,25 +64,20 @@ module MeshRouter_c4_r4_f64_b4_q2 (
     wire        n_in_col_in;
     wire [4:0]  n_in_route;
     wire        n_in_through;
-    wire [68:0] n_in_entry;
     wire        nt_pop;
+    wire        nt_push;
     wire        u_nt_fifo_in_ready;
     wire        u_nt_fifo_out_valid;
-    wire [68:0] u_nt_fifo_out_data;
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire [2:0]  u_nt_fifo_count;  // unused: occupancy is not needed; busy uses out_valid
-    /* verilator lint_on UNUSEDSIGNAL */
+    wire [63:0] u_nt_fifo_out_data;
+    wire [2:0]  u_nt_fifo_count;
     wire [63:0] nt_head;
-    wire [4:0]  nt_route;
     wire        nu_pop;
+    wire        nu_push;
     wire        u_nu_fifo_in_ready;
     wire        u_nu_fifo_out_valid;
-    wire [68:0] u_nu_fifo_out_data;
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire [2:0]  u_nu_fifo_count;  // unused: occupancy is not needed; busy uses out_valid
-    /* verilator lint_on UNUSEDSIGNAL */
+    wire [63:0] u_nu_fifo_out_data;
+    wire [2:0]  u_nu_fifo_count;
     wire [63:0] nu_head;
-    wire [4:0]  nu_route;
     wire        e_ready_all;
     wire        e_take;
     wire [3:0]  e_in_lox;
@@ -92,25 +87,20 @@ module MeshRouter_c4_r4_f64_b4_q2 (
     wire        e_in_col_in;
     wire [4:0]  e_in_route;
     wire        e_in_through;
-    wire [68:0] e_in_entry;
     wire        et_pop;
+    wire        et_push;
     wire        u_et_fifo_in_ready;
     wire        u_et_fifo_out_valid;
-    wire [68:0] u_et_fifo_out_data;
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire [2:0]  u_et_fifo_count;  // unused: occupancy is not needed; busy uses out_valid
-    /* verilator lint_on UNUSEDSIGNAL */
+    wire [63:0] u_et_fifo_out_data;
+    wire [2:0]  u_et_fifo_count;
     wire [63:0] et_head;
-    wire [4:0]  et_route;
     wire        eu_pop;
+    wire        eu_push;
     wire        u_eu_fifo_in_ready;
     wire        u_eu_fifo_out_valid;
-    wire [68:0] u_eu_fifo_out_data;
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire [2:0]  u_eu_fifo_count;  // unused: occupancy is not needed; busy uses out_valid
-    /* verilator lint_on UNUSEDSIGNAL */
+    wire [63:0] u_eu_fifo_out_data;
+    wire [2:0]  u_eu_fifo_count;
     wire [63:0] eu_head;
-    wire [4:0]  eu_route;
     wire        s_ready_all;
     wire        s_take;
     wire [3:0]  s_in_lox;
@@ -120,25 +110,20 @@ module MeshRouter_c4_r4_f64_b4_q2 (
     wire        s_in_col_in;
     wire [4:0]  s_in_route;
     wire        s_in_through;
-    wire [68:0] s_in_entry;
     wire        st_pop;
+    wire        st_push;
     wire        u_st_fifo_in_ready;
     wire        u_st_fifo_out_valid;
-    wire [68:0] u_st_fifo_out_data;
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire [2:0]  u_st_fifo_count;  // unused: occupancy is not needed; busy uses out_valid
-    /* verilator lint_on UNUSEDSIGNAL */
+    wire [63:0] u_st_fifo_out_data;
+    wire [2:0]  u_st_fifo_count;
     wire [63:0] st_head;
-    wire [4:0]  st_route;
     wire        su_pop;
+    wire        su_push;
     wire        u_su_fifo_in_ready;
     wire        u_su_fifo_out_valid;
-    wire [68:0] u_su_fifo_out_data;
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire [2:0]  u_su_fifo_count;  // unused: occupancy is not needed; busy uses out_valid
-    /* verilator lint_on UNUSEDSIGNAL */
+    wire [63:0] u_su_fifo_out_data;
+    wire [2:0]  u_su_fifo_count;
     wire [63:0] su_head;
-    wire [4:0]  su_route;
     wire        w_ready_all;
     wire        w_take;
     wire [3:0]  w_in_lox;
@@ -148,25 +133,20 @@ module MeshRouter_c4_r4_f64_b4_q2 (
     wire        w_in_col_in;
     wire [4:0]  w_in_route;
     wire        w_in_through;
-    wire [68:0] w_in_entry;
     wire        wt_pop;
+    wire        wt_push;
     wire        u_wt_fifo_in_ready;
     wire        u_wt_fifo_out_valid;
-    wire [68:0] u_wt_fifo_out_data;
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire [2:0]  u_wt_fifo_count;  // unused: occupancy is not needed; busy uses out_valid
-    /* verilator lint_on UNUSEDSIGNAL */
+    wire [63:0] u_wt_fifo_out_data;
+    wire [2:0]  u_wt_fifo_count;
     wire [63:0] wt_head;
-    wire [4:0]  wt_route;
     wire        wu_pop;
+    wire        wu_push;
     wire        u_wu_fifo_in_ready;
     wire        u_wu_fifo_out_valid;
-    wire [68:0] u_wu_fifo_out_data;
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire [2:0]  u_wu_fifo_count;  // unused: occupancy is not needed; busy uses out_valid
-    /* verilator lint_on UNUSEDSIGNAL */
+    wire [63:0] u_wu_fifo_out_data;
+    wire [2:0]  u_wu_fifo_count;
     wire [63:0] wu_head;
-    wire [4:0]  wu_route;
     wire        l_ready_all;
     wire        l_take;
     wire [3:0]  l_in_lox;
@@ -176,76 +156,100 @@ module MeshRouter_c4_r4_f64_b4_q2 (
     wire        l_in_col_in;
     wire [4:0]  l_in_route;
     wire        l_in_through;
-    wire [68:0] l_in_entry;
     wire        lt_pop;
+    wire        lt_push;
     wire        u_lt_fifo_in_ready;
     wire        u_lt_fifo_out_valid;
-    wire [68:0] u_lt_fifo_out_data;
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire [2:0]  u_lt_fifo_count;  // unused: occupancy is not needed; busy uses out_valid
-    /* verilator lint_on UNUSEDSIGNAL */
+    wire [63:0] u_lt_fifo_out_data;
+    wire [2:0]  u_lt_fifo_count;
     wire [63:0] lt_head;
-    wire [4:0]  lt_route;
     wire        lu_pop;
+    wire        lu_push;
     wire        u_lu_fifo_in_ready;
     wire        u_lu_fifo_out_valid;
-    wire [68:0] u_lu_fifo_out_data;
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire [2:0]  u_lu_fifo_count;  // unused: occupancy is not needed; busy uses out_valid
-    /* verilator lint_on UNUSEDSIGNAL */
+    wire [63:0] u_lu_fifo_out_data;
+    wire [2:0]  u_lu_fifo_count;
     wire [63:0] lu_head;
-    wire [4:0]  lu_route;
     wire [9:0]  n_req;
     wire        u_n_arb_grant_valid;
     wire [9:0]  u_n_arb_grant;
-    wire [3:0]  u_n_arb_grant_index;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [3:0]  u_n_arb_grant_index;  // unused: the flit is selected by the one-hot grant
+    /* verilator lint_on UNUSEDSIGNAL */
     wire [9:0]  e_req;
     wire        u_e_arb_grant_valid;
     wire [9:0]  u_e_arb_grant;
-    wire [3:0]  u_e_arb_grant_index;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [3:0]  u_e_arb_grant_index;  // unused: the flit is selected by the one-hot grant
+    /* verilator lint_on UNUSEDSIGNAL */
     wire [9:0]  s_req;
     wire        u_s_arb_grant_valid;
     wire [9:0]  u_s_arb_grant;
-    wire [3:0]  u_s_arb_grant_index;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [3:0]  u_s_arb_grant_index;  // unused: the flit is selected by the one-hot grant
+    /* verilator lint_on UNUSEDSIGNAL */
     wire [9:0]  w_req;
     wire        u_w_arb_grant_valid;
     wire [9:0]  u_w_arb_grant;
-    wire [3:0]  u_w_arb_grant_index;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [3:0]  u_w_arb_grant_index;  // unused: the flit is selected by the one-hot grant
+    /* verilator lint_on UNUSEDSIGNAL */
     wire [9:0]  l_req;
     wire        u_l_arb_grant_valid;
     wire [9:0]  u_l_arb_grant;
-    wire [3:0]  u_l_arb_grant_index;
-    wire [4:0]  v0_done;
-    wire [4:0]  v1_done;
-    wire [4:0]  v2_done;
-    wire [4:0]  v3_done;
-    wire [4:0]  v4_done;
-    wire [4:0]  v5_done;
-    wire [4:0]  v6_done;
-    wire [4:0]  v7_done;
-    wire [4:0]  v8_done;
-    wire [4:0]  v9_done;
-    reg  [4:0]  nt_served_q;
-    reg  [4:0]  nu_served_q;
-    reg  [4:0]  et_served_q;
-    reg  [4:0]  eu_served_q;
-    reg  [4:0]  st_served_q;
-    reg  [4:0]  su_served_q;
-    reg  [4:0]  wt_served_q;
-    reg  [4:0]  wu_served_q;
-    reg  [4:0]  lt_served_q;
-    reg  [4:0]  lu_served_q;
-
-    wire _t0 = n_take & n_in_through;
-    wire _t1 = n_take & (~n_in_through);
-    wire _t2 = e_take & e_in_through;
-    wire _t3 = e_take & (~e_in_through);
-    wire _t4 = s_take & s_in_through;
-    wire _t5 = s_take & (~s_in_through);
-    wire _t6 = w_take & w_in_through;
-    wire _t7 = w_take & (~w_in_through);
-    wire _t8 = l_take & l_in_through;
-    wire _t9 = l_take & (~l_in_through);
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [3:0]  u_l_arb_grant_index;  // unused: the flit is selected by the one-hot grant
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [4:0]  v0_taken;
+    wire [4:0]  v1_taken;
+    wire [4:0]  v2_taken;
+    wire [4:0]  v3_taken;
+    wire [4:0]  v4_taken;
+    wire [4:0]  v5_taken;
+    wire [4:0]  v6_taken;
+    wire [4:0]  v7_taken;
+    wire [4:0]  v8_taken;
+    wire [4:0]  v9_taken;
+    reg  [4:0]  nt_route0_q;
+    reg  [4:0]  nt_route1_q;
+    reg  [4:0]  nt_route2_q;
+    reg  [4:0]  nt_route3_q;
+    reg  [4:0]  nu_route0_q;
+    reg  [4:0]  nu_route1_q;
+    reg  [4:0]  nu_route2_q;
+    reg  [4:0]  nu_route3_q;
+    reg  [4:0]  et_route0_q;
+    reg  [4:0]  et_route1_q;
+    reg  [4:0]  et_route2_q;
+    reg  [4:0]  et_route3_q;
+    reg  [4:0]  eu_route0_q;
+    reg  [4:0]  eu_route1_q;
+    reg  [4:0]  eu_route2_q;
+    reg  [4:0]  eu_route3_q;
+    reg  [4:0]  st_route0_q;
+    reg  [4:0]  st_route1_q;
+    reg  [4:0]  st_route2_q;
+    reg  [4:0]  st_route3_q;
+    reg  [4:0]  su_route0_q;
+    reg  [4:0]  su_route1_q;
+    reg  [4:0]  su_route2_q;
+    reg  [4:0]  su_route3_q;
+    reg  [4:0]  wt_route0_q;
+    reg  [4:0]  wt_route1_q;
+    reg  [4:0]  wt_route2_q;
+    reg  [4:0]  wt_route3_q;
+    reg  [4:0]  wu_route0_q;
+    reg  [4:0]  wu_route1_q;
+    reg  [4:0]  wu_route2_q;
+    reg  [4:0]  wu_route3_q;
+    reg  [4:0]  lt_route0_q;
+    reg  [4:0]  lt_route1_q;
+    reg  [4:0]  lt_route2_q;
+    reg  [4:0]  lt_route3_q;
+    reg  [4:0]  lu_route0_q;
+    reg  [4:0]  lu_route1_q;
+    reg  [4:0]  lu_route2_q;
+    reg  [4:0]  lu_route3_q;
 
     assign n_take = n_in_valid & n_ready_all;
     assign n_in_lox = (((n_in_flit[3:0] < n_in_flit[7:4]) ? n_in_flit[3:0] : n_in_flit[7:4]) < 4'd3) ? ((n_in_flit[3:0] < n_in_flit[7:4]) ? n_in_flit[3:0] : n_in_flit[7:4]) : 4'd3;
@@ -255,11 +259,10 @@ module MeshRouter_c4_r4_f64_b4_q2 (
     assign n_in_col_in = (n_in_lox <= my_x) & (my_x <= n_in_hix);
     assign n_in_route = n_in_flit[16] ? {1'b0, (~(my_x == 4'd0)) | (my_y == 4'd0), 1'b0, 1'b0, (my_x == 4'd0) & (~(my_y == 4'd0))} : {n_in_col_in & ((n_in_loy <= my_y) & (my_y <= n_in_hiy)), 1'b0, my_y < n_in_hiy, 1'b0, 1'b0};
     assign n_in_through = |(n_in_route & 5'h04);
-    assign n_in_entry = {n_in_route, n_in_flit};
-    assign nt_head = u_nt_fifo_out_data[63:0];
-    assign nt_route = u_nt_fifo_out_data[68:64];
-    assign nu_head = u_nu_fifo_out_data[63:0];
-    assign nu_route = u_nu_fifo_out_data[68:64];
+    assign nt_push = n_take & n_in_through;
+    assign nt_head = u_nt_fifo_out_data;
+    assign nu_push = n_take & (~n_in_through);
+    assign nu_head = u_nu_fifo_out_data;
     assign n_ready_all = u_nt_fifo_in_ready & u_nu_fifo_in_ready;
     assign n_in_ready = n_ready_all;
     assign e_take = e_in_valid & e_ready_all;
@@ -270,11 +273,10 @@ module MeshRouter_c4_r4_f64_b4_q2 (
     assign e_in_col_in = (e_in_lox <= my_x) & (my_x <= e_in_hix);
     assign e_in_route = e_in_flit[16] ? {1'b0, (~(my_x == 4'd0)) | (my_y == 4'd0), 1'b0, 1'b0, (my_x == 4'd0) & (~(my_y == 4'd0))} : {e_in_col_in & ((e_in_loy <= my_y) & (my_y <= e_in_hiy)), my_x > e_in_lox, e_in_col_in & (my_y < e_in_hiy), 1'b0, e_in_col_in & (my_y > e_in_loy)};
     assign e_in_through = |(e_in_route & 5'h08);
-    assign e_in_entry = {e_in_route, e_in_flit};
-    assign et_head = u_et_fifo_out_data[63:0];
-    assign et_route = u_et_fifo_out_data[68:64];
-    assign eu_head = u_eu_fifo_out_data[63:0];
-    assign eu_route = u_eu_fifo_out_data[68:64];
+    assign et_push = e_take & e_in_through;
+    assign et_head = u_et_fifo_out_data;
+    assign eu_push = e_take & (~e_in_through);
+    assign eu_head = u_eu_fifo_out_data;
     assign e_ready_all = u_et_fifo_in_ready & u_eu_fifo_in_ready;
     assign e_in_ready = e_ready_all;
     assign s_take = s_in_valid & s_ready_all;
@@ -285,11 +287,10 @@ module MeshRouter_c4_r4_f64_b4_q2 (
     assign s_in_col_in = (s_in_lox <= my_x) & (my_x <= s_in_hix);
     assign s_in_route = s_in_flit[16] ? {1'b0, (~(my_x == 4'd0)) | (my_y == 4'd0), 1'b0, 1'b0, (my_x == 4'd0) & (~(my_y == 4'd0))} : {s_in_col_in & ((s_in_loy <= my_y) & (my_y <= s_in_hiy)), 1'b0, 1'b0, 1'b0, my_y > s_in_loy};
     assign s_in_through = |(s_in_route & 5'h01);
-    assign s_in_entry = {s_in_route, s_in_flit};
-    assign st_head = u_st_fifo_out_data[63:0];
-    assign st_route = u_st_fifo_out_data[68:64];
-    assign su_head = u_su_fifo_out_data[63:0];
-    assign su_route = u_su_fifo_out_data[68:64];
+    assign st_push = s_take & s_in_through;
+    assign st_head = u_st_fifo_out_data;
+    assign su_push = s_take & (~s_in_through);
+    assign su_head = u_su_fifo_out_data;
     assign s_ready_all = u_st_fifo_in_ready & u_su_fifo_in_ready;
     assign s_in_ready = s_ready_all;
     assign w_take = w_in_valid & w_ready_all;
@@ -300,11 +301,10 @@ module MeshRouter_c4_r4_f64_b4_q2 (
     assign w_in_col_in = (w_in_lox <= my_x) & (my_x <= w_in_hix);
     assign w_in_route = w_in_flit[16] ? {1'b0, (~(my_x == 4'd0)) | (my_y == 4'd0), 1'b0, 1'b0, (my_x == 4'd0) & (~(my_y == 4'd0))} : {w_in_col_in & ((w_in_loy <= my_y) & (my_y <= w_in_hiy)), 1'b0, w_in_col_in & (my_y < w_in_hiy), my_x < w_in_hix, w_in_col_in & (my_y > w_in_loy)};
     assign w_in_through = |(w_in_route & 5'h02);
-    assign w_in_entry = {w_in_route, w_in_flit};
-    assign wt_head = u_wt_fifo_out_data[63:0];
-    assign wt_route = u_wt_fifo_out_data[68:64];
-    assign wu_head = u_wu_fifo_out_data[63:0];
-    assign wu_route = u_wu_fifo_out_data[68:64];
+    assign wt_push = w_take & w_in_through;
+    assign wt_head = u_wt_fifo_out_data;
+    assign wu_push = w_take & (~w_in_through);
+    assign wu_head = u_wu_fifo_out_data;
     assign w_ready_all = u_wt_fifo_in_ready & u_wu_fifo_in_ready;
     assign w_in_ready = w_ready_all;
     assign l_take = l_in_valid & l_ready_all;
@@ -315,81 +315,140 @@ module MeshRouter_c4_r4_f64_b4_q2 (
     assign l_in_col_in = (l_in_lox <= my_x) & (my_x <= l_in_hix);
     assign l_in_route = l_in_flit[16] ? {1'b0, (~(my_x == 4'd0)) | (my_y == 4'd0), 1'b0, 1'b0, (my_x == 4'd0) & (~(my_y == 4'd0))} : {l_in_col_in & ((l_in_loy <= my_y) & (my_y <= l_in_hiy)), my_x > l_in_lox, l_in_col_in & (my_y < l_in_hiy), my_x < l_in_hix, l_in_col_in & (my_y > l_in_loy)};
     assign l_in_through = |(l_in_route & 5'h0a);
-    assign l_in_entry = {l_in_route, l_in_flit};
-    assign lt_head = u_lt_fifo_out_data[63:0];
-    assign lt_route = u_lt_fifo_out_data[68:64];
-    assign lu_head = u_lu_fifo_out_data[63:0];
-    assign lu_route = u_lu_fifo_out_data[68:64];
+    assign lt_push = l_take & l_in_through;
+    assign lt_head = u_lt_fifo_out_data;
+    assign lu_push = l_take & (~l_in_through);
+    assign lu_head = u_lu_fifo_out_data;
     assign l_ready_all = u_lt_fifo_in_ready & u_lu_fifo_in_ready;
     assign l_in_ready = l_ready_all;
-    assign n_req = {(u_lu_fifo_out_valid & lu_route[0]) & (~lu_served_q[0]), (u_lt_fifo_out_valid & lt_route[0]) & (~lt_served_q[0]), (u_wu_fifo_out_valid & wu_route[0]) & (~wu_served_q[0]), (u_wt_fifo_out_valid & wt_route[0]) & (~wt_served_q[0]), (u_su_fifo_out_valid & su_route[0]) & (~su_served_q[0]), (u_st_fifo_out_valid & st_route[0]) & (~st_served_q[0]), (u_eu_fifo_out_valid & eu_route[0]) & (~eu_served_q[0]), (u_et_fifo_out_valid & et_route[0]) & (~et_served_q[0]), (u_nu_fifo_out_valid & nu_route[0]) & (~nu_served_q[0]), (u_nt_fifo_out_valid & nt_route[0]) & (~nt_served_q[0])};
+    assign n_req = {(~rst) & lu_route0_q[0], (~rst) & lt_route0_q[0], (~rst) & wu_route0_q[0], (~rst) & wt_route0_q[0], (~rst) & su_route0_q[0], (~rst) & st_route0_q[0], (~rst) & eu_route0_q[0], (~rst) & et_route0_q[0], (~rst) & nu_route0_q[0], (~rst) & nt_route0_q[0]};
     assign n_out_valid = u_n_arb_grant_valid;
-    assign n_out_flit = (u_n_arb_grant_index == 4'd0) ? nt_head : ((u_n_arb_grant_index == 4'd1) ? nu_head : ((u_n_arb_grant_index == 4'd2) ? et_head : ((u_n_arb_grant_index == 4'd3) ? eu_head : ((u_n_arb_grant_index == 4'd4) ? st_head : ((u_n_arb_grant_index == 4'd5) ? su_head : ((u_n_arb_grant_index == 4'd6) ? wt_head : ((u_n_arb_grant_index == 4'd7) ? wu_head : ((u_n_arb_grant_index == 4'd8) ? lt_head : lu_head))))))));
-    assign e_req = {(u_lu_fifo_out_valid & lu_route[1]) & (~lu_served_q[1]), (u_lt_fifo_out_valid & lt_route[1]) & (~lt_served_q[1]), (u_wu_fifo_out_valid & wu_route[1]) & (~wu_served_q[1]), (u_wt_fifo_out_valid & wt_route[1]) & (~wt_served_q[1]), (u_su_fifo_out_valid & su_route[1]) & (~su_served_q[1]), (u_st_fifo_out_valid & st_route[1]) & (~st_served_q[1]), (u_eu_fifo_out_valid & eu_route[1]) & (~eu_served_q[1]), (u_et_fifo_out_valid & et_route[1]) & (~et_served_q[1]), (u_nu_fifo_out_valid & nu_route[1]) & (~nu_served_q[1]), (u_nt_fifo_out_valid & nt_route[1]) & (~nt_served_q[1])};
+    assign n_out_flit = ((((((((((u_n_arb_grant[0] | (~u_n_arb_grant_valid)) ? nt_head : 64'd0) | (u_n_arb_grant[1] ? nu_head : 64'd0)) | (u_n_arb_grant[2] ? et_head : 64'd0)) | (u_n_arb_grant[3] ? eu_head : 64'd0)) | (u_n_arb_grant[4] ? st_head : 64'd0)) | (u_n_arb_grant[5] ? su_head : 64'd0)) | (u_n_arb_grant[6] ? wt_head : 64'd0)) | (u_n_arb_grant[7] ? wu_head : 64'd0)) | (u_n_arb_grant[8] ? lt_head : 64'd0)) | (u_n_arb_grant[9] ? lu_head : 64'd0);
+    assign e_req = {(~rst) & lu_route0_q[1], (~rst) & lt_route0_q[1], (~rst) & wu_route0_q[1], (~rst) & wt_route0_q[1], (~rst) & su_route0_q[1], (~rst) & st_route0_q[1], (~rst) & eu_route0_q[1], (~rst) & et_route0_q[1], (~rst) & nu_route0_q[1], (~rst) & nt_route0_q[1]};
     assign e_out_valid = u_e_arb_grant_valid;
-    assign e_out_flit = (u_e_arb_grant_index == 4'd0) ? nt_head : ((u_e_arb_grant_index == 4'd1) ? nu_head : ((u_e_arb_grant_index == 4'd2) ? et_head : ((u_e_arb_grant_index == 4'd3) ? eu_head : ((u_e_arb_grant_index == 4'd4) ? st_head : ((u_e_arb_grant_index == 4'd5) ? su_head : ((u_e_arb_grant_index == 4'd6) ? wt_head : ((u_e_arb_grant_index == 4'd7) ? wu_head : ((u_e_arb_grant_index == 4'd8) ? lt_head : lu_head))))))));
-    assign s_req = {(u_lu_fifo_out_valid & lu_route[2]) & (~lu_served_q[2]), (u_lt_fifo_out_valid & lt_route[2]) & (~lt_served_q[2]), (u_wu_fifo_out_valid & wu_route[2]) & (~wu_served_q[2]), (u_wt_fifo_out_valid & wt_route[2]) & (~wt_served_q[2]), (u_su_fifo_out_valid & su_route[2]) & (~su_served_q[2]), (u_st_fifo_out_valid & st_route[2]) & (~st_served_q[2]), (u_eu_fifo_out_valid & eu_route[2]) & (~eu_served_q[2]), (u_et_fifo_out_valid & et_route[2]) & (~et_served_q[2]), (u_nu_fifo_out_valid & nu_route[2]) & (~nu_served_q[2]), (u_nt_fifo_out_valid & nt_route[2]) & (~nt_served_q[2])};
+    assign e_out_flit = ((((((((((u_e_arb_grant[0] | (~u_e_arb_grant_valid)) ? nt_head : 64'd0) | (u_e_arb_grant[1] ? nu_head : 64'd0)) | (u_e_arb_grant[2] ? et_head : 64'd0)) | (u_e_arb_grant[3] ? eu_head : 64'd0)) | (u_e_arb_grant[4] ? st_head : 64'd0)) | (u_e_arb_grant[5] ? su_head : 64'd0)) | (u_e_arb_grant[6] ? wt_head : 64'd0)) | (u_e_arb_grant[7] ? wu_head : 64'd0)) | (u_e_arb_grant[8] ? lt_head : 64'd0)) | (u_e_arb_grant[9] ? lu_head : 64'd0);
+    assign s_req = {(~rst) & lu_route0_q[2], (~rst) & lt_route0_q[2], (~rst) & wu_route0_q[2], (~rst) & wt_route0_q[2], (~rst) & su_route0_q[2], (~rst) & st_route0_q[2], (~rst) & eu_route0_q[2], (~rst) & et_route0_q[2], (~rst) & nu_route0_q[2], (~rst) & nt_route0_q[2]};
     assign s_out_valid = u_s_arb_grant_valid;
-    assign s_out_flit = (u_s_arb_grant_index == 4'd0) ? nt_head : ((u_s_arb_grant_index == 4'd1) ? nu_head : ((u_s_arb_grant_index == 4'd2) ? et_head : ((u_s_arb_grant_index == 4'd3) ? eu_head : ((u_s_arb_grant_index == 4'd4) ? st_head : ((u_s_arb_grant_index == 4'd5) ? su_head : ((u_s_arb_grant_index == 4'd6) ? wt_head : ((u_s_arb_grant_index == 4'd7) ? wu_head : ((u_s_arb_grant_index == 4'd8) ? lt_head : lu_head))))))));
-    assign w_req = {(u_lu_fifo_out_valid & lu_route[3]) & (~lu_served_q[3]), (u_lt_fifo_out_valid & lt_route[3]) & (~lt_served_q[3]), (u_wu_fifo_out_valid & wu_route[3]) & (~wu_served_q[3]), (u_wt_fifo_out_valid & wt_route[3]) & (~wt_served_q[3]), (u_su_fifo_out_valid & su_route[3]) & (~su_served_q[3]), (u_st_fifo_out_valid & st_route[3]) & (~st_served_q[3]), (u_eu_fifo_out_valid & eu_route[3]) & (~eu_served_q[3]), (u_et_fifo_out_valid & et_route[3]) & (~et_served_q[3]), (u_nu_fifo_out_valid & nu_route[3]) & (~nu_served_q[3]), (u_nt_fifo_out_valid & nt_route[3]) & (~nt_served_q[3])};
+    assign s_out_flit = ((((((((((u_s_arb_grant[0] | (~u_s_arb_grant_valid)) ? nt_head : 64'd0) | (u_s_arb_grant[1] ? nu_head : 64'd0)) | (u_s_arb_grant[2] ? et_head : 64'd0)) | (u_s_arb_grant[3] ? eu_head : 64'd0)) | (u_s_arb_grant[4] ? st_head : 64'd0)) | (u_s_arb_grant[5] ? su_head : 64'd0)) | (u_s_arb_grant[6] ? wt_head : 64'd0)) | (u_s_arb_grant[7] ? wu_head : 64'd0)) | (u_s_arb_grant[8] ? lt_head : 64'd0)) | (u_s_arb_grant[9] ? lu_head : 64'd0);
+    assign w_req = {(~rst) & lu_route0_q[3], (~rst) & lt_route0_q[3], (~rst) & wu_route0_q[3], (~rst) & wt_route0_q[3], (~rst) & su_route0_q[3], (~rst) & st_route0_q[3], (~rst) & eu_route0_q[3], (~rst) & et_route0_q[3], (~rst) & nu_route0_q[3], (~rst) & nt_route0_q[3]};
     assign w_out_valid = u_w_arb_grant_valid;
-    assign w_out_flit = (u_w_arb_grant_index == 4'd0) ? nt_head : ((u_w_arb_grant_index == 4'd1) ? nu_head : ((u_w_arb_grant_index == 4'd2) ? et_head : ((u_w_arb_grant_index == 4'd3) ? eu_head : ((u_w_arb_grant_index == 4'd4) ? st_head : ((u_w_arb_grant_index == 4'd5) ? su_head : ((u_w_arb_grant_index == 4'd6) ? wt_head : ((u_w_arb_grant_index == 4'd7) ? wu_head : ((u_w_arb_grant_index == 4'd8) ? lt_head : lu_head))))))));
-    assign l_req = {(u_lu_fifo_out_valid & lu_route[4]) & (~lu_served_q[4]), (u_lt_fifo_out_valid & lt_route[4]) & (~lt_served_q[4]), (u_wu_fifo_out_valid & wu_route[4]) & (~wu_served_q[4]), (u_wt_fifo_out_valid & wt_route[4]) & (~wt_served_q[4]), (u_su_fifo_out_valid & su_route[4]) & (~su_served_q[4]), (u_st_fifo_out_valid & st_route[4]) & (~st_served_q[4]), (u_eu_fifo_out_valid & eu_route[4]) & (~eu_served_q[4]), (u_et_fifo_out_valid & et_route[4]) & (~et_served_q[4]), (u_nu_fifo_out_valid & nu_route[4]) & (~nu_served_q[4]), (u_nt_fifo_out_valid & nt_route[4]) & (~nt_served_q[4])};
+    assign w_out_flit = ((((((((((u_w_arb_grant[0] | (~u_w_arb_grant_valid)) ? nt_head : 64'd0) | (u_w_arb_grant[1] ? nu_head : 64'd0)) | (u_w_arb_grant[2] ? et_head : 64'd0)) | (u_w_arb_grant[3] ? eu_head : 64'd0)) | (u_w_arb_grant[4] ? st_head : 64'd0)) | (u_w_arb_grant[5] ? su_head : 64'd0)) | (u_w_arb_grant[6] ? wt_head : 64'd0)) | (u_w_arb_grant[7] ? wu_head : 64'd0)) | (u_w_arb_grant[8] ? lt_head : 64'd0)) | (u_w_arb_grant[9] ? lu_head : 64'd0);
+    assign l_req = {(~rst) & lu_route0_q[4], (~rst) & lt_route0_q[4], (~rst) & wu_route0_q[4], (~rst) & wt_route0_q[4], (~rst) & su_route0_q[4], (~rst) & st_route0_q[4], (~rst) & eu_route0_q[4], (~rst) & et_route0_q[4], (~rst) & nu_route0_q[4], (~rst) & nt_route0_q[4]};
     assign l_out_valid = u_l_arb_grant_valid;
-    assign l_out_flit = (u_l_arb_grant_index == 4'd0) ? nt_head : ((u_l_arb_grant_index == 4'd1) ? nu_head : ((u_l_arb_grant_index == 4'd2) ? et_head : ((u_l_arb_grant_index == 4'd3) ? eu_head : ((u_l_arb_grant_index == 4'd4) ? st_head : ((u_l_arb_grant_index == 4'd5) ? su_head : ((u_l_arb_grant_index == 4'd6) ? wt_head : ((u_l_arb_grant_index == 4'd7) ? wu_head : ((u_l_arb_grant_index == 4'd8) ? lt_head : lu_head))))))));
-    assign v0_done = nt_served_q | {u_l_arb_grant[0] & l_out_ready, u_w_arb_grant[0] & w_out_ready, u_s_arb_grant[0] & s_out_ready, u_e_arb_grant[0] & e_out_ready, u_n_arb_grant[0] & n_out_ready};
-    assign nt_pop = u_nt_fifo_out_valid & (v0_done == nt_route);
-    assign v1_done = nu_served_q | {u_l_arb_grant[1] & l_out_ready, u_w_arb_grant[1] & w_out_ready, u_s_arb_grant[1] & s_out_ready, u_e_arb_grant[1] & e_out_ready, u_n_arb_grant[1] & n_out_ready};
-    assign nu_pop = u_nu_fifo_out_valid & (v1_done == nu_route);
-    assign v2_done = et_served_q | {u_l_arb_grant[2] & l_out_ready, u_w_arb_grant[2] & w_out_ready, u_s_arb_grant[2] & s_out_ready, u_e_arb_grant[2] & e_out_ready, u_n_arb_grant[2] & n_out_ready};
-    assign et_pop = u_et_fifo_out_valid & (v2_done == et_route);
-    assign v3_done = eu_served_q | {u_l_arb_grant[3] & l_out_ready, u_w_arb_grant[3] & w_out_ready, u_s_arb_grant[3] & s_out_ready, u_e_arb_grant[3] & e_out_ready, u_n_arb_grant[3] & n_out_ready};
-    assign eu_pop = u_eu_fifo_out_valid & (v3_done == eu_route);
-    assign v4_done = st_served_q | {u_l_arb_grant[4] & l_out_ready, u_w_arb_grant[4] & w_out_ready, u_s_arb_grant[4] & s_out_ready, u_e_arb_grant[4] & e_out_ready, u_n_arb_grant[4] & n_out_ready};
-    assign st_pop = u_st_fifo_out_valid & (v4_done == st_route);
-    assign v5_done = su_served_q | {u_l_arb_grant[5] & l_out_ready, u_w_arb_grant[5] & w_out_ready, u_s_arb_grant[5] & s_out_ready, u_e_arb_grant[5] & e_out_ready, u_n_arb_grant[5] & n_out_ready};
-    assign su_pop = u_su_fifo_out_valid & (v5_done == su_route);
-    assign v6_done = wt_served_q | {u_l_arb_grant[6] & l_out_ready, u_w_arb_grant[6] & w_out_ready, u_s_arb_grant[6] & s_out_ready, u_e_arb_grant[6] & e_out_ready, u_n_arb_grant[6] & n_out_ready};
-    assign wt_pop = u_wt_fifo_out_valid & (v6_done == wt_route);
-    assign v7_done = wu_served_q | {u_l_arb_grant[7] & l_out_ready, u_w_arb_grant[7] & w_out_ready, u_s_arb_grant[7] & s_out_ready, u_e_arb_grant[7] & e_out_ready, u_n_arb_grant[7] & n_out_ready};
-    assign wu_pop = u_wu_fifo_out_valid & (v7_done == wu_route);
-    assign v8_done = lt_served_q | {u_l_arb_grant[8] & l_out_ready, u_w_arb_grant[8] & w_out_ready, u_s_arb_grant[8] & s_out_ready, u_e_arb_grant[8] & e_out_ready, u_n_arb_grant[8] & n_out_ready};
-    assign lt_pop = u_lt_fifo_out_valid & (v8_done == lt_route);
-    assign v9_done = lu_served_q | {u_l_arb_grant[9] & l_out_ready, u_w_arb_grant[9] & w_out_ready, u_s_arb_grant[9] & s_out_ready, u_e_arb_grant[9] & e_out_ready, u_n_arb_grant[9] & n_out_ready};
-    assign lu_pop = u_lu_fifo_out_valid & (v9_done == lu_route);
+    assign l_out_flit = ((((((((((u_l_arb_grant[0] | (~u_l_arb_grant_valid)) ? nt_head : 64'd0) | (u_l_arb_grant[1] ? nu_head : 64'd0)) | (u_l_arb_grant[2] ? et_head : 64'd0)) | (u_l_arb_grant[3] ? eu_head : 64'd0)) | (u_l_arb_grant[4] ? st_head : 64'd0)) | (u_l_arb_grant[5] ? su_head : 64'd0)) | (u_l_arb_grant[6] ? wt_head : 64'd0)) | (u_l_arb_grant[7] ? wu_head : 64'd0)) | (u_l_arb_grant[8] ? lt_head : 64'd0)) | (u_l_arb_grant[9] ? lu_head : 64'd0);
+    assign v0_taken = {u_l_arb_grant[0] & l_out_ready, u_w_arb_grant[0] & w_out_ready, u_s_arb_grant[0] & s_out_ready, u_e_arb_grant[0] & e_out_ready, u_n_arb_grant[0] & n_out_ready};
+    assign nt_pop = u_nt_fifo_out_valid & ((nt_route0_q & (~v0_taken)) == 5'd0);
+    assign v1_taken = {u_l_arb_grant[1] & l_out_ready, u_w_arb_grant[1] & w_out_ready, u_s_arb_grant[1] & s_out_ready, u_e_arb_grant[1] & e_out_ready, u_n_arb_grant[1] & n_out_ready};
+    assign nu_pop = u_nu_fifo_out_valid & ((nu_route0_q & (~v1_taken)) == 5'd0);
+    assign v2_taken = {u_l_arb_grant[2] & l_out_ready, u_w_arb_grant[2] & w_out_ready, u_s_arb_grant[2] & s_out_ready, u_e_arb_grant[2] & e_out_ready, u_n_arb_grant[2] & n_out_ready};
+    assign et_pop = u_et_fifo_out_valid & ((et_route0_q & (~v2_taken)) == 5'd0);
+    assign v3_taken = {u_l_arb_grant[3] & l_out_ready, u_w_arb_grant[3] & w_out_ready, u_s_arb_grant[3] & s_out_ready, u_e_arb_grant[3] & e_out_ready, u_n_arb_grant[3] & n_out_ready};
+    assign eu_pop = u_eu_fifo_out_valid & ((eu_route0_q & (~v3_taken)) == 5'd0);
+    assign v4_taken = {u_l_arb_grant[4] & l_out_ready, u_w_arb_grant[4] & w_out_ready, u_s_arb_grant[4] & s_out_ready, u_e_arb_grant[4] & e_out_ready, u_n_arb_grant[4] & n_out_ready};
+    assign st_pop = u_st_fifo_out_valid & ((st_route0_q & (~v4_taken)) == 5'd0);
+    assign v5_taken = {u_l_arb_grant[5] & l_out_ready, u_w_arb_grant[5] & w_out_ready, u_s_arb_grant[5] & s_out_ready, u_e_arb_grant[5] & e_out_ready, u_n_arb_grant[5] & n_out_ready};
+    assign su_pop = u_su_fifo_out_valid & ((su_route0_q & (~v5_taken)) == 5'd0);
+    assign v6_taken = {u_l_arb_grant[6] & l_out_ready, u_w_arb_grant[6] & w_out_ready, u_s_arb_grant[6] & s_out_ready, u_e_arb_grant[6] & e_out_ready, u_n_arb_grant[6] & n_out_ready};
+    assign wt_pop = u_wt_fifo_out_valid & ((wt_route0_q & (~v6_taken)) == 5'd0);
+    assign v7_taken = {u_l_arb_grant[7] & l_out_ready, u_w_arb_grant[7] & w_out_ready, u_s_arb_grant[7] & s_out_ready, u_e_arb_grant[7] & e_out_ready, u_n_arb_grant[7] & n_out_ready};
+    assign wu_pop = u_wu_fifo_out_valid & ((wu_route0_q & (~v7_taken)) == 5'd0);
+    assign v8_taken = {u_l_arb_grant[8] & l_out_ready, u_w_arb_grant[8] & w_out_ready, u_s_arb_grant[8] & s_out_ready, u_e_arb_grant[8] & e_out_ready, u_n_arb_grant[8] & n_out_ready};
+    assign lt_pop = u_lt_fifo_out_valid & ((lt_route0_q & (~v8_taken)) == 5'd0);
+    assign v9_taken = {u_l_arb_grant[9] & l_out_ready, u_w_arb_grant[9] & w_out_ready, u_s_arb_grant[9] & s_out_ready, u_e_arb_grant[9] & e_out_ready, u_n_arb_grant[9] & n_out_ready};
+    assign lu_pop = u_lu_fifo_out_valid & ((lu_route0_q & (~v9_taken)) == 5'd0);
     assign busy = ((((((((u_nt_fifo_out_valid | u_nu_fifo_out_valid) | u_et_fifo_out_valid) | u_eu_fifo_out_valid) | u_st_fifo_out_valid) | u_su_fifo_out_valid) | u_wt_fifo_out_valid) | u_wu_fifo_out_valid) | u_lt_fifo_out_valid) | u_lu_fifo_out_valid;
 
     always @(posedge clk) begin
         if (rst) begin
-            nt_served_q <= 5'd0;
-            nu_served_q <= 5'd0;
-            et_served_q <= 5'd0;
-            eu_served_q <= 5'd0;
-            st_served_q <= 5'd0;
-            su_served_q <= 5'd0;
-            wt_served_q <= 5'd0;
-            wu_served_q <= 5'd0;
-            lt_served_q <= 5'd0;
-            lu_served_q <= 5'd0;
+            nt_route0_q <= 5'd0;
+            nt_route1_q <= 5'd0;
+            nt_route2_q <= 5'd0;
+            nt_route3_q <= 5'd0;
+            nu_route0_q <= 5'd0;
+            nu_route1_q <= 5'd0;
+            nu_route2_q <= 5'd0;
+            nu_route3_q <= 5'd0;
+            et_route0_q <= 5'd0;
+            et_route1_q <= 5'd0;
+            et_route2_q <= 5'd0;
+            et_route3_q <= 5'd0;
+            eu_route0_q <= 5'd0;
+            eu_route1_q <= 5'd0;
+            eu_route2_q <= 5'd0;
+            eu_route3_q <= 5'd0;
+            st_route0_q <= 5'd0;
+            st_route1_q <= 5'd0;
+            st_route2_q <= 5'd0;
+            st_route3_q <= 5'd0;
+            su_route0_q <= 5'd0;
+            su_route1_q <= 5'd0;
+            su_route2_q <= 5'd0;
+            su_route3_q <= 5'd0;
+            wt_route0_q <= 5'd0;
+            wt_route1_q <= 5'd0;
+            wt_route2_q <= 5'd0;
+            wt_route3_q <= 5'd0;
+            wu_route0_q <= 5'd0;
+            wu_route1_q <= 5'd0;
+            wu_route2_q <= 5'd0;
+            wu_route3_q <= 5'd0;
+            lt_route0_q <= 5'd0;
+            lt_route1_q <= 5'd0;
+            lt_route2_q <= 5'd0;
+            lt_route3_q <= 5'd0;
+            lu_route0_q <= 5'd0;
+            lu_route1_q <= 5'd0;
+            lu_route2_q <= 5'd0;
+            lu_route3_q <= 5'd0;
         end else begin
-            nt_served_q <= nt_pop ? 5'd0 : v0_done;
-            nu_served_q <= nu_pop ? 5'd0 : v1_done;
-            et_served_q <= et_pop ? 5'd0 : v2_done;
-            eu_served_q <= eu_pop ? 5'd0 : v3_done;
-            st_served_q <= st_pop ? 5'd0 : v4_done;
-            su_served_q <= su_pop ? 5'd0 : v5_done;
-            wt_served_q <= wt_pop ? 5'd0 : v6_done;
-            wu_served_q <= wu_pop ? 5'd0 : v7_done;
-            lt_served_q <= lt_pop ? 5'd0 : v8_done;
-            lu_served_q <= lu_pop ? 5'd0 : v9_done;
+            nt_route0_q <= (nt_push & (nt_pop ? (u_nt_fifo_count == 3'd1) : (u_nt_fifo_count == 3'd0))) ? n_in_route : (nt_pop ? nt_route1_q : (nt_route0_q & (~v0_taken)));
+            nt_route1_q <= (nt_push & (nt_pop ? (u_nt_fifo_count == 3'd2) : (u_nt_fifo_count == 3'd1))) ? n_in_route : (nt_pop ? nt_route2_q : nt_route1_q);
+            nt_route2_q <= (nt_push & (nt_pop ? (u_nt_fifo_count == 3'd3) : (u_nt_fifo_count == 3'd2))) ? n_in_route : (nt_pop ? nt_route3_q : nt_route2_q);
+            nt_route3_q <= (nt_push & (nt_pop ? (u_nt_fifo_count == 3'd4) : (u_nt_fifo_count == 3'd3))) ? n_in_route : (nt_pop ? 5'd0 : nt_route3_q);
+            nu_route0_q <= (nu_push & (nu_pop ? (u_nu_fifo_count == 3'd1) : (u_nu_fifo_count == 3'd0))) ? n_in_route : (nu_pop ? nu_route1_q : (nu_route0_q & (~v1_taken)));
+            nu_route1_q <= (nu_push & (nu_pop ? (u_nu_fifo_count == 3'd2) : (u_nu_fifo_count == 3'd1))) ? n_in_route : (nu_pop ? nu_route2_q : nu_route1_q);
+            nu_route2_q <= (nu_push & (nu_pop ? (u_nu_fifo_count == 3'd3) : (u_nu_fifo_count == 3'd2))) ? n_in_route : (nu_pop ? nu_route3_q : nu_route2_q);
+            nu_route3_q <= (nu_push & (nu_pop ? (u_nu_fifo_count == 3'd4) : (u_nu_fifo_count == 3'd3))) ? n_in_route : (nu_pop ? 5'd0 : nu_route3_q);
+            et_route0_q <= (et_push & (et_pop ? (u_et_fifo_count == 3'd1) : (u_et_fifo_count == 3'd0))) ? e_in_route : (et_pop ? et_route1_q : (et_route0_q & (~v2_taken)));
+            et_route1_q <= (et_push & (et_pop ? (u_et_fifo_count == 3'd2) : (u_et_fifo_count == 3'd1))) ? e_in_route : (et_pop ? et_route2_q : et_route1_q);
+            et_route2_q <= (et_push & (et_pop ? (u_et_fifo_count == 3'd3) : (u_et_fifo_count == 3'd2))) ? e_in_route : (et_pop ? et_route3_q : et_route2_q);
+            et_route3_q <= (et_push & (et_pop ? (u_et_fifo_count == 3'd4) : (u_et_fifo_count == 3'd3))) ? e_in_route : (et_pop ? 5'd0 : et_route3_q);
+            eu_route0_q <= (eu_push & (eu_pop ? (u_eu_fifo_count == 3'd1) : (u_eu_fifo_count == 3'd0))) ? e_in_route : (eu_pop ? eu_route1_q : (eu_route0_q & (~v3_taken)));
+            eu_route1_q <= (eu_push & (eu_pop ? (u_eu_fifo_count == 3'd2) : (u_eu_fifo_count == 3'd1))) ? e_in_route : (eu_pop ? eu_route2_q : eu_route1_q);
+            eu_route2_q <= (eu_push & (eu_pop ? (u_eu_fifo_count == 3'd3) : (u_eu_fifo_count == 3'd2))) ? e_in_route : (eu_pop ? eu_route3_q : eu_route2_q);
+            eu_route3_q <= (eu_push & (eu_pop ? (u_eu_fifo_count == 3'd4) : (u_eu_fifo_count == 3'd3))) ? e_in_route : (eu_pop ? 5'd0 : eu_route3_q);
+            st_route0_q <= (st_push & (st_pop ? (u_st_fifo_count == 3'd1) : (u_st_fifo_count == 3'd0))) ? s_in_route : (st_pop ? st_route1_q : (st_route0_q & (~v4_taken)));
+            st_route1_q <= (st_push & (st_pop ? (u_st_fifo_count == 3'd2) : (u_st_fifo_count == 3'd1))) ? s_in_route : (st_pop ? st_route2_q : st_route1_q);
+            st_route2_q <= (st_push & (st_pop ? (u_st_fifo_count == 3'd3) : (u_st_fifo_count == 3'd2))) ? s_in_route : (st_pop ? st_route3_q : st_route2_q);
+            st_route3_q <= (st_push & (st_pop ? (u_st_fifo_count == 3'd4) : (u_st_fifo_count == 3'd3))) ? s_in_route : (st_pop ? 5'd0 : st_route3_q);
+            su_route0_q <= (su_push & (su_pop ? (u_su_fifo_count == 3'd1) : (u_su_fifo_count == 3'd0))) ? s_in_route : (su_pop ? su_route1_q : (su_route0_q & (~v5_taken)));
+            su_route1_q <= (su_push & (su_pop ? (u_su_fifo_count == 3'd2) : (u_su_fifo_count == 3'd1))) ? s_in_route : (su_pop ? su_route2_q : su_route1_q);
+            su_route2_q <= (su_push & (su_pop ? (u_su_fifo_count == 3'd3) : (u_su_fifo_count == 3'd2))) ? s_in_route : (su_pop ? su_route3_q : su_route2_q);
+            su_route3_q <= (su_push & (su_pop ? (u_su_fifo_count == 3'd4) : (u_su_fifo_count == 3'd3))) ? s_in_route : (su_pop ? 5'd0 : su_route3_q);
+            wt_route0_q <= (wt_push & (wt_pop ? (u_wt_fifo_count == 3'd1) : (u_wt_fifo_count == 3'd0))) ? w_in_route : (wt_pop ? wt_route1_q : (wt_route0_q & (~v6_taken)));
+            wt_route1_q <= (wt_push & (wt_pop ? (u_wt_fifo_count == 3'd2) : (u_wt_fifo_count == 3'd1))) ? w_in_route : (wt_pop ? wt_route2_q : wt_route1_q);
+            wt_route2_q <= (wt_push & (wt_pop ? (u_wt_fifo_count == 3'd3) : (u_wt_fifo_count == 3'd2))) ? w_in_route : (wt_pop ? wt_route3_q : wt_route2_q);
+            wt_route3_q <= (wt_push & (wt_pop ? (u_wt_fifo_count == 3'd4) : (u_wt_fifo_count == 3'd3))) ? w_in_route : (wt_pop ? 5'd0 : wt_route3_q);
+            wu_route0_q <= (wu_push & (wu_pop ? (u_wu_fifo_count == 3'd1) : (u_wu_fifo_count == 3'd0))) ? w_in_route : (wu_pop ? wu_route1_q : (wu_route0_q & (~v7_taken)));
+            wu_route1_q <= (wu_push & (wu_pop ? (u_wu_fifo_count == 3'd2) : (u_wu_fifo_count == 3'd1))) ? w_in_route : (wu_pop ? wu_route2_q : wu_route1_q);
+            wu_route2_q <= (wu_push & (wu_pop ? (u_wu_fifo_count == 3'd3) : (u_wu_fifo_count == 3'd2))) ? w_in_route : (wu_pop ? wu_route3_q : wu_route2_q);
+            wu_route3_q <= (wu_push & (wu_pop ? (u_wu_fifo_count == 3'd4) : (u_wu_fifo_count == 3'd3))) ? w_in_route : (wu_pop ? 5'd0 : wu_route3_q);
+            lt_route0_q <= (lt_push & (lt_pop ? (u_lt_fifo_count == 3'd1) : (u_lt_fifo_count == 3'd0))) ? l_in_route : (lt_pop ? lt_route1_q : (lt_route0_q & (~v8_taken)));
+            lt_route1_q <= (lt_push & (lt_pop ? (u_lt_fifo_count == 3'd2) : (u_lt_fifo_count == 3'd1))) ? l_in_route : (lt_pop ? lt_route2_q : lt_route1_q);
+            lt_route2_q <= (lt_push & (lt_pop ? (u_lt_fifo_count == 3'd3) : (u_lt_fifo_count == 3'd2))) ? l_in_route : (lt_pop ? lt_route3_q : lt_route2_q);
+            lt_route3_q <= (lt_push & (lt_pop ? (u_lt_fifo_count == 3'd4) : (u_lt_fifo_count == 3'd3))) ? l_in_route : (lt_pop ? 5'd0 : lt_route3_q);
+            lu_route0_q <= (lu_push & (lu_pop ? (u_lu_fifo_count == 3'd1) : (u_lu_fifo_count == 3'd0))) ? l_in_route : (lu_pop ? lu_route1_q : (lu_route0_q & (~v9_taken)));
+            lu_route1_q <= (lu_push & (lu_pop ? (u_lu_fifo_count == 3'd2) : (u_lu_fifo_count == 3'd1))) ? l_in_route : (lu_pop ? lu_route2_q : lu_route1_q);
+            lu_route2_q <= (lu_push & (lu_pop ? (u_lu_fifo_count == 3'd3) : (u_lu_fifo_count == 3'd2))) ? l_in_route : (lu_pop ? lu_route3_q : lu_route2_q);
+            lu_route3_q <= (lu_push & (lu_pop ? (u_lu_fifo_count == 3'd4) : (u_lu_fifo_count == 3'd3))) ? l_in_route : (lu_pop ? 5'd0 : lu_route3_q);
         end
     end
 
-    SyncFIFO_w69_d4 u_nt_fifo (
+    SyncFIFO_w64_d4 u_nt_fifo (
         .clk       (clk),
         .rst       (rst),
-        .in_valid  (_t0),
-        .in_data   (n_in_entry),
+        .in_valid  (nt_push),
+        .in_data   (n_in_flit),
         .out_ready (nt_pop),
         .in_ready  (u_nt_fifo_in_ready),
         .out_valid (u_nt_fifo_out_valid),
@@ -397,11 +456,11 @@ module MeshRouter_c4_r4_f64_b4_q2 (
         .count     (u_nt_fifo_count)
     );
 
-    SyncFIFO_w69_d4 u_nu_fifo (
+    SyncFIFO_w64_d4 u_nu_fifo (
         .clk       (clk),
         .rst       (rst),
-        .in_valid  (_t1),
-        .in_data   (n_in_entry),
+        .in_valid  (nu_push),
+        .in_data   (n_in_flit),
         .out_ready (nu_pop),
         .in_ready  (u_nu_fifo_in_ready),
         .out_valid (u_nu_fifo_out_valid),
@@ -409,11 +468,11 @@ module MeshRouter_c4_r4_f64_b4_q2 (
         .count     (u_nu_fifo_count)
     );
 
-    SyncFIFO_w69_d4 u_et_fifo (
+    SyncFIFO_w64_d4 u_et_fifo (
         .clk       (clk),
         .rst       (rst),
-        .in_valid  (_t2),
-        .in_data   (e_in_entry),
+        .in_valid  (et_push),
+        .in_data   (e_in_flit),
         .out_ready (et_pop),
         .in_ready  (u_et_fifo_in_ready),
         .out_valid (u_et_fifo_out_valid),
@@ -421,11 +480,11 @@ module MeshRouter_c4_r4_f64_b4_q2 (
         .count     (u_et_fifo_count)
     );
 
-    SyncFIFO_w69_d4 u_eu_fifo (
+    SyncFIFO_w64_d4 u_eu_fifo (
         .clk       (clk),
         .rst       (rst),
-        .in_valid  (_t3),
-        .in_data   (e_in_entry),
+        .in_valid  (eu_push),
+        .in_data   (e_in_flit),
         .out_ready (eu_pop),
         .in_ready  (u_eu_fifo_in_ready),
         .out_valid (u_eu_fifo_out_valid),
@@ -433,11 +492,11 @@ module MeshRouter_c4_r4_f64_b4_q2 (
         .count     (u_eu_fifo_count)
     );
 
-    SyncFIFO_w69_d4 u_st_fifo (
+    SyncFIFO_w64_d4 u_st_fifo (
         .clk       (clk),
         .rst       (rst),
-        .in_valid  (_t4),
-        .in_data   (s_in_entry),
+        .in_valid  (st_push),
+        .in_data   (s_in_flit),
         .out_ready (st_pop),
         .in_ready  (u_st_fifo_in_ready),
         .out_valid (u_st_fifo_out_valid),
@@ -445,11 +504,11 @@ module MeshRouter_c4_r4_f64_b4_q2 (
         .count     (u_st_fifo_count)
     );
 
-    SyncFIFO_w69_d4 u_su_fifo (
+    SyncFIFO_w64_d4 u_su_fifo (
         .clk       (clk),
         .rst       (rst),
-        .in_valid  (_t5),
-        .in_data   (s_in_entry),
+        .in_valid  (su_push),
+        .in_data   (s_in_flit),
         .out_ready (su_pop),
         .in_ready  (u_su_fifo_in_ready),
         .out_valid (u_su_fifo_out_valid),
@@ -457,11 +516,11 @@ module MeshRouter_c4_r4_f64_b4_q2 (
         .count     (u_su_fifo_count)
     );
 
-    SyncFIFO_w69_d4 u_wt_fifo (
+    SyncFIFO_w64_d4 u_wt_fifo (
         .clk       (clk),
         .rst       (rst),
-        .in_valid  (_t6),
-        .in_data   (w_in_entry),
+        .in_valid  (wt_push),
+        .in_data   (w_in_flit),
         .out_ready (wt_pop),
         .in_ready  (u_wt_fifo_in_ready),
         .out_valid (u_wt_fifo_out_valid),
@@ -469,11 +528,11 @@ module MeshRouter_c4_r4_f64_b4_q2 (
         .count     (u_wt_fifo_count)
     );
 
-    SyncFIFO_w69_d4 u_wu_fifo (
+    SyncFIFO_w64_d4 u_wu_fifo (
         .clk       (clk),
         .rst       (rst),
-        .in_valid  (_t7),
-        .in_data   (w_in_entry),
+        .in_valid  (wu_push),
+        .in_data   (w_in_flit),
         .out_ready (wu_pop),
         .in_ready  (u_wu_fifo_in_ready),
         .out_valid (u_wu_fifo_out_valid),
@@ -481,11 +540,11 @@ module MeshRouter_c4_r4_f64_b4_q2 (
         .count     (u_wu_fifo_count)
     );
 
-    SyncFIFO_w69_d4 u_lt_fifo (
+    SyncFIFO_w64_d4 u_lt_fifo (
         .clk       (clk),
         .rst       (rst),
-        .in_valid  (_t8),
-        .in_data   (l_in_entry),
+        .in_valid  (lt_push),
+        .in_data   (l_in_flit),
         .out_ready (lt_pop),
         .in_ready  (u_lt_fifo_in_ready),
         .out_valid (u_lt_fifo_out_valid),
@@ -493,11 +552,11 @@ module MeshRouter_c4_r4_f64_b4_q2 (
         .count     (u_lt_fifo_count)
     );
 
-    SyncFIFO_w69_d4 u_lu_fifo (
+    SyncFIFO_w64_d4 u_lu_fifo (
         .clk       (clk),
         .rst       (rst),
-        .in_valid  (_t9),
-        .in_data   (l_in_entry),
+        .in_valid  (lu_push),
+        .in_data   (l_in_flit),
         .out_ready (lu_pop),
         .in_ready  (u_lu_fifo_in_ready),
         .out_valid (u_lu_fifo_out_valid),

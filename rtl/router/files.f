@@ -1,3 +1,3 @@
 RRArbiter_n10.v
-SyncFIFO_w69_d4.v
+SyncFIFO_w64_d4.v
 MeshRouter_c4_r4_f64_b4_q2.v

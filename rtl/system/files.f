@@ -1,7 +1,6 @@
 RRArbiter_n10.v
-SyncFIFO_w69_d4.v
-MeshRouter_c6_r7_f64_b4_q2.v
 SyncFIFO_w64_d4.v
+MeshRouter_c6_r7_f64_b4_q2.v
 SyncFIFO_w64_d64.v
 SyncFIFO_w9_d64.v
 PECore_n256_l4_w8_v25_z12_t10_L2_a2048_r4096_ww32_acc16_f46464_F64_m6x7b4.v

@@ -20,8 +20,8 @@ public enum RouterGenerator: BlockGenerator {
         return Design(top: c.moduleName, modules: [fifo, arb, router(c, fifo: fifo, arbiter: arb)])
     }
 
-    /// Each queue entry is the flit and its 5-bit route (`routeBits`), the route on top.
-    static func fifoModule(_ c: RouterConfig) -> Module { FIFOGenerator.module(.init(width: c.flitWidth + routeBits, depth: c.bufferDepth)) }
+    /// Each queue's flits; their 5-bit routes (`routeBits`) are kept beside it in registers.
+    static func fifoModule(_ c: RouterConfig) -> Module { FIFOGenerator.module(.init(width: c.flitWidth, depth: c.bufferDepth)) }
     static let routeBits = RouterPort.allCases.count
     static func arbiterModule(_ c: RouterConfig) -> Module { ArbiterGenerator.module(.init(requesters: 5 * c.queues)) }
 
@@ -85,7 +85,10 @@ public enum RouterGenerator: BlockGenerator {
             outReady.append(b.input("\(p.prefix)_out_ready", .bool, doc: "\(p) neighbour takes the flit"))
         }
         // Input queues: virtual input v = port * K + queue (queue 0 = through, 1 = turn/eject).
-        var headValid: [Expr] = [], head: [Expr] = [], mask: [Expr] = [], served: [Expr] = [], popWires: [Expr] = []
+        // Beside each queue's flit FIFO, its routes sit in a shift register of `bufferDepth`
+        // entries, the head's at 0 (`RouteQueue`). The head's entry holds only the outputs that
+        // have not yet taken it, so the arbiters' requests come straight from registers.
+        var headValid: [Expr] = [], head: [Expr] = [], routes: [RouteQueue] = [], popWires: [Expr] = []
         var busyTerms: [Expr] = []
         for p in RouterPort.allCases {
             let qs = (0 ..< K).map { k in (k, K == 1 ? p.prefix : "\(p.prefix)\(k == 0 ? "t" : "u")") }
@@ -95,23 +98,20 @@ public enum RouterGenerator: BlockGenerator {
             let r = route(b, c, port: p, flit: inFlit[p.rawValue], x: myX, y: myY, name: "\(p.prefix)_in")
             var through = Expr.one
             if K == 2 { through = b.node("\(p.prefix)_in_through", (r & .lit(Int(p.throughMask), .uint(5))).any) }
-            let entry = b.node("\(p.prefix)_in_entry", .concat([r, inFlit[p.rawValue]]))
             var readies: [Expr] = []
             for (k, name) in qs {
                 let pop = b.wire("\(name)_pop", .bool)
-                let sel = K == 1 ? take : (k == 0 ? take & through : take & ~through)
+                // Every queue of the port has room when the port takes a flit, so this is the push.
+                let sel = b.node("\(name)_push", K == 1 ? take : (k == 0 ? take & through : take & ~through))
                 let q = b.instance("u_\(name)_fifo", of: fifo, inputs: [
-                    "clk": clk, "rst": rst, "in_valid": sel, "in_data": entry, "out_ready": pop,
+                    "clk": clk, "rst": rst, "in_valid": sel, "in_data": inFlit[p.rawValue], "out_ready": pop,
                 ])
-                b.allowUnused(q["count"]!, because: "occupancy is not needed; busy uses out_valid")
                 headValid.append(q["out_valid"]!)
-                let out = q["out_data"]!
-                head.append(b.node("\(name)_head", out.bits(F - 1, 0)))
+                head.append(b.node("\(name)_head", q["out_data"]!))
                 readies.append(q["in_ready"]!)
                 busyTerms.append(q["out_valid"]!)
                 popWires.append(pop)
-                mask.append(b.node("\(name)_route", out.bits(F + Self.routeBits - 1, F)))
-                served.append(b.reg("\(name)_served_q", .uint(5)))
+                routes.append(RouteQueue(b, name: name, depth: c.bufferDepth, count: q["count"]!, push: sel, route: r))
             }
             b.assign(readyWire, readies.dropFirst().reduce(readies[0], &))
             b.output("\(p.prefix)_in_ready", readyWire, doc: "every \(p) input queue has room")
@@ -119,22 +119,53 @@ public enum RouterGenerator: BlockGenerator {
         // Output arbitration over the V virtual inputs.
         var transferred: [[Expr]] = Array(repeating: [], count: V)  // [virtual input][output]
         for o in RouterPort.allCases {
-            let reqBits = (0 ..< V).map { v in headValid[v] & mask[v].bit(o.rawValue) & ~served[v].bit(o.rawValue) }
+            // An empty queue's head entry is 0, so the request needs no look at the count.
+            let reqBits = (0 ..< V).map { v in ~rst & routes[v].head.bit(o.rawValue) }
             let req = b.node("\(o.prefix)_req", .concat(reqBits.reversed()))
             let a = b.instance("u_\(o.prefix)_arb", of: arbiter, inputs: ["clk": clk, "rst": rst, "req": req, "advance": outReady[o.rawValue]])
-            let idx = a["grant_index"]!
-            var data = head[V - 1]
-            for v in (0 ..< V - 1).reversed() { data = head[v].when(idx.eq(v), else: data) }
+            // The granted head, or input 0's when nothing is granted (the model shows the same
+            // lines): an AND-OR of the one-hot grant.
+            b.allowUnused(a["grant_index"]!, because: "the flit is selected by the one-hot grant")
+            let g = a["grant"]!, none = ~a["grant_valid"]!
+            let zero = Expr.lit(0, .uint(F))
+            let data = (1 ..< V).map { v in head[v].when(g.bit(v), else: zero) }.reduce(head[0].when(g.bit(0) | none, else: zero), |)
             b.output("\(o.prefix)_out_valid", a["grant_valid"]!, doc: "flit offered to \(o)")
             b.output("\(o.prefix)_out_flit", data, doc: "")
             for v in 0 ..< V { transferred[v].append(a["grant"]!.bit(v) & outReady[o.rawValue]) }
         }
+        // A head leaves when every output of its route has taken it (at once if its route is empty).
         for v in 0 ..< V {
-            let done = b.node("v\(v)_done", served[v] | .concat(transferred[v].reversed()))
-            b.assign(popWires[v], headValid[v] & done.eq(mask[v]))
-            b.next(served[v], Expr.lit(0, .uint(5)).when(popWires[v], else: done))
+            let taken = b.node("v\(v)_taken", .concat(transferred[v].reversed()))
+            b.assign(popWires[v], headValid[v] & (routes[v].head & ~taken).eq(0))
+            routes[v].update(b, pop: popWires[v], taken: taken)
         }
         b.output("busy", busyTerms.dropFirst().reduce(busyTerms[0], |), doc: "some flit is buffered")
         return b.build()
+    }
+}
+
+/// The routes of one router input queue, in step with its flit FIFO: entry 0 is the head's
+/// outputs still to take it, entries past the FIFO's count are 0. A pop shifts every entry down;
+/// a push writes at the count (less one when a pop shifts in the same cycle).
+struct RouteQueue {
+    let entries: [Expr]
+    let count: Expr, push: Expr, route: Expr
+    var head: Expr { entries[0] }
+
+    init(_ b: ModuleBuilder, name: String, depth: Int, count: Expr, push: Expr, route: Expr) {
+        entries = (0 ..< depth).map { b.reg("\(name)_route\($0)_q", .uint(RouterGenerator.routeBits)) }
+        self.count = count
+        self.push = push
+        self.route = route
+    }
+
+    func update(_ b: ModuleBuilder, pop: Expr, taken: Expr) {
+        let zero = Expr.lit(0, .uint(RouterGenerator.routeBits))
+        for (i, e) in entries.enumerated() {
+            let above = i + 1 < entries.count ? entries[i + 1] : zero
+            let kept = i == 0 ? e & ~taken : e
+            let here = push & count.eq(i + 1).when(pop, else: count.eq(i))
+            b.next(e, route.when(here, else: above.when(pop, else: kept)))
+        }
     }
 }

@@ -147,11 +147,16 @@ public enum ArbiterGenerator: BlockGenerator {
         b.reset()
         let req = b.input("req", .uint(n), doc: "request lines")
         let advance = b.input("advance", .bool, doc: "the current grant is taken")
-        let ptr = b.reg("ptr_q", .uint(iw))
-        let ones = Expr.lit(bits: ~0, .uint(n))
-        let masked = b.node("masked", req & (ones << ptr))
-        let pick = b.node("pick", masked.when(masked.any, else: req))
-        let grant = b.node("grant_onehot", pick & (~pick + 1))
+        // The pointer, kept as the mask of the requesters after the last winner, so no shifter is
+        // on the grant's path. An empty mask (after reset, or after a win by the last) picks the
+        // lowest of all, as a pointer of 0 does.
+        let after = b.reg("after_q", .uint(n))
+        let masked = b.node("masked", req & after)
+        // The lowest request at or after the pointer, else the lowest of all: the lowest set bit
+        // of {req, masked}, folded (one carry chain, no choice after it).
+        let both = b.node("both", .concat([req, masked]))
+        let low = b.node("both_low", both & (~both + 1))
+        let grant = b.node("grant_onehot", low.bits(2 * n - 1, n) | low.bits(n - 1, 0))
         let valid = b.output("grant_valid", req.any, doc: "some request is granted")
         var indexBits: [Expr] = []
         for bit in (0 ..< iw).reversed() {
@@ -160,7 +165,12 @@ public enum ArbiterGenerator: BlockGenerator {
             indexBits.append((grant & .lit(bits: sel, .uint(n))).any)
         }
         let index = b.node("index", .concat(indexBits))
-        b.next(ptr, Arith.increment(index, modulo: n), when: advance & valid)
+        var above: [Expr] = [], seen = Expr.zero
+        for i in 0 ..< n {
+            above.append(seen)
+            seen = seen | grant.bit(i)
+        }
+        b.next(after, .concat(above.reversed()), when: advance & valid)
         b.output("grant", grant, doc: "one-hot grant")
         b.output("grant_index", index, doc: "index of the granted requester")
         return b.build()
