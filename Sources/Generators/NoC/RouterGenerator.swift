@@ -6,11 +6,13 @@ import SpikeForgeCore
 /// Router: five ports (N, E, S, W, local), each with valid/ready in and out and an input FIFO of
 /// `bufferDepth` flits; `in_ready` is the FIFO's registered not-full, so no combinational path
 /// crosses a link. Each input's head flit asks for a set of outputs (the X-Y tree route of its
-/// destination rectangle), computed when the flit enters and stored beside it in the queue
-/// (lookahead: the head's request comes straight from the queue, not through the route logic);
-/// each output has a round-robin arbiter over the five inputs (priority
-/// pointer moves past the winner when the flit is taken). A multicast head is sent to each of its
-/// outputs as they grant it, and leaves the FIFO when all have taken it. Latency: a flit written
+/// destination rectangle), computed when the flit enters and kept beside the queue in a shift
+/// register of routes (lookahead: the head's request comes straight from a register, not through
+/// the route logic or the queue's memory); each output has a round-robin arbiter over the five
+/// inputs (priority pointer moves past the winner when the flit is taken), and its flit is an
+/// AND-OR of the heads by the one-hot grant. A multicast head is sent to each of its outputs as
+/// they grant it (its route entry drops each output that takes it), and leaves the FIFO when all
+/// have taken it. Latency: a flit written
 /// into an input FIFO at the end of cycle t can leave the router in cycle t+1, so a route of h
 /// hops takes h+1 cycles at zero load (plus one for injection into the first FIFO).
 public enum RouterGenerator: BlockGenerator {

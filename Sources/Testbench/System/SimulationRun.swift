@@ -35,7 +35,7 @@ public struct SimulationRun: Sendable {
     /// and core) maximum frequency after place and route on ECP5-85F, as `spikeforge report fpga
     /// --block pe` measures it (seed 1; docs/PE.md, "FPGA figures"). Re-measure it when the PE's
     /// RTL changes.
-    public static let tileClockMHz = 54.0
+    public static let tileClockMHz = 54.8
 
     public init(engine: SimulationEngine, plan: SystemPlan, loadCycles: Int) {
         self.engine = engine
