@@ -44,7 +44,7 @@ import Testing
         #expect(runCLI(["generate", "router", "--out", dir.appendingPathComponent("r").path]) == nil)
         #expect(runCLI(["generate", "mesh", "--set", "cols=8", "--set", "rows=8", "--out", dir.appendingPathComponent("m").path]) == nil)
         let f = try String(contentsOf: dir.appendingPathComponent("m/files.f"), encoding: .utf8)
-        // Each queue entry is the 64-bit flit and its 5-bit route.
+        // The queues hold 64-bit flits; their routes sit beside them in registers.
         #expect(f == "RRArbiter_n10.v\nSyncFIFO_w64_d4.v\nMeshRouter_c8_r8_f64_b4_q2.v\nMesh_c8_r8_f64_b4_q2.v\n")
     }
 }

@@ -23,7 +23,7 @@ public enum PrimitiveSweep {
         .init(width: 8, depth: 2, kind: .simpleDualPort), .init(width: 16, depth: 100, kind: .simpleDualPort),
         .init(width: 64, depth: 256, kind: .simpleDualPort), .init(width: 100, depth: 8, kind: .simpleDualPort),
     ]
-    public static let arbiters: [ArbiterConfig] = [.init(requesters: 2), .init(requesters: 3), .init(requesters: 5), .init(requesters: 8), .init(requesters: 64)]
+    public static let arbiters: [ArbiterConfig] = [.init(requesters: 2), .init(requesters: 3), .init(requesters: 5), .init(requesters: 8), .init(requesters: 10), .init(requesters: 64)]
 
     /// Neuron arrays: every mode and the runtime mode, widths from the smallest legal
     /// (w2 v3 z2 t1) to 32 bits, with and without multiplicity.

@@ -153,7 +153,7 @@ public struct NoCCore: Sendable {
     }
 
     /// The first word of the flit lines of router `r`'s input queue `w` (input 0 when nothing is
-    /// granted, as the RTL's mux shows).
+    /// granted, as the RTL's flit select shows).
     @inline(__always) func lines(_ r: Int, _ w: Int?) -> Int {
         let q = r * 5 * queues + (w ?? 0)
         return (q * depth + rd[q]) * words
